@@ -1,0 +1,97 @@
+package dev.graceful.shutdown;
+
+import java.time.Instant;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What happened during one shutdown: each step with its timing and outcome, and what
+ * became of the HTTP requests that were in flight.
+ *
+ * @param startedAt wall-clock time at which the shutdown started
+ * @param totalMs milliseconds from the start of the shutdown to the end of the last step
+ * @param complete whether every step has ended (false while the shutdown is under way)
+ * @param phases the steps in the order they ran
+ * @param requests what became of the HTTP requests, or {@code null} outside web
+ * applications
+ */
+public record ShutdownReport(Instant startedAt, long totalMs, boolean complete, List<Phase> phases,
+		@Nullable Requests requests) {
+
+	public ShutdownReport {
+		phases = List.copyOf(phases);
+	}
+
+	/**
+	 * Return the step with the given name.
+	 * @param name the name of the step, for example {@code "delay"}
+	 * @return the step, or {@code null} if it did not run
+	 */
+	public @Nullable Phase phase(String name) {
+		for (Phase phase : this.phases) {
+			if (phase.name().equals(name)) {
+				return phase;
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * One step of the shutdown.
+	 *
+	 * @param name the name of the step ({@code readiness}, {@code delay}, {@code drain},
+	 * ...)
+	 * @param startOffsetMs milliseconds from the start of the shutdown to the start of
+	 * the step
+	 * @param durationMs how long the step took, in milliseconds
+	 * @param outcome how the step ended
+	 * @param detail a human-readable account of the outcome
+	 */
+	public record Phase(String name, long startOffsetMs, long durationMs, Outcome outcome, String detail) {
+	}
+
+	/**
+	 * What became of the HTTP requests during the drain.
+	 *
+	 * @param inFlightAtStart requests being processed when the drain started
+	 * @param completed requests that completed while the drain was under way
+	 * @param aborted requests still being processed when the drain gave up
+	 */
+	public record Requests(long inFlightAtStart, long completed, long aborted) {
+	}
+
+	/**
+	 * How a step ended.
+	 */
+	public enum Outcome {
+
+		/**
+		 * The step did all of its work.
+		 */
+		COMPLETED,
+
+		/**
+		 * The step did all of its work and finished before its deadline because there
+		 * was nothing left to wait for.
+		 */
+		ENDED_EARLY,
+
+		/**
+		 * The step had nothing to do.
+		 */
+		SKIPPED,
+
+		/**
+		 * The step ran out of time and left work unfinished.
+		 */
+		TIMED_OUT,
+
+		/**
+		 * The step failed.
+		 */
+		FAILED
+
+	}
+
+}

@@ -1,0 +1,53 @@
+package dev.graceful.shutdown.autoconfigure;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+
+import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.readiness.ShutdownStartListener;
+import dev.graceful.shutdown.report.ShutdownSummary;
+
+/**
+ * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
+ * Auto-configuration} for the parts of graceful shutdown that every application has: the
+ * shutdown progress, its start (readiness) and its summary.
+ */
+@AutoConfiguration(after = ApplicationAvailabilityAutoConfiguration.class)
+@ConditionalOnBooleanProperty(name = "graceful.shutdown.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(GracefulShutdownProperties.class)
+public final class GracefulShutdownAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	ShutdownPlan gracefulShutdownPlan(GracefulShutdownProperties properties, Environment environment) {
+		return ShutdownPlan.of(properties, environment);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ShutdownProgress gracefulShutdownProgress() {
+		return new ShutdownProgress();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ShutdownStartListener gracefulShutdownStartListener(ShutdownProgress progress,
+			ApplicationContext applicationContext, ObjectProvider<ApplicationAvailability> availability) {
+		return new ShutdownStartListener(progress, applicationContext, availability.getIfAvailable());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ShutdownSummary gracefulShutdownSummary(ShutdownProgress progress) {
+		return new ShutdownSummary(progress);
+	}
+
+}

@@ -1,0 +1,86 @@
+package dev.graceful.shutdown.autoconfigure;
+
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration properties for graceful shutdown.
+ */
+@ConfigurationProperties("graceful.shutdown")
+public class GracefulShutdownProperties {
+
+	/**
+	 * Whether to handle the shutdown gracefully. When false, Spring Boot's own shutdown
+	 * applies unchanged.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * How long to keep serving after the shutdown starts, while readiness reports
+	 * OUT_OF_SERVICE, so that load balancers stop routing before the server stops
+	 * accepting connections. Defaults to 10s on Kubernetes and to 0 elsewhere.
+	 */
+	private @Nullable Duration delay;
+
+	/**
+	 * End the delay early once no new request has arrived for this long. Never longer
+	 * than the delay. When not set, the full delay is always served.
+	 */
+	private @Nullable Duration quietPeriod;
+
+	private final Web web = new Web();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public @Nullable Duration getDelay() {
+		return this.delay;
+	}
+
+	public void setDelay(@Nullable Duration delay) {
+		this.delay = delay;
+	}
+
+	public @Nullable Duration getQuietPeriod() {
+		return this.quietPeriod;
+	}
+
+	public void setQuietPeriod(@Nullable Duration quietPeriod) {
+		this.quietPeriod = quietPeriod;
+	}
+
+	public Web getWeb() {
+		return this.web;
+	}
+
+	/**
+	 * Web server settings.
+	 */
+	public static class Web {
+
+		/**
+		 * Whether every HTTP/1.1 response sent once the shutdown has started carries
+		 * "Connection: close", so that keep-alive clients reconnect through the load
+		 * balancer to another instance.
+		 */
+		private boolean connectionClose = true;
+
+		public boolean isConnectionClose() {
+			return this.connectionClose;
+		}
+
+		public void setConnectionClose(boolean connectionClose) {
+			this.connectionClose = connectionClose;
+		}
+
+	}
+
+}

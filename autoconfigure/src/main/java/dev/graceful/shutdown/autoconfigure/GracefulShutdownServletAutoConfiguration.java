@@ -1,0 +1,43 @@
+package dev.graceful.shutdown.autoconfigure;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+
+import dev.graceful.shutdown.web.RequestTracker;
+import dev.graceful.shutdown.web.servlet.InFlightRequestFilter;
+
+/**
+ * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
+ * Auto-configuration} for servlet applications: the filter that counts requests and
+ * hands keep-alive connections off once the shutdown has started.
+ */
+@AutoConfiguration(after = GracefulShutdownWebAutoConfiguration.class)
+@ConditionalOnWebApplication(type = Type.SERVLET)
+@ConditionalOnClass(Filter.class)
+@ConditionalOnBean(RequestTracker.class)
+public final class GracefulShutdownServletAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean(name = "gracefulShutdownInFlightRequestFilter")
+	FilterRegistrationBean<InFlightRequestFilter> gracefulShutdownInFlightRequestFilter(RequestTracker tracker,
+			ShutdownPlan plan) {
+		FilterRegistrationBean<InFlightRequestFilter> registration = new FilterRegistrationBean<>(
+				new InFlightRequestFilter(tracker, plan.connectionClose()));
+		// First in, last out: count the request around everything else, security included.
+		registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+		registration.setDispatcherTypes(DispatcherType.REQUEST);
+		registration.setName("gracefulShutdownInFlightRequestFilter");
+		return registration;
+	}
+
+}

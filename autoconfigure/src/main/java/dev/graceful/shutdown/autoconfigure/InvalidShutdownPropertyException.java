@@ -1,0 +1,35 @@
+package dev.graceful.shutdown.autoconfigure;
+
+/**
+ * Thrown at startup when a {@code graceful.shutdown.*} property has a value that cannot
+ * work. Reported by {@link InvalidShutdownPropertyFailureAnalyzer}.
+ */
+public class InvalidShutdownPropertyException extends IllegalStateException {
+
+	private final String property;
+
+	private final String fix;
+
+	InvalidShutdownPropertyException(String property, String problem, String fix) {
+		super("Invalid value for '" + property + "': " + problem);
+		this.property = property;
+		this.fix = fix;
+	}
+
+	/**
+	 * Return the name of the offending property.
+	 * @return the property name
+	 */
+	public String getProperty() {
+		return this.property;
+	}
+
+	/**
+	 * Return what the user should do about it.
+	 * @return the fix
+	 */
+	public String getFix() {
+		return this.fix;
+	}
+
+}

@@ -1,0 +1,134 @@
+package dev.graceful.shutdown.delay;
+
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.context.SmartLifecycle;
+
+import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.ShutdownReport.Outcome;
+
+/**
+ * The lame-duck delay: once the shutdown has started, keeps the web server serving
+ * normally (readiness is already down) so that load balancers notice and stop routing
+ * before the server stops accepting connections. Ends after the configured delay, or
+ * earlier once no new request has arrived for the quiet period.
+ * <p>
+ * Runs in a lifecycle phase just above Spring Boot's web server graceful shutdown, so
+ * the drain starts only when the delay is over.
+ */
+public final class LameDuckDelay implements SmartLifecycle {
+
+	/** Name of the step in the report. */
+	public static final String STEP = "delay";
+
+	private static final Log logger = LogFactory.getLog(LameDuckDelay.class);
+
+	private final ShutdownProgress progress;
+
+	private final Duration delay;
+
+	private final @Nullable Duration quietPeriod;
+
+	private final LongSupplier lastArrivalNanos;
+
+	private final int phase;
+
+	private volatile boolean running;
+
+	/**
+	 * Create a new delay.
+	 * @param progress the shutdown progress
+	 * @param delay how long to keep serving at most
+	 * @param quietPeriod end the delay once no request has arrived for this long, or
+	 * {@code null} to always wait the full delay
+	 * @param lastArrivalNanos the {@link System#nanoTime()} of the latest request
+	 * arrival, or {@code 0} if none arrived since the shutdown started
+	 * @param phase the lifecycle phase
+	 */
+	public LameDuckDelay(ShutdownProgress progress, Duration delay, @Nullable Duration quietPeriod,
+			LongSupplier lastArrivalNanos, int phase) {
+		this.progress = progress;
+		this.delay = delay;
+		this.quietPeriod = quietPeriod;
+		this.lastArrivalNanos = lastArrivalNanos;
+		this.phase = phase;
+	}
+
+	@Override
+	public void start() {
+		this.running = true;
+	}
+
+	@Override
+	public void stop() {
+		this.running = false;
+		// A context that is only stopped, not closed, is not shutting down.
+		if (!this.progress.isShuttingDown()) {
+			return;
+		}
+		long start = this.progress.stepStarted(STEP);
+		if (this.delay.isZero()) {
+			this.progress.stepEnded(STEP, start, Outcome.SKIPPED, "delay is zero");
+			logger.info("Graceful shutdown: delay skipped (graceful.shutdown.delay is zero)");
+			return;
+		}
+		logger.info("Graceful shutdown: delay started, serving for up to " + this.delay.toMillis() + " ms"
+				+ ((this.quietPeriod != null) ? " or until quiet for " + this.quietPeriod.toMillis() + " ms" : ""));
+		Ending ending = await(start);
+		var recorded = this.progress.stepEnded(STEP, start, ending.outcome(), ending.detail());
+		logger.info("Graceful shutdown: delay ended after " + recorded.durationMs() + " ms (" + ending.detail() + ")");
+	}
+
+	private Ending await(long start) {
+		long deadline = start + this.delay.toNanos();
+		long shutdownStart = this.progress.startNanos();
+		while (true) {
+			long now = System.nanoTime();
+			if (now - deadline >= 0) {
+				return new Ending(Outcome.COMPLETED, "served for the full delay");
+			}
+			long wakeAt = deadline;
+			if (this.quietPeriod != null) {
+				long last = this.lastArrivalNanos.getAsLong();
+				long quietSince = (last != 0 && last - shutdownStart > 0) ? last : shutdownStart;
+				long quietEnds = quietSince + this.quietPeriod.toNanos();
+				if (now - quietEnds >= 0) {
+					return new Ending(Outcome.ENDED_EARLY,
+							"no new request for " + this.quietPeriod.toMillis() + " ms");
+				}
+				if (quietEnds - wakeAt < 0) {
+					wakeAt = quietEnds;
+				}
+			}
+			LockSupport.parkNanos(this, wakeAt - now);
+			if (Thread.currentThread().isInterrupted()) {
+				return new Ending(Outcome.ENDED_EARLY, "interrupted");
+			}
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		return this.phase;
+	}
+
+	@Override
+	public boolean isPauseable() {
+		return false;
+	}
+
+	private record Ending(Outcome outcome, String detail) {
+	}
+
+}

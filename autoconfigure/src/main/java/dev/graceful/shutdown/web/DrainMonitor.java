@@ -1,0 +1,148 @@
+package dev.graceful.shutdown.web;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.context.SmartLifecycle;
+
+import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.ShutdownReport.Outcome;
+import dev.graceful.shutdown.ShutdownReport.Phase;
+import dev.graceful.shutdown.ShutdownReport.Requests;
+
+/**
+ * Brackets Spring Boot's own web server drain (Tomcat's pause, Netty's
+ * {@code disposeNow}) without replacing it: {@link #startMarker()} runs in the lifecycle
+ * phase just above the drain and this monitor in the phase just below, so together they
+ * time the drain and count the requests it completed and aborted.
+ */
+public final class DrainMonitor implements SmartLifecycle {
+
+	/** Name of the step in the report. */
+	public static final String STEP = "drain";
+
+	private static final Log logger = LogFactory.getLog(DrainMonitor.class);
+
+	private final ShutdownProgress progress;
+
+	private final RequestTracker tracker;
+
+	private final int drainPhase;
+
+	private final StartMarker startMarker = new StartMarker();
+
+	private volatile boolean running;
+
+	private volatile long startNanos;
+
+	private volatile long inFlightAtStart = -1;
+
+	private volatile long finishedAtStart;
+
+	/**
+	 * Create a new monitor.
+	 * @param progress the shutdown progress
+	 * @param tracker the request tracker
+	 * @param drainPhase the lifecycle phase of the web server's graceful shutdown
+	 */
+	public DrainMonitor(ShutdownProgress progress, RequestTracker tracker, int drainPhase) {
+		this.progress = progress;
+		this.tracker = tracker;
+		this.drainPhase = drainPhase;
+	}
+
+	/**
+	 * Return the lifecycle that marks the start of the drain.
+	 * @return the start marker, to be registered as a bean of its own
+	 */
+	public StartMarker startMarker() {
+		return this.startMarker;
+	}
+
+	private void drainStarted() {
+		this.startNanos = this.progress.stepStarted(STEP);
+		this.finishedAtStart = this.tracker.finishedCount();
+		this.inFlightAtStart = this.tracker.inFlight();
+		logger.info("Graceful shutdown: drain started with " + this.inFlightAtStart + " request(s) in flight");
+	}
+
+	private void drainEnded() {
+		if (this.inFlightAtStart < 0) {
+			return;
+		}
+		long aborted = this.tracker.inFlight();
+		long completed = this.tracker.finishedCount() - this.finishedAtStart;
+		this.progress.recordRequests(new Requests(this.inFlightAtStart, completed, aborted));
+		Outcome outcome = (aborted > 0) ? Outcome.TIMED_OUT : Outcome.COMPLETED;
+		String detail = this.inFlightAtStart + " in flight at start, " + completed + " completed, " + aborted
+				+ " aborted";
+		Phase phase = this.progress.stepEnded(STEP, this.startNanos, outcome, detail);
+		logger.info("Graceful shutdown: drain ended after " + phase.durationMs() + " ms (" + detail + ")");
+	}
+
+	@Override
+	public void start() {
+		this.running = true;
+	}
+
+	@Override
+	public void stop() {
+		this.running = false;
+		if (this.progress.isShuttingDown()) {
+			drainEnded();
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		return this.drainPhase - 1;
+	}
+
+	@Override
+	public boolean isPauseable() {
+		return false;
+	}
+
+	/**
+	 * Marks the start of the drain, in the lifecycle phase just above it.
+	 */
+	public final class StartMarker implements SmartLifecycle {
+
+		private volatile boolean running;
+
+		@Override
+		public void start() {
+			this.running = true;
+		}
+
+		@Override
+		public void stop() {
+			this.running = false;
+			if (DrainMonitor.this.progress.isShuttingDown()) {
+				drainStarted();
+			}
+		}
+
+		@Override
+		public boolean isRunning() {
+			return this.running;
+		}
+
+		@Override
+		public int getPhase() {
+			return DrainMonitor.this.drainPhase + 1;
+		}
+
+		@Override
+		public boolean isPauseable() {
+			return false;
+		}
+
+	}
+
+}

@@ -1,0 +1,98 @@
+package dev.graceful.shutdown.web.servlet;
+
+import java.io.IOException;
+
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletResponse;
+
+import dev.graceful.shutdown.web.RequestTracker;
+
+/**
+ * Counts every request in and out (including asynchronous ones, which end when their
+ * {@link jakarta.servlet.AsyncContext} completes) and, once the shutdown has started,
+ * adds {@code Connection: close} to every response so that keep-alive clients pinned to
+ * this instance reconnect through the load balancer to a healthy one. A request that
+ * arrived before the shutdown gets the header too if its response is committed after
+ * the shutdown started (see {@link ConnectionClosingResponse}); asynchronous requests
+ * (whose responses are written outside this filter) get it only when they arrive after.
+ */
+public final class InFlightRequestFilter implements Filter {
+
+	private final RequestTracker tracker;
+
+	private final boolean connectionClose;
+
+	public InFlightRequestFilter(RequestTracker tracker, boolean connectionClose) {
+		this.tracker = tracker;
+		this.connectionClose = connectionClose;
+	}
+
+	@Override
+	public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+			throws IOException, ServletException {
+		boolean shuttingDown = this.tracker.requestStarted();
+		boolean async = false;
+		try {
+			if (!this.connectionClose || !(response instanceof HttpServletResponse http)) {
+				chain.doFilter(request, response);
+			}
+			else if (shuttingDown) {
+				http.setHeader("Connection", "close");
+				chain.doFilter(request, response);
+			}
+			else {
+				// The shutdown may start while this request is processed: watch for the commit.
+				ConnectionClosingResponse closing = new ConnectionClosingResponse(http, this.tracker);
+				chain.doFilter(request, closing);
+				if (!request.isAsyncStarted()) {
+					closing.closeIfShuttingDown();
+				}
+			}
+			if (request.isAsyncStarted()) {
+				request.getAsyncContext().addListener(new CompletionListener(this.tracker));
+				async = true;
+			}
+		}
+		finally {
+			if (!async) {
+				this.tracker.requestFinished();
+			}
+		}
+	}
+
+	private static final class CompletionListener implements AsyncListener {
+
+		private final RequestTracker tracker;
+
+		CompletionListener(RequestTracker tracker) {
+			this.tracker = tracker;
+		}
+
+		@Override
+		public void onComplete(AsyncEvent event) {
+			this.tracker.requestFinished();
+		}
+
+		@Override
+		public void onTimeout(AsyncEvent event) {
+		}
+
+		@Override
+		public void onError(AsyncEvent event) {
+		}
+
+		@Override
+		public void onStartAsync(AsyncEvent event) {
+			// Async processing restarted from a dispatch: keep listening to the new context.
+			event.getAsyncContext().addListener(this);
+		}
+
+	}
+
+}
