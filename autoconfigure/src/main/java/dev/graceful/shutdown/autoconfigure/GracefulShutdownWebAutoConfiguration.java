@@ -1,11 +1,16 @@
 package dev.graceful.shutdown.autoconfigure;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.web.server.WebServer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.Lifecycle;
 import org.springframework.context.annotation.Bean;
 
 import dev.graceful.shutdown.ShutdownProgress;
@@ -43,14 +48,57 @@ public final class GracefulShutdownWebAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	DrainMonitor gracefulShutdownDrainMonitor(ShutdownProgress progress, RequestTracker tracker) {
-		return new DrainMonitor(progress, tracker, WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE);
+	DrainMonitor gracefulShutdownDrainMonitor(ShutdownProgress progress, RequestTracker tracker,
+			ApplicationContext applicationContext) {
+		return new DrainMonitor(progress, tracker, WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE,
+				() -> isServing(applicationContext), new ServerDrainLifecycle(applicationContext));
+	}
+
+	private static boolean isServing(ApplicationContext applicationContext) {
+		if (applicationContext instanceof WebServerApplicationContext context) {
+			WebServer webServer = context.getWebServer();
+			return webServer != null && webServer.getPort() >= 0;
+		}
+		return true;
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	DrainMonitor.StartMarker gracefulShutdownDrainStartMarker(DrainMonitor drainMonitor) {
 		return drainMonitor.startMarker();
+	}
+
+	/**
+	 * Spring Boot's web server graceful shutdown lifecycle, looked up when needed: it is
+	 * registered only once the web server has been created.
+	 */
+	private record ServerDrainLifecycle(ApplicationContext applicationContext) implements Lifecycle {
+
+		private static final String BEAN_NAME = "webServerGracefulShutdown";
+
+		@Override
+		public void start() {
+		}
+
+		@Override
+		public void stop() {
+			Lifecycle lifecycle = lifecycle();
+			if (lifecycle != null) {
+				lifecycle.stop();
+			}
+		}
+
+		@Override
+		public boolean isRunning() {
+			Lifecycle lifecycle = lifecycle();
+			return lifecycle != null && lifecycle.isRunning();
+		}
+
+		private @Nullable Lifecycle lifecycle() {
+			return this.applicationContext.containsBean(BEAN_NAME)
+					? this.applicationContext.getBean(BEAN_NAME, Lifecycle.class) : null;
+		}
+
 	}
 
 }

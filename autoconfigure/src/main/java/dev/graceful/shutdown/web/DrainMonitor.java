@@ -1,8 +1,11 @@
 package dev.graceful.shutdown.web;
 
+import java.util.function.BooleanSupplier;
+
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import org.springframework.context.Lifecycle;
 import org.springframework.context.SmartLifecycle;
 
 import dev.graceful.shutdown.ShutdownProgress;
@@ -15,6 +18,11 @@ import dev.graceful.shutdown.ShutdownReport.Requests;
  * {@code disposeNow}) without replacing it: {@link #startMarker()} runs in the lifecycle
  * phase just above the drain and this monitor in the phase just below, so together they
  * time the drain and count the requests it completed and aborted.
+ * <p>
+ * If the web server is not serving when the drain would start (it never started, or was
+ * stopped by the application), Spring Boot's Reactor Netty drain never reports back and
+ * the phase would wait out {@code spring.lifecycle.timeout-per-shutdown-phase}; the drain
+ * is then skipped instead.
  */
 public final class DrainMonitor implements SmartLifecycle {
 
@@ -28,6 +36,10 @@ public final class DrainMonitor implements SmartLifecycle {
 	private final RequestTracker tracker;
 
 	private final int drainPhase;
+
+	private final BooleanSupplier serving;
+
+	private final Lifecycle serverDrain;
 
 	private final StartMarker startMarker = new StartMarker();
 
@@ -44,11 +56,17 @@ public final class DrainMonitor implements SmartLifecycle {
 	 * @param progress the shutdown progress
 	 * @param tracker the request tracker
 	 * @param drainPhase the lifecycle phase of the web server's graceful shutdown
+	 * @param serving whether the web server is serving (bound to its port)
+	 * @param serverDrain the web server's graceful shutdown lifecycle, stopped without
+	 * waiting when the server is not serving
 	 */
-	public DrainMonitor(ShutdownProgress progress, RequestTracker tracker, int drainPhase) {
+	public DrainMonitor(ShutdownProgress progress, RequestTracker tracker, int drainPhase, BooleanSupplier serving,
+			Lifecycle serverDrain) {
 		this.progress = progress;
 		this.tracker = tracker;
 		this.drainPhase = drainPhase;
+		this.serving = serving;
+		this.serverDrain = serverDrain;
 	}
 
 	/**
@@ -60,6 +78,16 @@ public final class DrainMonitor implements SmartLifecycle {
 	}
 
 	private void drainStarted() {
+		if (!this.serving.getAsBoolean()) {
+			long start = this.progress.stepStarted(STEP);
+			if (this.serverDrain.isRunning()) {
+				// Marks Spring Boot's drain as stopped, so that its phase does not wait for it.
+				this.serverDrain.stop();
+			}
+			this.progress.stepEnded(STEP, start, Outcome.SKIPPED, "web server is not serving");
+			logger.info("Graceful shutdown: drain skipped (web server is not serving)");
+			return;
+		}
 		this.startNanos = this.progress.stepStarted(STEP);
 		this.finishedAtStart = this.tracker.finishedCount();
 		this.inFlightAtStart = this.tracker.inFlight();

@@ -1,0 +1,32 @@
+package dev.graceful.shutdown.autoconfigure;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.context.annotation.Bean;
+import org.springframework.web.server.WebFilter;
+
+import dev.graceful.shutdown.web.RequestTracker;
+import dev.graceful.shutdown.web.reactive.InFlightWebFilter;
+
+/**
+ * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
+ * Auto-configuration} for reactive (WebFlux) applications: the filter that counts
+ * requests and hands keep-alive connections off once the shutdown has started.
+ */
+@AutoConfiguration(after = GracefulShutdownWebAutoConfiguration.class)
+@ConditionalOnWebApplication(type = Type.REACTIVE)
+@ConditionalOnClass(WebFilter.class)
+@ConditionalOnBean(RequestTracker.class)
+public final class GracefulShutdownReactiveAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	InFlightWebFilter gracefulShutdownInFlightWebFilter(RequestTracker tracker, ShutdownPlan plan) {
+		return new InFlightWebFilter(tracker, plan.connectionClose());
+	}
+
+}

@@ -1,0 +1,27 @@
+package dev.graceful.shutdown.sample;
+
+import java.time.Duration;
+
+import reactor.core.publisher.Mono;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Simulated work on Reactor Netty: {@code GET /work?ms=N} answers 200 after N
+ * milliseconds without blocking an event loop.
+ */
+@RestController
+@ConditionalOnWebApplication(type = Type.REACTIVE)
+class ReactiveWorkController {
+
+	@GetMapping("/work")
+	Mono<String> work(@RequestParam(defaultValue = "0") long ms) {
+		Mono<String> result = Mono.just("worked " + ms + " ms\n");
+		return (ms > 0) ? result.delayElement(Duration.ofMillis(ms)) : result;
+	}
+
+}
