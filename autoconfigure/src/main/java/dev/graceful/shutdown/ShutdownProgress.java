@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.graceful.shutdown.ShutdownReport.Cleanup;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReport.Requests;
@@ -36,6 +37,8 @@ public final class ShutdownProgress {
 	private volatile @Nullable Requests requests;
 
 	private final List<Phase> phases = new CopyOnWriteArrayList<>();
+
+	private final List<Cleanup> cleanups = new CopyOnWriteArrayList<>();
 
 	/**
 	 * Mark the start of the shutdown. Only the first call has an effect.
@@ -127,6 +130,14 @@ public final class ShutdownProgress {
 	}
 
 	/**
+	 * Record a cleanup that has ended.
+	 * @param cleanup the cleanup
+	 */
+	public void recordCleanup(Cleanup cleanup) {
+		this.cleanups.add(cleanup);
+	}
+
+	/**
 	 * Mark the end of the last step.
 	 * @return the final report
 	 */
@@ -156,7 +167,8 @@ public final class ShutdownProgress {
 		if (startedAt == null) {
 			return null;
 		}
-		return new ShutdownReport(startedAt, elapsed().toMillis(), this.complete, this.phases, this.requests);
+		return new ShutdownReport(startedAt, elapsed().toMillis(), this.complete, this.phases, this.requests,
+				this.cleanups);
 	}
 
 	private static long toMillis(long nanos) {

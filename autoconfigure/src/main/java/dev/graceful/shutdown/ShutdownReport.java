@@ -15,12 +15,14 @@ import org.jspecify.annotations.Nullable;
  * @param phases the steps in the order they ran
  * @param requests what became of the HTTP requests, or {@code null} outside web
  * applications
+ * @param cleanups the cleanups in the order they ran
  */
 public record ShutdownReport(Instant startedAt, long totalMs, boolean complete, List<Phase> phases,
-		@Nullable Requests requests) {
+		@Nullable Requests requests, List<Cleanup> cleanups) {
 
 	public ShutdownReport {
 		phases = List.copyOf(phases);
+		cleanups = List.copyOf(cleanups);
 	}
 
 	/**
@@ -59,6 +61,19 @@ public record ShutdownReport(Instant startedAt, long totalMs, boolean complete, 
 	 * @param aborted requests still being processed when the drain gave up
 	 */
 	public record Requests(long inFlightAtStart, long completed, long aborted) {
+	}
+
+	/**
+	 * One cleanup.
+	 *
+	 * @param name the name of the cleanup
+	 * @param order its order
+	 * @param durationMs how long it ran, in milliseconds
+	 * @param outcome {@link Outcome#COMPLETED}, {@link Outcome#FAILED} or
+	 * {@link Outcome#TIMED_OUT}
+	 * @param error what went wrong, or {@code null} if it completed
+	 */
+	public record Cleanup(String name, int order, long durationMs, Outcome outcome, @Nullable String error) {
 	}
 
 	/**

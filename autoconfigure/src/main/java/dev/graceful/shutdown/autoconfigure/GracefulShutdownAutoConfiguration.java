@@ -11,14 +11,17 @@ import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
 
+import dev.graceful.shutdown.ShutdownCleanups;
 import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.cleanup.CleanupRunner;
+import dev.graceful.shutdown.cleanup.OnShutdownAnnotationBeanPostProcessor;
 import dev.graceful.shutdown.readiness.ShutdownStartListener;
 import dev.graceful.shutdown.report.ShutdownSummary;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
  * Auto-configuration} for the parts of graceful shutdown that every application has: the
- * shutdown progress, its start (readiness) and its summary.
+ * shutdown progress, its start (readiness), the cleanups and the summary.
  */
 @AutoConfiguration(after = ApplicationAvailabilityAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "graceful.shutdown.enabled", matchIfMissing = true)
@@ -48,6 +51,25 @@ public final class GracefulShutdownAutoConfiguration {
 	@ConditionalOnMissingBean
 	ShutdownSummary gracefulShutdownSummary(ShutdownProgress progress) {
 		return new ShutdownSummary(progress);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ShutdownCleanups gracefulShutdownCleanups(ShutdownPlan plan) {
+		return new ShutdownCleanups(plan.cleanupTimeout());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	static OnShutdownAnnotationBeanPostProcessor gracefulShutdownOnShutdownAnnotationBeanPostProcessor(
+			ObjectProvider<ShutdownCleanups> cleanups) {
+		return new OnShutdownAnnotationBeanPostProcessor(cleanups);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	CleanupRunner gracefulShutdownCleanupRunner(ShutdownProgress progress, ShutdownCleanups cleanups) {
+		return new CleanupRunner(progress, cleanups, ShutdownPhases.CLEANUP);
 	}
 
 }

@@ -33,6 +33,8 @@ public class GracefulShutdownProperties {
 
 	private final Web web = new Web();
 
+	private final Cleanup cleanup = new Cleanup();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -61,6 +63,10 @@ public class GracefulShutdownProperties {
 		return this.web;
 	}
 
+	public Cleanup getCleanup() {
+		return this.cleanup;
+	}
+
 	/**
 	 * Web server settings.
 	 */
@@ -79,6 +85,27 @@ public class GracefulShutdownProperties {
 
 		public void setConnectionClose(boolean connectionClose) {
 			this.connectionClose = connectionClose;
+		}
+
+	}
+
+	/**
+	 * Cleanup settings.
+	 */
+	public static class Cleanup {
+
+		/**
+		 * How long each cleanup may run before it is interrupted and recorded as timed
+		 * out, unless its @OnShutdown(timeout) says otherwise.
+		 */
+		private Duration timeout = Duration.ofSeconds(5);
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
 		}
 
 	}

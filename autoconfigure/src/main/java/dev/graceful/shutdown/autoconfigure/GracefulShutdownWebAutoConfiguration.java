@@ -31,8 +31,6 @@ import dev.graceful.shutdown.web.RequestTracker;
 @ConditionalOnBean(ShutdownProgress.class)
 public final class GracefulShutdownWebAutoConfiguration {
 
-	static final int DELAY_PHASE = WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE + 2;
-
 	@Bean
 	@ConditionalOnMissingBean
 	RequestTracker gracefulShutdownRequestTracker(ShutdownProgress progress) {
@@ -43,14 +41,14 @@ public final class GracefulShutdownWebAutoConfiguration {
 	@ConditionalOnMissingBean
 	LameDuckDelay gracefulShutdownDelay(ShutdownProgress progress, ShutdownPlan plan, RequestTracker tracker) {
 		return new LameDuckDelay(progress, plan.delay(), plan.quietPeriod(), tracker::lastArrivalNanos,
-				DELAY_PHASE);
+				ShutdownPhases.DELAY);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	DrainMonitor gracefulShutdownDrainMonitor(ShutdownProgress progress, RequestTracker tracker,
 			ApplicationContext applicationContext) {
-		return new DrainMonitor(progress, tracker, WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE,
+		return new DrainMonitor(progress, tracker, ShutdownPhases.DRAIN,
 				() -> isServing(applicationContext), new ServerDrainLifecycle(applicationContext));
 	}
 

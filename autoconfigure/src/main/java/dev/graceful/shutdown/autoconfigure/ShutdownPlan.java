@@ -16,8 +16,10 @@ import org.springframework.core.env.Environment;
  * @param quietPeriod the quiet period that ends the delay early, or {@code null}
  * @param connectionClose whether responses carry {@code Connection: close} once the
  * shutdown has started
+ * @param cleanupTimeout how long each cleanup may run unless it sets its own timeout
  */
-public record ShutdownPlan(Duration delay, @Nullable Duration quietPeriod, boolean connectionClose) {
+public record ShutdownPlan(Duration delay, @Nullable Duration quietPeriod, boolean connectionClose,
+		Duration cleanupTimeout) {
 
 	/** Delay used on Kubernetes when none is configured. */
 	public static final Duration KUBERNETES_DEFAULT_DELAY = Duration.ofSeconds(10);
@@ -46,7 +48,13 @@ public record ShutdownPlan(Duration delay, @Nullable Duration quietPeriod, boole
 						"Set graceful.shutdown.quiet-period shorter than graceful.shutdown.delay, or raise graceful.shutdown.delay.");
 			}
 		}
-		return new ShutdownPlan(delay, quietPeriod, properties.getWeb().isConnectionClose());
+		Duration cleanupTimeout = properties.getCleanup().getTimeout();
+		if (cleanupTimeout.isNegative() || cleanupTimeout.isZero()) {
+			throw new InvalidShutdownPropertyException("graceful.shutdown.cleanup.timeout",
+					"'" + cleanupTimeout + "' is not positive",
+					"Set graceful.shutdown.cleanup.timeout to a positive duration such as 5s.");
+		}
+		return new ShutdownPlan(delay, quietPeriod, properties.getWeb().isConnectionClose(), cleanupTimeout);
 	}
 
 }

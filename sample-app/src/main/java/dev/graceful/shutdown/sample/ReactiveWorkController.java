@@ -18,10 +18,19 @@ import org.springframework.web.bind.annotation.RestController;
 @ConditionalOnWebApplication(type = Type.REACTIVE)
 class ReactiveWorkController {
 
+	private final WorkLog workLog;
+
+	ReactiveWorkController(WorkLog workLog) {
+		this.workLog = workLog;
+	}
+
 	@GetMapping("/work")
 	Mono<String> work(@RequestParam(defaultValue = "0") long ms) {
-		Mono<String> result = Mono.just("worked " + ms + " ms\n");
-		return (ms > 0) ? result.delayElement(Duration.ofMillis(ms)) : result;
+		Mono<String> result = Mono.fromSupplier(() -> {
+			this.workLog.recordWork();
+			return "worked " + ms + " ms\n";
+		});
+		return (ms > 0) ? result.delaySubscription(Duration.ofMillis(ms)) : result;
 	}
 
 }

@@ -14,11 +14,18 @@ import org.springframework.web.bind.annotation.RestController;
 @ConditionalOnWebApplication(type = Type.SERVLET)
 class WorkController {
 
+	private final WorkLog workLog;
+
+	WorkController(WorkLog workLog) {
+		this.workLog = workLog;
+	}
+
 	@GetMapping("/work")
 	String work(@RequestParam(defaultValue = "0") long ms) throws InterruptedException {
 		if (ms > 0) {
 			Thread.sleep(ms);
 		}
+		this.workLog.recordWork();
 		return "worked " + ms + " ms\n";
 	}
 

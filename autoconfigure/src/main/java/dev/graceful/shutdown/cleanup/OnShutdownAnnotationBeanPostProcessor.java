@@ -1,0 +1,137 @@
+package dev.graceful.shutdown.cleanup;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.UndeclaredThrowableException;
+import java.time.Duration;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.core.MethodIntrospector;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.ReflectionUtils;
+
+import dev.graceful.shutdown.OnShutdown;
+import dev.graceful.shutdown.ShutdownCleanups;
+
+/**
+ * Registers every {@link OnShutdown @OnShutdown} method of every bean with
+ * {@link ShutdownCleanups}, in the order the beans are initialized, and rejects at
+ * startup the methods that could not run: static methods, methods with parameters,
+ * methods of beans that are not singletons, and unparseable timeouts.
+ */
+public final class OnShutdownAnnotationBeanPostProcessor implements BeanPostProcessor, BeanFactoryAware {
+
+	private final ObjectProvider<ShutdownCleanups> cleanups;
+
+	private @Nullable ConfigurableListableBeanFactory beanFactory;
+
+	public OnShutdownAnnotationBeanPostProcessor(ObjectProvider<ShutdownCleanups> cleanups) {
+		this.cleanups = cleanups;
+	}
+
+	@Override
+	public void setBeanFactory(BeanFactory beanFactory) {
+		if (beanFactory instanceof ConfigurableListableBeanFactory listable) {
+			this.beanFactory = listable;
+		}
+	}
+
+	@Override
+	public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
+		Class<?> targetClass = AopUtils.getTargetClass(bean);
+		if (ClassUtils.isCglibProxyClass(targetClass)) {
+			targetClass = ClassUtils.getUserClass(targetClass);
+		}
+		Map<Method, OnShutdown> methods = MethodIntrospector.selectMethods(targetClass,
+				(MethodIntrospector.MetadataLookup<OnShutdown>) (method) -> AnnotatedElementUtils
+					.findMergedAnnotation(method, OnShutdown.class));
+		if (methods.isEmpty()) {
+			return bean;
+		}
+		for (Map.Entry<Method, OnShutdown> entry : methods.entrySet()) {
+			register(bean, beanName, targetClass, entry.getKey(), entry.getValue());
+		}
+		return bean;
+	}
+
+	private void register(Object bean, String beanName, Class<?> targetClass, Method method, OnShutdown annotation) {
+		if (Modifier.isStatic(method.getModifiers())) {
+			throw new InvalidOnShutdownMethodException(beanName, method, "is static",
+					"Make the method an instance method of the bean: cleanups belong to a bean instance.");
+		}
+		if (method.getParameterCount() > 0) {
+			throw new InvalidOnShutdownMethodException(beanName, method,
+					"has " + method.getParameterCount() + " parameter(s)",
+					"Remove the parameters: inject what the cleanup needs into the bean instead.");
+		}
+		if (!isSingleton(beanName)) {
+			throw new InvalidOnShutdownMethodException(beanName, method,
+					"is declared on bean '" + beanName + "', which is not a singleton",
+					"Move the method to a singleton bean: scoped and prototype instances are not tracked, so their cleanups could run never or many times.");
+		}
+		Duration timeout = parseTimeout(beanName, method, annotation.timeout());
+		String name = annotation.name().isEmpty() ? targetClass.getSimpleName() + "." + method.getName()
+				: annotation.name();
+		Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
+		ReflectionUtils.makeAccessible(invocable);
+		this.cleanups.getObject().register(name, annotation.order(), timeout, () -> invoke(invocable, bean));
+	}
+
+	private static void invoke(Method method, Object bean) throws Exception {
+		try {
+			method.invoke(bean);
+		}
+		catch (InvocationTargetException ex) {
+			Throwable target = ex.getTargetException();
+			if (target instanceof Exception exception) {
+				throw exception;
+			}
+			if (target instanceof Error error) {
+				throw error;
+			}
+			throw new UndeclaredThrowableException(target);
+		}
+	}
+
+	private boolean isSingleton(String beanName) {
+		ConfigurableListableBeanFactory beanFactory = this.beanFactory;
+		if (beanFactory == null || !beanFactory.containsBeanDefinition(beanName)) {
+			// Registered directly as a singleton instance.
+			return true;
+		}
+		BeanDefinition definition = beanFactory.getMergedBeanDefinition(beanName);
+		return definition.isSingleton();
+	}
+
+	private static @Nullable Duration parseTimeout(String beanName, Method method, String timeout) {
+		if (timeout.isEmpty()) {
+			return null;
+		}
+		try {
+			Duration parsed = DurationStyle.detectAndParse(timeout);
+			if (parsed.isNegative() || parsed.isZero()) {
+				throw new IllegalArgumentException("not positive");
+			}
+			return parsed;
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidOnShutdownMethodException(beanName, method,
+					"has an invalid timeout '" + timeout + "'",
+					"Use a positive duration such as timeout = \"500ms\" or \"5s\", or leave it empty for graceful.shutdown.cleanup.timeout.");
+		}
+	}
+
+}
