@@ -12,6 +12,7 @@ import dev.graceful.shutdown.ShutdownReport.Cleanup;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReport.Requests;
+import dev.graceful.shutdown.ShutdownReport.Tasks;
 
 /**
  * Where the application is in its shutdown: whether it has started, which step is
@@ -40,18 +41,36 @@ public final class ShutdownProgress {
 
 	private final List<Cleanup> cleanups = new CopyOnWriteArrayList<>();
 
+	private final List<Runnable> beginListeners = new CopyOnWriteArrayList<>();
+
+	private volatile @Nullable Tasks tasks;
+
 	/**
-	 * Mark the start of the shutdown. Only the first call has an effect.
+	 * Mark the start of the shutdown and run the listeners added with
+	 * {@link #onBegin(Runnable)}. Only the first call has an effect.
 	 * @return {@code true} if this call started the shutdown
 	 */
-	public synchronized boolean begin() {
-		if (this.shuttingDown) {
-			return false;
+	public boolean begin() {
+		synchronized (this) {
+			if (this.shuttingDown) {
+				return false;
+			}
+			this.startNanos = System.nanoTime();
+			this.startedAt = Instant.now();
+			this.shuttingDown = true;
 		}
-		this.startNanos = System.nanoTime();
-		this.startedAt = Instant.now();
-		this.shuttingDown = true;
+		for (Runnable listener : this.beginListeners) {
+			listener.run();
+		}
 		return true;
+	}
+
+	/**
+	 * Run a listener when the shutdown begins, on the thread that begins it.
+	 * @param listener the listener; it must not throw
+	 */
+	public void onBegin(Runnable listener) {
+		this.beginListeners.add(listener);
 	}
 
 	/**
@@ -130,6 +149,14 @@ public final class ShutdownProgress {
 	}
 
 	/**
+	 * Record what became of the background work.
+	 * @param tasks the task counts and the abandoned work
+	 */
+	public void recordTasks(Tasks tasks) {
+		this.tasks = tasks;
+	}
+
+	/**
 	 * Record a cleanup that has ended.
 	 * @param cleanup the cleanup
 	 */
@@ -168,7 +195,7 @@ public final class ShutdownProgress {
 			return null;
 		}
 		return new ShutdownReport(startedAt, elapsed().toMillis(), this.complete, this.phases, this.requests,
-				this.cleanups);
+				this.tasks, this.cleanups);
 	}
 
 	private static long toMillis(long nanos) {

@@ -15,10 +15,12 @@ import org.jspecify.annotations.Nullable;
  * @param phases the steps in the order they ran
  * @param requests what became of the HTTP requests, or {@code null} outside web
  * applications
+ * @param tasks what became of the background work, or {@code null} if that step did not
+ * run
  * @param cleanups the cleanups in the order they ran
  */
 public record ShutdownReport(Instant startedAt, long totalMs, boolean complete, List<Phase> phases,
-		@Nullable Requests requests, List<Cleanup> cleanups) {
+		@Nullable Requests requests, @Nullable Tasks tasks, List<Cleanup> cleanups) {
 
 	public ShutdownReport {
 		phases = List.copyOf(phases);
@@ -61,6 +63,35 @@ public record ShutdownReport(Instant startedAt, long totalMs, boolean complete, 
 	 * @param aborted requests still being processed when the drain gave up
 	 */
 	public record Requests(long inFlightAtStart, long completed, long aborted) {
+	}
+
+	/**
+	 * What became of the background work: tracked units of work (including each run of a
+	 * task on a tracked Spring executor) and tasks queued on tracked executors.
+	 *
+	 * @param completed units that finished on their own after the shutdown started
+	 * @param cancelled units that finished after they were cancelled (interrupted)
+	 * @param neverStarted queued executor tasks dropped at cancellation without running
+	 * @param skipped scheduled runs not started because the shutdown had begun
+	 * @param abandoned units still running when the shutdown gave up on them
+	 */
+	public record Tasks(long completed, long cancelled, long neverStarted, long skipped, List<Abandoned> abandoned) {
+
+		public Tasks {
+			abandoned = List.copyOf(abandoned);
+		}
+
+	}
+
+	/**
+	 * A unit of background work left running.
+	 *
+	 * @param name what the work is
+	 * @param runningMs how long it had run when it was abandoned, in milliseconds
+	 * @param thread the name of its thread
+	 * @param at the innermost application stack frame of its thread, or {@code null}
+	 */
+	public record Abandoned(String name, long runningMs, String thread, @Nullable String at) {
 	}
 
 	/**

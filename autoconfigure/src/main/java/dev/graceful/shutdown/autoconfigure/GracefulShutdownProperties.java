@@ -1,6 +1,8 @@
 package dev.graceful.shutdown.autoconfigure;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
@@ -35,6 +37,8 @@ public class GracefulShutdownProperties {
 
 	private final Cleanup cleanup = new Cleanup();
 
+	private final Tasks tasks = new Tasks();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -65,6 +69,10 @@ public class GracefulShutdownProperties {
 
 	public Cleanup getCleanup() {
 		return this.cleanup;
+	}
+
+	public Tasks getTasks() {
+		return this.tasks;
 	}
 
 	/**
@@ -106,6 +114,69 @@ public class GracefulShutdownProperties {
 
 		public void setTimeout(Duration timeout) {
 			this.timeout = timeout;
+		}
+
+	}
+
+	/**
+	 * Background work settings.
+	 */
+	public static class Tasks {
+
+		/**
+		 * How long to wait, after the HTTP drain, for background work (tracked executors'
+		 * queued and running tasks, and units started with WorkTracker) before cancelling
+		 * it.
+		 */
+		private Duration timeout = Duration.ofSeconds(10);
+
+		/**
+		 * How long to wait after cancelling (interrupting) the remaining work before
+		 * abandoning it and naming it in the report.
+		 */
+		private Duration cancelGrace = Duration.ofSeconds(1);
+
+		/**
+		 * Whether ThreadPoolTaskExecutor and ThreadPoolTaskScheduler beans keep accepting
+		 * tasks until the HTTP drain is over and have their tasks awaited.
+		 */
+		private boolean trackExecutors = true;
+
+		/**
+		 * Names of executor or scheduler beans to leave under Spring's own shutdown.
+		 */
+		private List<String> excludedExecutors = new ArrayList<>();
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public Duration getCancelGrace() {
+			return this.cancelGrace;
+		}
+
+		public void setCancelGrace(Duration cancelGrace) {
+			this.cancelGrace = cancelGrace;
+		}
+
+		public boolean isTrackExecutors() {
+			return this.trackExecutors;
+		}
+
+		public void setTrackExecutors(boolean trackExecutors) {
+			this.trackExecutors = trackExecutors;
+		}
+
+		public List<String> getExcludedExecutors() {
+			return this.excludedExecutors;
+		}
+
+		public void setExcludedExecutors(List<String> excludedExecutors) {
+			this.excludedExecutors = excludedExecutors;
 		}
 
 	}

@@ -19,6 +19,9 @@ final class ShutdownPhases {
 	/** The lame-duck delay, before the drain starts. */
 	static final int DELAY = DRAIN + 2;
 
+	/** Waiting for background work, after the drain. */
+	static final int TASKS = DRAIN - 2;
+
 	/** The cleanups, after the drain and the background work. */
 	static final int CLEANUP = DRAIN - 3;
 

@@ -16,10 +16,12 @@ import org.springframework.core.env.Environment;
  * @param quietPeriod the quiet period that ends the delay early, or {@code null}
  * @param connectionClose whether responses carry {@code Connection: close} once the
  * shutdown has started
+ * @param tasksTimeout how long to wait for background work before cancelling it
+ * @param tasksCancelGrace how long to wait after cancelling before abandoning
  * @param cleanupTimeout how long each cleanup may run unless it sets its own timeout
  */
 public record ShutdownPlan(Duration delay, @Nullable Duration quietPeriod, boolean connectionClose,
-		Duration cleanupTimeout) {
+		Duration tasksTimeout, Duration tasksCancelGrace, Duration cleanupTimeout) {
 
 	/** Delay used on Kubernetes when none is configured. */
 	public static final Duration KUBERNETES_DEFAULT_DELAY = Duration.ofSeconds(10);
@@ -48,13 +50,26 @@ public record ShutdownPlan(Duration delay, @Nullable Duration quietPeriod, boole
 						"Set graceful.shutdown.quiet-period shorter than graceful.shutdown.delay, or raise graceful.shutdown.delay.");
 			}
 		}
-		Duration cleanupTimeout = properties.getCleanup().getTimeout();
-		if (cleanupTimeout.isNegative() || cleanupTimeout.isZero()) {
-			throw new InvalidShutdownPropertyException("graceful.shutdown.cleanup.timeout",
-					"'" + cleanupTimeout + "' is not positive",
-					"Set graceful.shutdown.cleanup.timeout to a positive duration such as 5s.");
+		Duration tasksTimeout = requirePositive("graceful.shutdown.tasks.timeout", properties.getTasks().getTimeout(),
+				"10s");
+		Duration cancelGrace = properties.getTasks().getCancelGrace();
+		if (cancelGrace.isNegative()) {
+			throw new InvalidShutdownPropertyException("graceful.shutdown.tasks.cancel-grace",
+					"'" + cancelGrace + "' is negative",
+					"Set graceful.shutdown.tasks.cancel-grace to zero or a positive duration such as 1s.");
 		}
-		return new ShutdownPlan(delay, quietPeriod, properties.getWeb().isConnectionClose(), cleanupTimeout);
+		Duration cleanupTimeout = requirePositive("graceful.shutdown.cleanup.timeout",
+				properties.getCleanup().getTimeout(), "5s");
+		return new ShutdownPlan(delay, quietPeriod, properties.getWeb().isConnectionClose(), tasksTimeout, cancelGrace,
+				cleanupTimeout);
+	}
+
+	private static Duration requirePositive(String property, Duration value, String example) {
+		if (value.isNegative() || value.isZero()) {
+			throw new InvalidShutdownPropertyException(property, "'" + value + "' is not positive",
+					"Set " + property + " to a positive duration such as " + example + ".");
+		}
+		return value;
 	}
 
 }

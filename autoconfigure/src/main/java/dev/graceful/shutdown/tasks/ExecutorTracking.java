@@ -1,0 +1,149 @@
+package dev.graceful.shutdown.tasks;
+
+import java.lang.reflect.Field;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.core.task.TaskDecorator;
+import org.springframework.scheduling.concurrent.ExecutorConfigurationSupport;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
+import org.springframework.util.ReflectionUtils;
+
+import dev.graceful.shutdown.WorkTracker;
+
+/**
+ * Puts Spring's {@link ThreadPoolTaskExecutor} and {@link ThreadPoolTaskScheduler} beans
+ * (the {@code @Async} executor, the {@code @Scheduled} scheduler and any other, unless
+ * excluded by bean name) under the shutdown's control:
+ * <ul>
+ * <li>they keep accepting tasks after the context starts closing, while HTTP requests
+ * are still served (by default Spring shuts them down at {@code ContextClosedEvent},
+ * before the drain, and rejects the {@code @Async} calls of in-flight requests);</li>
+ * <li>each task run is a {@link WorkTracker.Work unit of work}, so that it is awaited,
+ * cancelled and named like any other;</li>
+ * <li>on schedulers, no run starts once the shutdown has begun, and delayed or periodic
+ * runs are dropped when the scheduler is shut down.</li>
+ * </ul>
+ * {@link TaskDrain} stops them from accepting new tasks after the HTTP drain.
+ */
+public final class ExecutorTracking implements BeanPostProcessor {
+
+	private final ObjectProvider<WorkTracker> workTracker;
+
+	private final Set<String> excluded;
+
+	private final Map<String, ExecutorConfigurationSupport> executors = new ConcurrentHashMap<>();
+
+	private final LongAdder skipped = new LongAdder();
+
+	private volatile @Nullable WorkTracker resolvedTracker;
+
+	/**
+	 * Create a new instance.
+	 * @param workTracker the work tracker, resolved when the first task runs
+	 * @param excluded names of executor beans to leave alone
+	 */
+	public ExecutorTracking(ObjectProvider<WorkTracker> workTracker, Collection<String> excluded) {
+		this.workTracker = workTracker;
+		this.excluded = Set.copyOf(excluded);
+	}
+
+	@Override
+	public Object postProcessBeforeInitialization(Object bean, String beanName) throws BeansException {
+		if (this.excluded.contains(beanName)) {
+			return bean;
+		}
+		if (bean instanceof ThreadPoolTaskExecutor executor) {
+			executor.setAcceptTasksAfterContextClose(true);
+			executor.setTaskDecorator(tracking(beanName, existingDecorator(executor), false));
+			this.executors.put(beanName, executor);
+		}
+		else if (bean instanceof ThreadPoolTaskScheduler scheduler) {
+			scheduler.setAcceptTasksAfterContextClose(true);
+			scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+			scheduler.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+			scheduler.setTaskDecorator(tracking(beanName, existingDecorator(scheduler), true));
+			this.executors.put(beanName, scheduler);
+		}
+		return bean;
+	}
+
+	/**
+	 * Return the tracked executors by bean name.
+	 * @return the tracked executors
+	 */
+	public Map<String, ExecutorConfigurationSupport> executors() {
+		return Map.copyOf(this.executors);
+	}
+
+	/**
+	 * Return how many scheduled runs were skipped because the shutdown had begun.
+	 * @return the number of skipped runs
+	 */
+	public long skippedCount() {
+		return this.skipped.sum();
+	}
+
+	private TaskDecorator tracking(String beanName, @Nullable TaskDecorator existing, boolean skipAfterShutdown) {
+		return (runnable) -> {
+			Runnable decorated = (existing != null) ? existing.decorate(runnable) : runnable;
+			return () -> {
+				WorkTracker tracker = tracker();
+				if (skipAfterShutdown && tracker.isShutdownRequested()) {
+					this.skipped.increment();
+					return;
+				}
+				try (WorkTracker.Work work = tracker.start(() -> describe(beanName, runnable))) {
+					decorated.run();
+				}
+			};
+		};
+	}
+
+	private WorkTracker tracker() {
+		WorkTracker tracker = this.resolvedTracker;
+		if (tracker == null) {
+			tracker = this.workTracker.getObject();
+			this.resolvedTracker = tracker;
+		}
+		return tracker;
+	}
+
+	/**
+	 * Name a task run: the scheduled method for {@code @Scheduled} runs (Spring's
+	 * wrappers print it), the executor bean otherwise.
+	 */
+	static String describe(String beanName, Runnable runnable) {
+		String text = runnable.toString();
+		for (String marker : List.of("DelegatingErrorHandlingRunnable for ", "ScheduledMethodRunnable for ")) {
+			int index = text.lastIndexOf(marker);
+			if (index >= 0) {
+				String method = text.substring(index + marker.length()).replaceAll("[\\]\\s]+$", "");
+				return beanName + ": " + method;
+			}
+		}
+		return beanName + " task";
+	}
+
+	private static @Nullable TaskDecorator existingDecorator(ExecutorConfigurationSupport executor) {
+		// Neither executor exposes its decorator; keep the user's (context propagation, say)
+		// by wrapping it instead of replacing it.
+		Field field = ReflectionUtils.findField(executor.getClass(), "taskDecorator", TaskDecorator.class);
+		if (field == null) {
+			return null;
+		}
+		ReflectionUtils.makeAccessible(field);
+		return (TaskDecorator) ReflectionUtils.getField(field, executor);
+	}
+
+}

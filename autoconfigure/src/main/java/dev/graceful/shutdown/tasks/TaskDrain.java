@@ -1,0 +1,205 @@
+package dev.graceful.shutdown.tasks;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.scheduling.concurrent.ExecutorConfigurationSupport;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
+
+import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.ShutdownReport.Abandoned;
+import dev.graceful.shutdown.ShutdownReport.Outcome;
+import dev.graceful.shutdown.ShutdownReport.Tasks;
+import dev.graceful.shutdown.WorkTracker;
+
+/**
+ * The tasks step, after the HTTP drain: stops the tracked executors from accepting new
+ * tasks, waits for their queued and running tasks and for every tracked unit of work up
+ * to the timeout, then cancels (interrupts) what is left, waits a short grace, and names
+ * whatever is still running as abandoned.
+ */
+public final class TaskDrain implements SmartLifecycle {
+
+	/** Name of the step in the report. */
+	public static final String STEP = "tasks";
+
+	private static final Log logger = LogFactory.getLog(TaskDrain.class);
+
+	private final ShutdownProgress progress;
+
+	private final WorkTracker tracker;
+
+	private final @Nullable ExecutorTracking executors;
+
+	private final Duration timeout;
+
+	private final Duration cancelGrace;
+
+	private final int phase;
+
+	private volatile boolean running;
+
+	private volatile long finishedAtShutdown;
+
+	/**
+	 * Create a new step.
+	 * @param progress the shutdown progress
+	 * @param tracker the work tracker
+	 * @param executors the tracked executors, or {@code null} if executors are not
+	 * tracked
+	 * @param timeout how long to wait for the work before cancelling it
+	 * @param cancelGrace how long to wait after cancelling before abandoning
+	 * @param phase the lifecycle phase
+	 */
+	public TaskDrain(ShutdownProgress progress, WorkTracker tracker, @Nullable ExecutorTracking executors,
+			Duration timeout, Duration cancelGrace, int phase) {
+		this.progress = progress;
+		this.tracker = tracker;
+		this.executors = executors;
+		this.timeout = timeout;
+		this.cancelGrace = cancelGrace;
+		this.phase = phase;
+		progress.onBegin(() -> this.finishedAtShutdown = tracker.finishedCount());
+	}
+
+	@Override
+	public void start() {
+		this.running = true;
+	}
+
+	@Override
+	public void stop() {
+		this.running = false;
+		if (!this.progress.isShuttingDown()) {
+			return;
+		}
+		long start = this.progress.stepStarted(STEP);
+		this.tracker.setDeadline(Instant.now().plus(this.timeout));
+		Map<String, ExecutorConfigurationSupport> executors = (this.executors != null) ? this.executors.executors()
+				: Map.of();
+		logger.info("Graceful shutdown: tasks started, waiting up to " + this.timeout.toMillis() + " ms for "
+				+ this.tracker.active().size() + " tracked unit(s) of work and " + executors.size() + " executor(s)");
+		// From now on the executors reject new tasks; queued ones still run.
+		executors.values().forEach(ExecutorConfigurationSupport::initiateShutdown);
+		boolean idle = awaitIdle(executors, start + this.timeout.toNanos());
+		long finishedAtCancel = this.tracker.finishedCount();
+		long neverStarted = 0;
+		List<Abandoned> abandoned = new ArrayList<>();
+		if (!idle) {
+			logger.info("Graceful shutdown: tasks timeout reached, cancelling " + this.tracker.active().size()
+					+ " unit(s) of work");
+			this.tracker.cancel();
+			for (ExecutorConfigurationSupport executor : executors.values()) {
+				neverStarted += cancelQueued(executor);
+			}
+			awaitIdle(executors, System.nanoTime() + this.cancelGrace.toNanos());
+			for (WorkTracker.Work work : this.tracker.active()) {
+				Abandoned entry = new Abandoned(work.name(), work.runningFor().toMillis(), work.thread().getName(),
+						applicationFrame(work.thread()));
+				abandoned.add(entry);
+				logger.warn("Graceful shutdown: abandoned '" + entry.name() + "' after " + entry.runningMs()
+						+ " ms on thread " + entry.thread() + ((entry.at() != null) ? " at " + entry.at() : ""));
+			}
+		}
+		long finished = this.tracker.finishedCount();
+		long cancelled = idle ? 0 : finished - finishedAtCancel;
+		long completed = finishedAtCancel - this.finishedAtShutdown;
+		long skipped = (this.executors != null) ? this.executors.skippedCount() : 0;
+		Tasks tasks = new Tasks(completed, cancelled, neverStarted, skipped, abandoned);
+		this.progress.recordTasks(tasks);
+		Outcome outcome = idle ? Outcome.COMPLETED : Outcome.TIMED_OUT;
+		String detail = completed + " completed, " + cancelled + " cancelled, " + abandoned.size() + " abandoned, "
+				+ neverStarted + " never started, " + skipped + " scheduled run(s) skipped";
+		var recorded = this.progress.stepEnded(STEP, start, outcome, detail);
+		logger.info("Graceful shutdown: tasks ended after " + recorded.durationMs() + " ms (" + detail + ")");
+	}
+
+	private boolean awaitIdle(Map<String, ExecutorConfigurationSupport> executors, long deadlineNanos) {
+		try {
+			for (ExecutorConfigurationSupport executor : executors.values()) {
+				ExecutorService service = executorService(executor);
+				long remaining = deadlineNanos - System.nanoTime();
+				if (service != null && (remaining <= 0 || !service.awaitTermination(remaining, TimeUnit.NANOSECONDS))) {
+					return false;
+				}
+			}
+			return this.tracker.awaitIdle(deadlineNanos);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+	}
+
+	private static int cancelQueued(ExecutorConfigurationSupport executor) {
+		ExecutorService service = executorService(executor);
+		if (service == null) {
+			return 0;
+		}
+		List<Runnable> queued = service.shutdownNow();
+		for (Runnable task : queued) {
+			if (task instanceof Future<?> future) {
+				future.cancel(true);
+			}
+		}
+		// A scheduler's queue holds future runs, not work that was asked for and dropped.
+		return (executor instanceof ThreadPoolTaskScheduler) ? 0 : queued.size();
+	}
+
+	private static @Nullable ExecutorService executorService(ExecutorConfigurationSupport executor) {
+		try {
+			if (executor instanceof ThreadPoolTaskExecutor threadPool) {
+				return threadPool.getThreadPoolExecutor();
+			}
+			if (executor instanceof ThreadPoolTaskScheduler scheduler) {
+				return scheduler.getScheduledExecutor();
+			}
+		}
+		catch (IllegalStateException ex) {
+			// Not initialized: nothing to wait for.
+		}
+		return null;
+	}
+
+	private static @Nullable String applicationFrame(Thread thread) {
+		for (StackTraceElement element : thread.getStackTrace()) {
+			String className = element.getClassName();
+			if (!className.startsWith("java.") && !className.startsWith("jdk.") && !className.startsWith("sun.")
+					&& !className.startsWith("org.springframework.")
+					&& !className.startsWith(WorkTracker.class.getPackageName() + ".tasks.")
+					&& !className.equals(WorkTracker.class.getName())) {
+				return element.toString();
+			}
+		}
+		StackTraceElement[] stack = thread.getStackTrace();
+		return (stack.length > 0) ? stack[0].toString() : null;
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		return this.phase;
+	}
+
+	@Override
+	public boolean isPauseable() {
+		return false;
+	}
+
+}
