@@ -31,6 +31,8 @@ public final class ShutdownProgress {
 
 	private volatile long currentStepStartNanos;
 
+	private volatile @Nullable String activity;
+
 	private volatile boolean complete;
 
 	private volatile long endNanos;
@@ -95,6 +97,31 @@ public final class ShutdownProgress {
 	 */
 	public @Nullable String currentStep() {
 		return this.currentStep;
+	}
+
+	/**
+	 * Return how long the current step has been running.
+	 * @return the step's running time, zero if no step is running
+	 */
+	public Duration currentStepElapsed() {
+		return (this.currentStep != null) ? Duration.ofNanos(System.nanoTime() - this.currentStepStartNanos)
+				: Duration.ZERO;
+	}
+
+	/**
+	 * Return what the current step is doing, for diagnostics.
+	 * @return the activity, such as {@code cleanup 'cache.flush'}, or {@code null}
+	 */
+	public @Nullable String activity() {
+		return this.activity;
+	}
+
+	/**
+	 * Set what the current step is doing, for diagnostics.
+	 * @param activity the activity, or {@code null} when it is over
+	 */
+	public void setActivity(@Nullable String activity) {
+		this.activity = activity;
 	}
 
 	/**

@@ -13,10 +13,14 @@ import org.springframework.core.env.Environment;
 
 import dev.graceful.shutdown.ShutdownCleanups;
 import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.WorkTracker;
+import dev.graceful.shutdown.budget.ShutdownBudget;
+import dev.graceful.shutdown.budget.ShutdownDiagnostics;
 import dev.graceful.shutdown.cleanup.CleanupRunner;
 import dev.graceful.shutdown.cleanup.OnShutdownAnnotationBeanPostProcessor;
 import dev.graceful.shutdown.readiness.ShutdownStartListener;
 import dev.graceful.shutdown.report.ShutdownSummary;
+import dev.graceful.shutdown.web.RequestTracker;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
@@ -68,8 +72,28 @@ public final class GracefulShutdownAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	CleanupRunner gracefulShutdownCleanupRunner(ShutdownProgress progress, ShutdownCleanups cleanups) {
-		return new CleanupRunner(progress, cleanups, ShutdownPhases.CLEANUP);
+	CleanupRunner gracefulShutdownCleanupRunner(ShutdownProgress progress, ShutdownCleanups cleanups,
+			ShutdownBudget budget) {
+		return new CleanupRunner(progress, cleanups, budget, ShutdownPhases.CLEANUP);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ShutdownBudget gracefulShutdownBudget(ShutdownPlan plan, ShutdownProgress progress) {
+		return new ShutdownBudget(plan.budget(), progress);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ShutdownDiagnostics gracefulShutdownDiagnostics(ShutdownProgress progress, ObjectProvider<WorkTracker> workTracker,
+			ObjectProvider<RequestTracker> requestTracker) {
+		return new ShutdownDiagnostics(progress, workTracker.getIfAvailable(), requestTracker.getIfAvailable());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ShutdownPlanLogger gracefulShutdownPlanLogger(ShutdownPlan plan, ShutdownCleanups cleanups) {
+		return new ShutdownPlanLogger(plan, cleanups);
 	}
 
 }

@@ -33,7 +33,15 @@ public class GracefulShutdownProperties {
 	 */
 	private @Nullable Duration quietPeriod;
 
+	/**
+	 * Overall budget for the whole shutdown, from SIGTERM to exit. Each step's timeout is
+	 * capped by what is left of it; the watchdog halts the JVM if it is exceeded.
+	 */
+	private Duration timeout = Duration.ofSeconds(30);
+
 	private final Web web = new Web();
+
+	private final Watchdog watchdog = new Watchdog();
 
 	private final Cleanup cleanup = new Cleanup();
 
@@ -63,8 +71,20 @@ public class GracefulShutdownProperties {
 		this.quietPeriod = quietPeriod;
 	}
 
+	public Duration getTimeout() {
+		return this.timeout;
+	}
+
+	public void setTimeout(Duration timeout) {
+		this.timeout = timeout;
+	}
+
 	public Web getWeb() {
 		return this.web;
+	}
+
+	public Watchdog getWatchdog() {
+		return this.watchdog;
 	}
 
 	public Cleanup getCleanup() {
@@ -177,6 +197,54 @@ public class GracefulShutdownProperties {
 
 		public void setExcludedExecutors(List<String> excludedExecutors) {
 			this.excludedExecutors = excludedExecutors;
+		}
+
+	}
+
+	/**
+	 * Watchdog settings.
+	 */
+	public static class Watchdog {
+
+		/**
+		 * Whether to halt the JVM, after logging what is still running and a thread dump,
+		 * when the shutdown outlives graceful.shutdown.timeout plus the margin. Only a
+		 * JVM that is exiting (SIGTERM, Ctrl+C, System.exit) is ever halted.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * How long past graceful.shutdown.timeout the watchdog waits before halting.
+		 */
+		private Duration margin = Duration.ofSeconds(2);
+
+		/**
+		 * Exit code of a JVM halted by the watchdog.
+		 */
+		private int exitCode = 124;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Duration getMargin() {
+			return this.margin;
+		}
+
+		public void setMargin(Duration margin) {
+			this.margin = margin;
+		}
+
+		public int getExitCode() {
+			return this.exitCode;
+		}
+
+		public void setExitCode(int exitCode) {
+			this.exitCode = exitCode;
 		}
 
 	}

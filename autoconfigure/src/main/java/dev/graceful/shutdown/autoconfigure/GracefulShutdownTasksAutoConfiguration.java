@@ -14,6 +14,7 @@ import org.springframework.core.env.Environment;
 
 import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.WorkTracker;
+import dev.graceful.shutdown.budget.ShutdownBudget;
 import dev.graceful.shutdown.tasks.ExecutorTracking;
 import dev.graceful.shutdown.tasks.TaskDrain;
 
@@ -47,9 +48,9 @@ public final class GracefulShutdownTasksAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	TaskDrain gracefulShutdownTaskDrain(ShutdownProgress progress, WorkTracker workTracker,
-			ObjectProvider<ExecutorTracking> executorTracking, ShutdownPlan plan) {
+			ObjectProvider<ExecutorTracking> executorTracking, ShutdownPlan plan, ShutdownBudget budget) {
 		return new TaskDrain(progress, workTracker, executorTracking.getIfAvailable(), plan.tasksTimeout(),
-				plan.tasksCancelGrace(), ShutdownPhases.TASKS);
+				plan.tasksCancelGrace(), budget, plan.cleanupTimeout(), ShutdownPhases.TASKS);
 	}
 
 }

@@ -11,9 +11,13 @@ import org.springframework.boot.web.server.WebServer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.Lifecycle;
+import org.springframework.context.LifecycleProcessor;
+import org.springframework.context.support.AbstractApplicationContext;
 import org.springframework.context.annotation.Bean;
 
 import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.budget.DrainBudget;
+import dev.graceful.shutdown.budget.ShutdownBudget;
 import dev.graceful.shutdown.delay.LameDuckDelay;
 import dev.graceful.shutdown.web.DrainMonitor;
 import dev.graceful.shutdown.web.RequestTracker;
@@ -58,6 +62,16 @@ public final class GracefulShutdownWebAutoConfiguration {
 			return webServer != null && webServer.getPort() >= 0;
 		}
 		return true;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	DrainBudget gracefulShutdownDrainBudget(ShutdownProgress progress, ShutdownBudget budget, ShutdownPlan plan,
+			ApplicationContext applicationContext) {
+		return new DrainBudget(progress, budget,
+				() -> applicationContext.getBean(AbstractApplicationContext.LIFECYCLE_PROCESSOR_BEAN_NAME,
+						LifecycleProcessor.class),
+				plan.drainTimeout(), plan.reserveAfterDrain(), ShutdownPhases.DRAIN);
 	}
 
 	@Bean

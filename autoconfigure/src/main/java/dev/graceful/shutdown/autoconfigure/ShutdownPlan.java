@@ -5,6 +5,9 @@ import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.cloud.CloudPlatform;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.env.Environment;
 
 /**
@@ -16,15 +19,51 @@ import org.springframework.core.env.Environment;
  * @param quietPeriod the quiet period that ends the delay early, or {@code null}
  * @param connectionClose whether responses carry {@code Connection: close} once the
  * shutdown has started
+ * @param drainTimeout Spring's own bound on the drain phase
+ * ({@code spring.lifecycle.timeout-per-shutdown-phase})
  * @param tasksTimeout how long to wait for background work before cancelling it
  * @param tasksCancelGrace how long to wait after cancelling before abandoning
  * @param cleanupTimeout how long each cleanup may run unless it sets its own timeout
+ * @param budget the overall shutdown budget
+ * @param watchdogEnabled whether the watchdog halts an overdue shutdown
+ * @param watchdogMargin how long past the budget the watchdog waits
+ * @param watchdogExitCode the exit code the watchdog halts with
  */
 public record ShutdownPlan(Duration delay, @Nullable Duration quietPeriod, boolean connectionClose,
-		Duration tasksTimeout, Duration tasksCancelGrace, Duration cleanupTimeout) {
+		Duration drainTimeout, Duration tasksTimeout, Duration tasksCancelGrace, Duration cleanupTimeout,
+		Duration budget, boolean watchdogEnabled, Duration watchdogMargin, int watchdogExitCode) {
 
 	/** Delay used on Kubernetes when none is configured. */
 	public static final Duration KUBERNETES_DEFAULT_DELAY = Duration.ofSeconds(10);
+
+	private static final Duration SPRING_DEFAULT_PHASE_TIMEOUT = Duration.ofSeconds(30);
+
+	/**
+	 * Return the longest the drain can take within the budget.
+	 * @return the drain's upper bound
+	 */
+	public Duration maxDrain() {
+		Duration available = this.budget.minus(this.delay).minus(reserveAfterDrain());
+		return (this.drainTimeout.compareTo(available) <= 0) ? this.drainTimeout : available;
+	}
+
+	/**
+	 * Return the time the steps after the drain keep for themselves.
+	 * @return the tasks timeout plus one cleanup timeout
+	 */
+	public Duration reserveAfterDrain() {
+		return this.tasksTimeout.plus(this.cleanupTimeout);
+	}
+
+	/**
+	 * Return the grace period the platform must allow: the budget plus the watchdog
+	 * margin, in whole seconds, rounded up.
+	 * @return the seconds to set as {@code terminationGracePeriodSeconds} at least
+	 */
+	public long requiredGracePeriodSeconds() {
+		Duration total = this.budget.plus(this.watchdogEnabled ? this.watchdogMargin : Duration.ZERO);
+		return (total.toMillis() + 999) / 1000;
+	}
 
 	static ShutdownPlan of(GracefulShutdownProperties properties, Environment environment) {
 		Duration delay = properties.getDelay();
@@ -33,19 +72,19 @@ public record ShutdownPlan(Duration delay, @Nullable Duration quietPeriod, boole
 					: Duration.ZERO;
 		}
 		if (delay.isNegative()) {
-			throw new InvalidShutdownPropertyException("graceful.shutdown.delay", "'" + delay + "' is negative",
+			throw new InvalidShutdownPropertyException("graceful.shutdown.delay", "'" + print(delay) + "' is negative",
 					"Set graceful.shutdown.delay to zero (no delay) or to a positive duration such as 10s.");
 		}
 		Duration quietPeriod = properties.getQuietPeriod();
 		if (quietPeriod != null) {
 			if (quietPeriod.isNegative() || quietPeriod.isZero()) {
 				throw new InvalidShutdownPropertyException("graceful.shutdown.quiet-period",
-						"'" + quietPeriod + "' is not positive",
+						"'" + print(quietPeriod) + "' is not positive",
 						"Set graceful.shutdown.quiet-period to a positive duration such as 2s, or remove it to always serve the full delay.");
 			}
 			if (quietPeriod.compareTo(delay) > 0) {
 				throw new InvalidShutdownPropertyException("graceful.shutdown.quiet-period",
-						"'" + quietPeriod + "' is longer than graceful.shutdown.delay ('" + delay
+						"'" + print(quietPeriod) + "' is longer than graceful.shutdown.delay ('" + print(delay)
 								+ "'), so it could never end the delay early",
 						"Set graceful.shutdown.quiet-period shorter than graceful.shutdown.delay, or raise graceful.shutdown.delay.");
 			}
@@ -55,18 +94,48 @@ public record ShutdownPlan(Duration delay, @Nullable Duration quietPeriod, boole
 		Duration cancelGrace = properties.getTasks().getCancelGrace();
 		if (cancelGrace.isNegative()) {
 			throw new InvalidShutdownPropertyException("graceful.shutdown.tasks.cancel-grace",
-					"'" + cancelGrace + "' is negative",
+					"'" + print(cancelGrace) + "' is negative",
 					"Set graceful.shutdown.tasks.cancel-grace to zero or a positive duration such as 1s.");
 		}
 		Duration cleanupTimeout = requirePositive("graceful.shutdown.cleanup.timeout",
 				properties.getCleanup().getTimeout(), "5s");
-		return new ShutdownPlan(delay, quietPeriod, properties.getWeb().isConnectionClose(), tasksTimeout, cancelGrace,
-				cleanupTimeout);
+		Duration budget = requirePositive("graceful.shutdown.timeout", properties.getTimeout(), "30s");
+		Duration steps = delay.plus(tasksTimeout).plus(cleanupTimeout);
+		if (steps.compareTo(budget) >= 0) {
+			throw new InvalidShutdownPropertyException("graceful.shutdown.timeout",
+					"graceful.shutdown.delay (" + print(delay) + ") + graceful.shutdown.tasks.timeout ("
+							+ print(tasksTimeout) + ") + graceful.shutdown.cleanup.timeout (" + print(cleanupTimeout)
+							+ ") = " + print(steps) + " is not less than graceful.shutdown.timeout (" + print(budget)
+							+ "), which leaves no time for the HTTP drain",
+					"Raise graceful.shutdown.timeout above " + print(steps)
+							+ " (and the platform's grace period, e.g. terminationGracePeriodSeconds, with it), or lower the step timeouts.");
+		}
+		GracefulShutdownProperties.Watchdog watchdog = properties.getWatchdog();
+		if (watchdog.getMargin().isNegative()) {
+			throw new InvalidShutdownPropertyException("graceful.shutdown.watchdog.margin",
+					"'" + print(watchdog.getMargin()) + "' is negative",
+					"Set graceful.shutdown.watchdog.margin to zero or a positive duration such as 2s.");
+		}
+		if (watchdog.getExitCode() < 1 || watchdog.getExitCode() > 255) {
+			throw new InvalidShutdownPropertyException("graceful.shutdown.watchdog.exit-code",
+					"'" + watchdog.getExitCode() + "' is not an exit code between 1 and 255",
+					"Set graceful.shutdown.watchdog.exit-code between 1 and 255 (default 124).");
+		}
+		Duration drainTimeout = Binder.get(environment)
+			.bind("spring.lifecycle.timeout-per-shutdown-phase", Bindable.of(Duration.class))
+			.orElse(SPRING_DEFAULT_PHASE_TIMEOUT);
+		return new ShutdownPlan(delay, quietPeriod, properties.getWeb().isConnectionClose(), drainTimeout,
+				tasksTimeout, cancelGrace, cleanupTimeout, budget, watchdog.isEnabled(), watchdog.getMargin(),
+				watchdog.getExitCode());
+	}
+
+	private static String print(Duration duration) {
+		return DurationStyle.SIMPLE.print(duration);
 	}
 
 	private static Duration requirePositive(String property, Duration value, String example) {
 		if (value.isNegative() || value.isZero()) {
-			throw new InvalidShutdownPropertyException(property, "'" + value + "' is not positive",
+			throw new InvalidShutdownPropertyException(property, "'" + print(value) + "' is not positive",
 					"Set " + property + " to a positive duration such as " + example + ".");
 		}
 		return value;

@@ -1,5 +1,6 @@
 package dev.graceful.shutdown.cleanup;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -15,6 +16,7 @@ import dev.graceful.shutdown.ShutdownCleanups.Registration;
 import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport.Cleanup;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
+import dev.graceful.shutdown.budget.ShutdownBudget;
 
 /**
  * Runs the cleanups once the shutdown has started, in a lifecycle phase after the HTTP
@@ -38,13 +40,16 @@ public final class CleanupRunner implements SmartLifecycle {
 
 	private final ShutdownCleanups cleanups;
 
+	private final ShutdownBudget budget;
+
 	private final int phase;
 
 	private volatile boolean running;
 
-	public CleanupRunner(ShutdownProgress progress, ShutdownCleanups cleanups, int phase) {
+	public CleanupRunner(ShutdownProgress progress, ShutdownCleanups cleanups, ShutdownBudget budget, int phase) {
 		this.progress = progress;
 		this.cleanups = cleanups;
+		this.budget = budget;
 		this.phase = phase;
 	}
 
@@ -69,22 +74,33 @@ public final class CleanupRunner implements SmartLifecycle {
 		int completed = 0;
 		int failed = 0;
 		int timedOut = 0;
+		int skipped = 0;
 		for (Registration registration : registrations) {
+			this.progress.setActivity("cleanup '" + registration.name() + "'");
 			Cleanup cleanup = run(registration);
 			this.progress.recordCleanup(cleanup);
 			switch (cleanup.outcome()) {
 				case COMPLETED -> completed++;
 				case TIMED_OUT -> timedOut++;
+				case SKIPPED -> skipped++;
 				default -> failed++;
 			}
 		}
+		this.progress.setActivity(null);
 		Outcome outcome = (timedOut > 0) ? Outcome.TIMED_OUT : (failed > 0) ? Outcome.FAILED : Outcome.COMPLETED;
-		String detail = completed + " completed, " + failed + " failed, " + timedOut + " timed out";
+		String detail = completed + " completed, " + failed + " failed, " + timedOut + " timed out"
+				+ ((skipped > 0) ? ", " + skipped + " not run (budget spent)" : "");
 		var recorded = this.progress.stepEnded(STEP, start, outcome, detail);
 		logger.info("Graceful shutdown: cleanup ended after " + recorded.durationMs() + " ms (" + detail + ")");
 	}
 
 	private Cleanup run(Registration registration) {
+		Duration timeout = this.budget.cap(registration.timeout(), Duration.ZERO);
+		if (timeout.isZero()) {
+			String error = "not run: the shutdown budget (graceful.shutdown.timeout) is spent";
+			logger.warn("Graceful shutdown: cleanup '" + registration.name() + "' " + error);
+			return new Cleanup(registration.name(), registration.order(), 0, Outcome.SKIPPED, error);
+		}
 		AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
 		Thread thread = new Thread(() -> {
 			try {
@@ -98,13 +114,13 @@ public final class CleanupRunner implements SmartLifecycle {
 		thread.setDaemon(true);
 		long start = System.nanoTime();
 		thread.start();
-		boolean finished = join(thread, registration.timeout().toMillis());
+		boolean finished = join(thread, timeout.toMillis());
 		if (!finished) {
 			boolean exiting = isCallingSystemExit(thread);
 			thread.interrupt();
 			join(thread, INTERRUPT_GRACE_MILLIS);
 			long duration = elapsedMillis(start);
-			String error = "did not finish within " + registration.timeout().toMillis() + " ms"
+			String error = "did not finish within " + timeout.toMillis() + " ms"
 					+ (exiting ? " (it called System.exit, which blocks during shutdown)" : "")
 					+ (thread.isAlive() ? "; interrupted and abandoned" : "; ended after interrupt");
 			logger.warn("Graceful shutdown: cleanup '" + registration.name() + "' timed out after " + duration

@@ -12,6 +12,7 @@ import org.springframework.context.SmartLifecycle;
 
 import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
+import dev.graceful.shutdown.budget.ShutdownWatchdog;
 
 /**
  * The lame-duck delay: once the shutdown has started, keeps the web server serving
@@ -41,6 +42,8 @@ public final class LameDuckDelay implements SmartLifecycle {
 
 	private volatile boolean running;
 
+	private volatile long startedNanos;
+
 	/**
 	 * Create a new delay.
 	 * @param progress the shutdown progress
@@ -62,6 +65,7 @@ public final class LameDuckDelay implements SmartLifecycle {
 
 	@Override
 	public void start() {
+		this.startedNanos = System.nanoTime();
 		this.running = true;
 	}
 
@@ -76,6 +80,13 @@ public final class LameDuckDelay implements SmartLifecycle {
 		if (this.delay.isZero()) {
 			this.progress.stepEnded(STEP, start, Outcome.SKIPPED, "delay is zero");
 			logger.info("Graceful shutdown: delay skipped (graceful.shutdown.delay is zero)");
+			return;
+		}
+		long signal = ShutdownWatchdog.jvmShutdownStartNanos();
+		if (signal != 0 && signal - this.startedNanos < 0) {
+			// The application was never ready: no balancer routes here, nothing to wait for.
+			this.progress.stepEnded(STEP, start, Outcome.SKIPPED, "shutdown began during startup");
+			logger.info("Graceful shutdown: delay skipped (the shutdown began while the application was starting)");
 			return;
 		}
 		logger.info("Graceful shutdown: delay started, serving for up to " + this.delay.toMillis() + " ms"

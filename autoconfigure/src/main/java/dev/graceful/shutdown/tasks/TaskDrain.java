@@ -23,6 +23,7 @@ import dev.graceful.shutdown.ShutdownReport.Abandoned;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Tasks;
 import dev.graceful.shutdown.WorkTracker;
+import dev.graceful.shutdown.budget.ShutdownBudget;
 
 /**
  * The tasks step, after the HTTP drain: stops the tracked executors from accepting new
@@ -47,6 +48,10 @@ public final class TaskDrain implements SmartLifecycle {
 
 	private final Duration cancelGrace;
 
+	private final ShutdownBudget budget;
+
+	private final Duration reserve;
+
 	private final int phase;
 
 	private volatile boolean running;
@@ -61,15 +66,19 @@ public final class TaskDrain implements SmartLifecycle {
 	 * tracked
 	 * @param timeout how long to wait for the work before cancelling it
 	 * @param cancelGrace how long to wait after cancelling before abandoning
+	 * @param budget the shutdown budget, which caps the timeout
+	 * @param reserve what the cleanups need of the budget after this step
 	 * @param phase the lifecycle phase
 	 */
 	public TaskDrain(ShutdownProgress progress, WorkTracker tracker, @Nullable ExecutorTracking executors,
-			Duration timeout, Duration cancelGrace, int phase) {
+			Duration timeout, Duration cancelGrace, ShutdownBudget budget, Duration reserve, int phase) {
 		this.progress = progress;
 		this.tracker = tracker;
 		this.executors = executors;
 		this.timeout = timeout;
 		this.cancelGrace = cancelGrace;
+		this.budget = budget;
+		this.reserve = reserve;
 		this.phase = phase;
 		progress.onBegin(() -> this.finishedAtShutdown = tracker.finishedCount());
 	}
@@ -85,21 +94,23 @@ public final class TaskDrain implements SmartLifecycle {
 		if (!this.progress.isShuttingDown()) {
 			return;
 		}
+		Duration timeout = this.budget.cap(this.timeout, this.reserve);
 		long start = this.progress.stepStarted(STEP);
-		this.tracker.setDeadline(Instant.now().plus(this.timeout));
+		this.tracker.setDeadline(Instant.now().plus(timeout));
 		Map<String, ExecutorConfigurationSupport> executors = (this.executors != null) ? this.executors.executors()
 				: Map.of();
-		logger.info("Graceful shutdown: tasks started, waiting up to " + this.timeout.toMillis() + " ms for "
+		logger.info("Graceful shutdown: tasks started, waiting up to " + timeout.toMillis() + " ms for "
 				+ this.tracker.active().size() + " tracked unit(s) of work and " + executors.size() + " executor(s)");
 		// From now on the executors reject new tasks; queued ones still run.
 		executors.values().forEach(ExecutorConfigurationSupport::initiateShutdown);
-		boolean idle = awaitIdle(executors, start + this.timeout.toNanos());
+		boolean idle = awaitIdle(executors, start + timeout.toNanos());
 		long finishedAtCancel = this.tracker.finishedCount();
 		long neverStarted = 0;
 		List<Abandoned> abandoned = new ArrayList<>();
 		if (!idle) {
 			logger.info("Graceful shutdown: tasks timeout reached, cancelling " + this.tracker.active().size()
 					+ " unit(s) of work");
+			this.progress.setActivity("cancelling " + this.tracker.active().size() + " unit(s) of work");
 			this.tracker.cancel();
 			for (ExecutorConfigurationSupport executor : executors.values()) {
 				neverStarted += cancelQueued(executor);
@@ -117,6 +128,7 @@ public final class TaskDrain implements SmartLifecycle {
 		long cancelled = idle ? 0 : finished - finishedAtCancel;
 		long completed = finishedAtCancel - this.finishedAtShutdown;
 		long skipped = (this.executors != null) ? this.executors.skippedCount() : 0;
+		this.progress.setActivity(null);
 		Tasks tasks = new Tasks(completed, cancelled, neverStarted, skipped, abandoned);
 		this.progress.recordTasks(tasks);
 		Outcome outcome = idle ? Outcome.COMPLETED : Outcome.TIMED_OUT;
