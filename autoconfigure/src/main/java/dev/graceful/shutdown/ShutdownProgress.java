@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.graceful.shutdown.ShutdownReport.Cleanup;
@@ -47,6 +48,10 @@ public final class ShutdownProgress {
 
 	private volatile @Nullable Tasks tasks;
 
+	private final List<ShutdownListener> listeners = new CopyOnWriteArrayList<>();
+
+	private volatile long budgetMillis;
+
 	/**
 	 * Mark the start of the shutdown and run the listeners added with
 	 * {@link #onBegin(Runnable)}. Only the first call has an effect.
@@ -73,6 +78,33 @@ public final class ShutdownProgress {
 	 */
 	public void onBegin(Runnable listener) {
 		this.beginListeners.add(listener);
+	}
+
+	/**
+	 * Add a listener that hears about each step, cleanup and the end of the shutdown.
+	 * @param listener the listener
+	 */
+	public void addListener(ShutdownListener listener) {
+		this.listeners.add(listener);
+	}
+
+	/**
+	 * Set the overall budget, reported with the shutdown.
+	 * @param budgetMillis the budget in milliseconds
+	 */
+	public void setBudgetMillis(long budgetMillis) {
+		this.budgetMillis = budgetMillis;
+	}
+
+	private void notifyListeners(java.util.function.Consumer<ShutdownListener> event) {
+		for (ShutdownListener listener : this.listeners) {
+			try {
+				event.accept(listener);
+			}
+			catch (Throwable ex) {
+				LogFactory.getLog(ShutdownProgress.class).warn("Shutdown listener " + listener + " failed", ex);
+			}
+		}
 	}
 
 	/**
@@ -164,6 +196,7 @@ public final class ShutdownProgress {
 		if (name.equals(this.currentStep)) {
 			this.currentStep = null;
 		}
+		notifyListeners((listener) -> listener.stepEnded(phase));
 		return phase;
 	}
 
@@ -189,19 +222,28 @@ public final class ShutdownProgress {
 	 */
 	public void recordCleanup(Cleanup cleanup) {
 		this.cleanups.add(cleanup);
+		notifyListeners((listener) -> listener.cleanupEnded(cleanup));
 	}
 
 	/**
 	 * Mark the end of the last step.
 	 * @return the final report
 	 */
-	public synchronized ShutdownReport complete() {
-		if (!this.complete) {
-			this.endNanos = System.nanoTime();
-			this.complete = true;
-			this.currentStep = null;
+	public @Nullable ShutdownReport complete() {
+		boolean completedNow = false;
+		synchronized (this) {
+			if (!this.complete) {
+				this.endNanos = System.nanoTime();
+				this.complete = true;
+				this.currentStep = null;
+				completedNow = true;
+			}
 		}
-		return report();
+		ShutdownReport report = report();
+		if (completedNow && report != null) {
+			notifyListeners((listener) -> listener.shutdownCompleted(report));
+		}
+		return report;
 	}
 
 	/**
@@ -221,8 +263,8 @@ public final class ShutdownProgress {
 		if (startedAt == null) {
 			return null;
 		}
-		return new ShutdownReport(startedAt, elapsed().toMillis(), this.complete, this.phases, this.requests,
-				this.tasks, this.cleanups);
+		return new ShutdownReport(startedAt, elapsed().toMillis(), this.budgetMillis, this.complete, this.phases,
+				this.requests, this.tasks, this.cleanups);
 	}
 
 	private static long toMillis(long nanos) {

@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @param startedAt wall-clock time at which the shutdown started
  * @param totalMs milliseconds from the start of the shutdown to the end of the last step
+ * @param budgetMs the overall budget ({@code graceful.shutdown.timeout}) in milliseconds
  * @param complete whether every step has ended (false while the shutdown is under way)
  * @param phases the steps in the order they ran
  * @param requests what became of the HTTP requests, or {@code null} outside web
@@ -19,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * run
  * @param cleanups the cleanups in the order they ran
  */
-public record ShutdownReport(Instant startedAt, long totalMs, boolean complete, List<Phase> phases,
+public record ShutdownReport(Instant startedAt, long totalMs, long budgetMs, boolean complete, List<Phase> phases,
 		@Nullable Requests requests, @Nullable Tasks tasks, List<Cleanup> cleanups) {
 
 	public ShutdownReport {

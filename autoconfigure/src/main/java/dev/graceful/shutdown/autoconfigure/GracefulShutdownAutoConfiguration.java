@@ -1,10 +1,13 @@
 package dev.graceful.shutdown.autoconfigure;
 
+import java.util.Objects;
+
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationContext;
@@ -19,6 +22,7 @@ import dev.graceful.shutdown.budget.ShutdownDiagnostics;
 import dev.graceful.shutdown.cleanup.CleanupRunner;
 import dev.graceful.shutdown.cleanup.OnShutdownAnnotationBeanPostProcessor;
 import dev.graceful.shutdown.readiness.ShutdownStartListener;
+import dev.graceful.shutdown.report.ReportFile;
 import dev.graceful.shutdown.report.ShutdownSummary;
 import dev.graceful.shutdown.web.RequestTracker;
 
@@ -40,8 +44,19 @@ public final class GracefulShutdownAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	ShutdownProgress gracefulShutdownProgress() {
-		return new ShutdownProgress();
+	ShutdownProgress gracefulShutdownProgress(ShutdownPlan plan) {
+		ShutdownProgress progress = new ShutdownProgress();
+		progress.setBudgetMillis(plan.budget().toMillis());
+		return progress;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnProperty("graceful.shutdown.report.file")
+	ReportFile gracefulShutdownReportFile(GracefulShutdownProperties properties, ShutdownProgress progress) {
+		ReportFile file = new ReportFile(Objects.requireNonNull(properties.getReport().getFile()));
+		progress.addListener(file);
+		return file;
 	}
 
 	@Bean

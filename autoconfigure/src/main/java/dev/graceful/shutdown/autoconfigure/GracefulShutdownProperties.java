@@ -1,5 +1,6 @@
 package dev.graceful.shutdown.autoconfigure;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +44,8 @@ public class GracefulShutdownProperties {
 
 	private final Watchdog watchdog = new Watchdog();
 
+	private final Report report = new Report();
+
 	private final Cleanup cleanup = new Cleanup();
 
 	private final Tasks tasks = new Tasks();
@@ -85,6 +88,10 @@ public class GracefulShutdownProperties {
 
 	public Watchdog getWatchdog() {
 		return this.watchdog;
+	}
+
+	public Report getReport() {
+		return this.report;
 	}
 
 	public Cleanup getCleanup() {
@@ -245,6 +252,28 @@ public class GracefulShutdownProperties {
 
 		public void setExitCode(int exitCode) {
 			this.exitCode = exitCode;
+		}
+
+	}
+
+	/**
+	 * Report settings.
+	 */
+	public static class Report {
+
+		/**
+		 * File to write the JSON report of each shutdown to, readable by its owner only.
+		 * The next start shows it in the gracefulshutdown endpoint as the previous
+		 * report. When not set, no file is written.
+		 */
+		private @Nullable Path file;
+
+		public @Nullable Path getFile() {
+			return this.file;
+		}
+
+		public void setFile(@Nullable Path file) {
+			this.file = file;
 		}
 
 	}

@@ -17,8 +17,11 @@ import dev.graceful.shutdown.ShutdownReport.Requests;
  */
 public final class ShutdownSummary implements SmartLifecycle {
 
-	/** Phase of this lifecycle: stopped after every other lifecycle bean. */
-	public static final int PHASE = Integer.MIN_VALUE;
+	/**
+	 * Phase of this lifecycle: stopped after every other lifecycle bean but the closing of
+	 * the meter registries.
+	 */
+	public static final int PHASE = Integer.MIN_VALUE + 1;
 
 	private static final Log logger = LogFactory.getLog(ShutdownSummary.class);
 
@@ -39,7 +42,11 @@ public final class ShutdownSummary implements SmartLifecycle {
 	public void stop() {
 		this.running = false;
 		if (this.progress.isShuttingDown() && !this.progress.isComplete()) {
-			logger.info(summary(this.progress.complete()));
+			ShutdownReport report = this.progress.complete();
+			if (report != null) {
+				logger.info(summary(report));
+				logger.info(table(report));
+			}
 		}
 	}
 
@@ -62,6 +69,32 @@ public final class ShutdownSummary implements SmartLifecycle {
 				.append(" aborted");
 		}
 		return line.toString();
+	}
+
+	static String table(ShutdownReport report) {
+		StringBuilder table = new StringBuilder("Graceful shutdown report (budget ").append(report.budgetMs())
+			.append(" ms, used ")
+			.append(report.totalMs())
+			.append(" ms):");
+		table.append(String.format("%n  %-10s %9s %9s  %-11s %s", "step", "start ms", "took ms", "outcome", "detail"));
+		for (var phase : report.phases()) {
+			table.append(String.format("%n  %-10s %9d %9d  %-11s %s", phase.name(), phase.startOffsetMs(),
+					phase.durationMs(), phase.outcome(), phase.detail()));
+		}
+		for (var cleanup : report.cleanups()) {
+			table.append(String.format("%n  cleanup    %-28s order %4d %7d ms  %-9s %s", "'" + cleanup.name() + "'",
+					cleanup.order(), cleanup.durationMs(), cleanup.outcome(),
+					(cleanup.error() != null) ? cleanup.error() : ""));
+		}
+		var tasks = report.tasks();
+		if (tasks != null) {
+			for (var abandoned : tasks.abandoned()) {
+				table.append(String.format("%n  abandoned  '%s' after %d ms on %s%s", abandoned.name(),
+						abandoned.runningMs(), abandoned.thread(),
+						(abandoned.at() != null) ? " at " + abandoned.at() : ""));
+			}
+		}
+		return table.toString();
 	}
 
 	@Override

@@ -1,0 +1,44 @@
+package dev.graceful.shutdown.autoconfigure;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+import dev.graceful.shutdown.ShutdownCleanups;
+import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.WorkTracker;
+import dev.graceful.shutdown.actuate.GracefulShutdownEndpoint;
+import dev.graceful.shutdown.actuate.GracefulShutdownEndpointProperties;
+import dev.graceful.shutdown.report.ReportFile;
+import dev.graceful.shutdown.web.RequestTracker;
+
+/**
+ * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
+ * Auto-configuration} for the {@code gracefulshutdown} Actuator endpoint.
+ */
+@AutoConfiguration(after = { GracefulShutdownAutoConfiguration.class, GracefulShutdownWebAutoConfiguration.class,
+		GracefulShutdownTasksAutoConfiguration.class })
+@ConditionalOnClass(Endpoint.class)
+@ConditionalOnBean(ShutdownProgress.class)
+@ConditionalOnAvailableEndpoint(GracefulShutdownEndpoint.class)
+@EnableConfigurationProperties(GracefulShutdownEndpointProperties.class)
+public final class GracefulShutdownEndpointAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	GracefulShutdownEndpoint gracefulShutdownEndpoint(ShutdownProgress progress, ShutdownPlan plan,
+			ShutdownCleanups cleanups, ObjectProvider<RequestTracker> requestTracker,
+			ObjectProvider<WorkTracker> workTracker, ObjectProvider<ReportFile> reportFile,
+			GracefulShutdownEndpointProperties properties) {
+		return new GracefulShutdownEndpoint(progress, plan, cleanups, requestTracker.getIfAvailable(),
+				workTracker.getIfAvailable(), reportFile.getIfAvailable(), properties.getShowDetails(),
+				properties.getRoles());
+	}
+
+}

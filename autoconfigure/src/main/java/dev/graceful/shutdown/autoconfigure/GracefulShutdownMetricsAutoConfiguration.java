@@ -1,0 +1,52 @@
+package dev.graceful.shutdown.autoconfigure;
+
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.annotation.Bean;
+
+import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.WorkTracker;
+import dev.graceful.shutdown.metrics.DeferredMeterRegistryClosing;
+import dev.graceful.shutdown.metrics.GracefulShutdownMetrics;
+import dev.graceful.shutdown.web.RequestTracker;
+
+/**
+ * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
+ * Auto-configuration} for the shutdown's Micrometer meters, and for keeping the meter
+ * registries open until the shutdown is recorded.
+ */
+@AutoConfiguration(
+		after = { GracefulShutdownAutoConfiguration.class, GracefulShutdownWebAutoConfiguration.class,
+				GracefulShutdownTasksAutoConfiguration.class },
+		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+				"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration" })
+@ConditionalOnClass(MeterRegistry.class)
+@ConditionalOnBean({ ShutdownProgress.class, MeterRegistry.class })
+public final class GracefulShutdownMetricsAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	GracefulShutdownMetrics gracefulShutdownMetrics(MeterRegistry registry, ShutdownProgress progress,
+			ObjectProvider<RequestTracker> requestTracker, ObjectProvider<WorkTracker> workTracker) {
+		GracefulShutdownMetrics metrics = new GracefulShutdownMetrics(registry, requestTracker.getIfAvailable(),
+				workTracker.getIfAvailable());
+		progress.addListener(metrics);
+		return metrics;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBooleanProperty(name = "graceful.shutdown.metrics.defer-registry-close", matchIfMissing = true)
+	DeferredMeterRegistryClosing gracefulShutdownDeferredMeterRegistryClosing(ApplicationContext applicationContext,
+			ShutdownProgress progress) {
+		return new DeferredMeterRegistryClosing(applicationContext, progress);
+	}
+
+}
