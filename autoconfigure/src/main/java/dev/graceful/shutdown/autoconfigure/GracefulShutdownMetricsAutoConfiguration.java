@@ -28,7 +28,8 @@ import dev.graceful.shutdown.web.RequestTracker;
 		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
 				"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration" })
 @ConditionalOnClass(MeterRegistry.class)
-@ConditionalOnBean({ ShutdownProgress.class, MeterRegistry.class })
+@ConditionalOnBooleanProperty(name = "graceful.shutdown.enabled", matchIfMissing = true)
+@ConditionalOnBean(MeterRegistry.class)
 public final class GracefulShutdownMetricsAutoConfiguration {
 
 	@Bean

@@ -114,6 +114,21 @@ public class GracefulShutdownProperties {
 		 */
 		private boolean connectionClose = true;
 
+		/**
+		 * Path prefixes of requests that do not count as traffic for the quiet period,
+		 * because health checks keep coming after balancers stop routing. Defaults to the
+		 * Actuator base path.
+		 */
+		private List<String> quietPeriodIgnoredPaths = new ArrayList<>();
+
+		public List<String> getQuietPeriodIgnoredPaths() {
+			return this.quietPeriodIgnoredPaths;
+		}
+
+		public void setQuietPeriodIgnoredPaths(List<String> quietPeriodIgnoredPaths) {
+			this.quietPeriodIgnoredPaths = quietPeriodIgnoredPaths;
+		}
+
 		public boolean isConnectionClose() {
 			return this.connectionClose;
 		}

@@ -2,6 +2,7 @@ package dev.graceful.shutdown.autoconfigure;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -20,6 +21,7 @@ import dev.graceful.shutdown.web.reactive.InFlightWebFilter;
 @AutoConfiguration(after = GracefulShutdownWebAutoConfiguration.class)
 @ConditionalOnWebApplication(type = Type.REACTIVE)
 @ConditionalOnClass(WebFilter.class)
+@ConditionalOnBooleanProperty(name = "graceful.shutdown.enabled", matchIfMissing = true)
 @ConditionalOnBean(RequestTracker.class)
 public final class GracefulShutdownReactiveAutoConfiguration {
 

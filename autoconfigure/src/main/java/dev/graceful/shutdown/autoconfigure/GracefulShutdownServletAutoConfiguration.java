@@ -5,6 +5,7 @@ import jakarta.servlet.Filter;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -24,6 +25,7 @@ import dev.graceful.shutdown.web.servlet.InFlightRequestFilter;
 @AutoConfiguration(after = GracefulShutdownWebAutoConfiguration.class)
 @ConditionalOnWebApplication(type = Type.SERVLET)
 @ConditionalOnClass(Filter.class)
+@ConditionalOnBooleanProperty(name = "graceful.shutdown.enabled", matchIfMissing = true)
 @ConditionalOnBean(RequestTracker.class)
 public final class GracefulShutdownServletAutoConfiguration {
 

@@ -4,7 +4,6 @@ import java.util.List;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -24,7 +23,7 @@ import dev.graceful.shutdown.tasks.TaskDrain;
  * Spring's executors and the tasks step that waits for them after the HTTP drain.
  */
 @AutoConfiguration(after = GracefulShutdownAutoConfiguration.class)
-@ConditionalOnBean(ShutdownProgress.class)
+@ConditionalOnBooleanProperty(name = "graceful.shutdown.enabled", matchIfMissing = true)
 public final class GracefulShutdownTasksAutoConfiguration {
 
 	@Bean

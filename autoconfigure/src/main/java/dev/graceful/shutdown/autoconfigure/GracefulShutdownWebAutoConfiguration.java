@@ -3,7 +3,7 @@ package dev.graceful.shutdown.autoconfigure;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -12,6 +12,7 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.Lifecycle;
 import org.springframework.context.LifecycleProcessor;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.support.AbstractApplicationContext;
 import org.springframework.context.annotation.Bean;
 
@@ -32,13 +33,13 @@ import dev.graceful.shutdown.web.RequestTracker;
 @AutoConfiguration(after = GracefulShutdownAutoConfiguration.class)
 @ConditionalOnWebApplication
 @ConditionalOnClass(WebServerApplicationContext.class)
-@ConditionalOnBean(ShutdownProgress.class)
+@ConditionalOnBooleanProperty(name = "graceful.shutdown.enabled", matchIfMissing = true)
 public final class GracefulShutdownWebAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	RequestTracker gracefulShutdownRequestTracker(ShutdownProgress progress) {
-		return new RequestTracker(progress);
+	RequestTracker gracefulShutdownRequestTracker(ShutdownProgress progress, ShutdownPlan plan) {
+		return new RequestTracker(progress, plan.quietPeriodIgnoredPaths());
 	}
 
 	@Bean
@@ -94,9 +95,11 @@ public final class GracefulShutdownWebAutoConfiguration {
 
 		@Override
 		public void stop() {
-			Lifecycle lifecycle = lifecycle();
-			if (lifecycle != null) {
-				lifecycle.stop();
+			// Spring Boot's lifecycle refuses a plain stop(); the asynchronous variant marks
+			// it stopped, and its callback is not awaited.
+			if (lifecycle() instanceof SmartLifecycle lifecycle) {
+				lifecycle.stop(() -> {
+				});
 			}
 		}
 

@@ -1,13 +1,13 @@
 package dev.graceful.shutdown.autoconfigure;
 
 import java.time.Duration;
+import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.cloud.CloudPlatform;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.env.Environment;
 
 /**
@@ -19,6 +19,8 @@ import org.springframework.core.env.Environment;
  * @param quietPeriod the quiet period that ends the delay early, or {@code null}
  * @param connectionClose whether responses carry {@code Connection: close} once the
  * shutdown has started
+ * @param quietPeriodIgnoredPaths path prefixes whose requests do not count as traffic for
+ * the quiet period
  * @param drainTimeout Spring's own bound on the drain phase
  * ({@code spring.lifecycle.timeout-per-shutdown-phase})
  * @param tasksTimeout how long to wait for background work before cancelling it
@@ -30,7 +32,7 @@ import org.springframework.core.env.Environment;
  * @param watchdogExitCode the exit code the watchdog halts with
  */
 public record ShutdownPlan(Duration delay, @Nullable Duration quietPeriod, boolean connectionClose,
-		Duration drainTimeout, Duration tasksTimeout, Duration tasksCancelGrace, Duration cleanupTimeout,
+		List<String> quietPeriodIgnoredPaths, Duration drainTimeout, Duration tasksTimeout, Duration tasksCancelGrace, Duration cleanupTimeout,
 		Duration budget, boolean watchdogEnabled, Duration watchdogMargin, int watchdogExitCode) {
 
 	/** Delay used on Kubernetes when none is configured. */
@@ -76,6 +78,11 @@ public record ShutdownPlan(Duration delay, @Nullable Duration quietPeriod, boole
 					"Set graceful.shutdown.delay to zero (no delay) or to a positive duration such as 10s.");
 		}
 		Duration quietPeriod = properties.getQuietPeriod();
+		if (quietPeriod != null && properties.getDelay() == null && delay.isZero()) {
+			// Off Kubernetes the default delay is zero: a quiet period meant for the
+			// Kubernetes default has nothing to shorten.
+			quietPeriod = null;
+		}
 		if (quietPeriod != null) {
 			if (quietPeriod.isNegative() || quietPeriod.isZero()) {
 				throw new InvalidShutdownPropertyException("graceful.shutdown.quiet-period",
@@ -124,13 +131,18 @@ public record ShutdownPlan(Duration delay, @Nullable Duration quietPeriod, boole
 		Duration drainTimeout = Binder.get(environment)
 			.bind("spring.lifecycle.timeout-per-shutdown-phase", Bindable.of(Duration.class))
 			.orElse(SPRING_DEFAULT_PHASE_TIMEOUT);
-		return new ShutdownPlan(delay, quietPeriod, properties.getWeb().isConnectionClose(), drainTimeout,
+		List<String> ignoredPaths = properties.getWeb().getQuietPeriodIgnoredPaths();
+		if (ignoredPaths.isEmpty()) {
+			String basePath = environment.getProperty("management.endpoints.web.base-path", "/actuator");
+			ignoredPaths = List.of(basePath.endsWith("/") ? basePath : basePath + "/");
+		}
+		return new ShutdownPlan(delay, quietPeriod, properties.getWeb().isConnectionClose(), ignoredPaths, drainTimeout,
 				tasksTimeout, cancelGrace, cleanupTimeout, budget, watchdog.isEnabled(), watchdog.getMargin(),
 				watchdog.getExitCode());
 	}
 
 	private static String print(Duration duration) {
-		return DurationStyle.SIMPLE.print(duration);
+		return (duration.toMillis() % 1000 == 0) ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
 	}
 
 	private static Duration requirePositive(String property, Duration value, String example) {

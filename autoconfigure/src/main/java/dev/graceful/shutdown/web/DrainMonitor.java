@@ -1,5 +1,7 @@
 package dev.graceful.shutdown.web;
 
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 import org.apache.commons.logging.Log;
@@ -30,6 +32,8 @@ public final class DrainMonitor implements SmartLifecycle {
 	public static final String STEP = "drain";
 
 	private static final Log logger = LogFactory.getLog(DrainMonitor.class);
+
+	private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
 	private final ShutdownProgress progress;
 
@@ -80,11 +84,15 @@ public final class DrainMonitor implements SmartLifecycle {
 	private void drainStarted() {
 		if (!this.serving.getAsBoolean()) {
 			long start = this.progress.stepStarted(STEP);
-			if (this.serverDrain.isRunning()) {
-				// Marks Spring Boot's drain as stopped, so that its phase does not wait for it.
-				this.serverDrain.stop();
+			try {
+				if (this.serverDrain.isRunning()) {
+					// Marks Spring Boot's drain as stopped, so that its phase does not wait for it.
+					this.serverDrain.stop();
+				}
 			}
-			this.progress.stepEnded(STEP, start, Outcome.SKIPPED, "web server is not serving");
+			finally {
+				this.progress.stepEnded(STEP, start, Outcome.SKIPPED, "web server is not serving");
+			}
 			logger.info("Graceful shutdown: drain skipped (web server is not serving)");
 			return;
 		}
@@ -98,6 +106,7 @@ public final class DrainMonitor implements SmartLifecycle {
 		if (this.inFlightAtStart < 0) {
 			return;
 		}
+		awaitCountsSettled();
 		long aborted = this.tracker.inFlight();
 		long completed = this.tracker.finishedCount() - this.finishedAtStart;
 		this.progress.recordRequests(new Requests(this.inFlightAtStart, completed, aborted));
@@ -106,6 +115,18 @@ public final class DrainMonitor implements SmartLifecycle {
 				+ " aborted";
 		Phase phase = this.progress.stepEnded(STEP, this.startNanos, outcome, detail);
 		logger.info("Graceful shutdown: drain ended after " + phase.durationMs() + " ms (" + detail + ")");
+	}
+
+	/**
+	 * Give the last requests' completion a moment to reach the counters: a server can
+	 * close a finished request's connection, and so end its drain, on one thread just
+	 * before the request is counted out on another.
+	 */
+	private void awaitCountsSettled() {
+		long deadline = System.nanoTime() + SETTLE_NANOS;
+		while (this.tracker.inFlight() > 0 && System.nanoTime() - deadline < 0) {
+			LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+		}
 	}
 
 	@Override

@@ -1,5 +1,6 @@
 package dev.graceful.shutdown.web;
 
+import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 import dev.graceful.shutdown.ShutdownProgress;
@@ -19,22 +20,42 @@ public final class RequestTracker {
 
 	private volatile long lastArrivalNanos;
 
-	public RequestTracker(ShutdownProgress progress) {
+	private final List<String> ignoredPaths;
+
+	/**
+	 * Create a new tracker.
+	 * @param progress the shutdown progress
+	 * @param ignoredPaths path prefixes whose requests do not end the quiet period
+	 */
+	public RequestTracker(ShutdownProgress progress, List<String> ignoredPaths) {
 		this.progress = progress;
+		this.ignoredPaths = List.copyOf(ignoredPaths);
 	}
 
 	/**
 	 * Count a request in.
 	 * @return whether the shutdown has started, in which case the response should close
-	 * its connection
+	 * its connection and the caller should {@link #recordArrival(String) record} the
+	 * arrival
 	 */
 	public boolean requestStarted() {
 		this.started.increment();
-		if (this.progress.isShuttingDown()) {
-			this.lastArrivalNanos = System.nanoTime();
-			return true;
+		return this.progress.isShuttingDown();
+	}
+
+	/**
+	 * Record that a request arrived after the shutdown started, for the quiet period,
+	 * unless its path is one of the ignored ones (health checks keep coming after the
+	 * balancers have stopped routing real traffic).
+	 * @param path the request path within the application
+	 */
+	public void recordArrival(String path) {
+		for (String prefix : this.ignoredPaths) {
+			if (path.startsWith(prefix)) {
+				return;
+			}
 		}
-		return false;
+		this.lastArrivalNanos = System.nanoTime();
 	}
 
 	/**

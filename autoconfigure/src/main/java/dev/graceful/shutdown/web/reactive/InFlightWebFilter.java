@@ -1,5 +1,7 @@
 package dev.graceful.shutdown.web.reactive;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 import reactor.core.publisher.Mono;
 
 import org.springframework.core.Ordered;
@@ -12,7 +14,7 @@ import org.springframework.web.server.WebFilterChain;
 import dev.graceful.shutdown.web.RequestTracker;
 
 /**
- * Counts every request in and out (out when its response completes, fails or is
+ * Counts every request in and out (out when its handling completes, fails or is
  * cancelled) and, once the shutdown has started, adds {@code Connection: close} to every
  * response, including those of requests that arrived earlier but commit later, so that
  * keep-alive clients pinned to this instance reconnect through the load balancer.
@@ -31,6 +33,9 @@ public final class InFlightWebFilter implements WebFilter, Ordered {
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
 		boolean shuttingDown = this.tracker.requestStarted();
+		if (shuttingDown) {
+			this.tracker.recordArrival(exchange.getRequest().getPath().pathWithinApplication().value());
+		}
 		if (this.connectionClose) {
 			ServerHttpResponse response = exchange.getResponse();
 			if (shuttingDown) {
@@ -45,7 +50,31 @@ public final class InFlightWebFilter implements WebFilter, Ordered {
 				});
 			}
 		}
-		return chain.filter(exchange).doFinally((signal) -> this.tracker.requestFinished());
+		// Counted out as the chain terminates, before Reactor Netty writes the last bytes and
+		// may end its drain: doFinally would run after that and could count a request that
+		// completed as aborted.
+		Completion completion = new Completion(this.tracker);
+		return chain.filter(exchange).doOnTerminate(completion).doOnCancel(completion);
+	}
+
+	/**
+	 * Counts a request out once, whichever of termination and cancellation comes first.
+	 */
+	private static final class Completion extends AtomicBoolean implements Runnable {
+
+		private final RequestTracker tracker;
+
+		Completion(RequestTracker tracker) {
+			this.tracker = tracker;
+		}
+
+		@Override
+		public void run() {
+			if (compareAndSet(false, true)) {
+				this.tracker.requestFinished();
+			}
+		}
+
 	}
 
 	@Override

@@ -6,6 +6,7 @@ import java.io.Writer;
 import java.nio.ByteBuffer;
 
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.ServletRequest;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
@@ -22,6 +23,8 @@ import dev.graceful.shutdown.web.RequestTracker;
  */
 final class ConnectionClosingResponse extends HttpServletResponseWrapper {
 
+	private final ServletRequest request;
+
 	private final RequestTracker tracker;
 
 	private boolean closing;
@@ -30,8 +33,9 @@ final class ConnectionClosingResponse extends HttpServletResponseWrapper {
 
 	private @Nullable PrintWriter writer;
 
-	ConnectionClosingResponse(HttpServletResponse response, RequestTracker tracker) {
+	ConnectionClosingResponse(ServletRequest request, HttpServletResponse response, RequestTracker tracker) {
 		super(response);
+		this.request = request;
 		this.tracker = tracker;
 	}
 
@@ -42,7 +46,7 @@ final class ConnectionClosingResponse extends HttpServletResponseWrapper {
 	void closeIfShuttingDown() {
 		if (!this.closing && this.tracker.isShuttingDown()) {
 			this.closing = true;
-			if (!isCommitted()) {
+			if (!isCommitted() && InFlightRequestFilter.isHttp1(this.request)) {
 				setHeader("Connection", "close");
 			}
 		}
@@ -84,6 +88,24 @@ final class ConnectionClosingResponse extends HttpServletResponseWrapper {
 	public void sendError(int sc) throws IOException {
 		closeIfShuttingDown();
 		super.sendError(sc);
+	}
+
+	@Override
+	public void sendRedirect(String location) throws IOException {
+		closeIfShuttingDown();
+		super.sendRedirect(location);
+	}
+
+	@Override
+	public void sendRedirect(String location, boolean clearBuffer) throws IOException {
+		closeIfShuttingDown();
+		super.sendRedirect(location, clearBuffer);
+	}
+
+	@Override
+	public void sendRedirect(String location, int sc) throws IOException {
+		closeIfShuttingDown();
+		super.sendRedirect(location, sc);
 	}
 
 	@Override

@@ -9,6 +9,7 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import dev.graceful.shutdown.web.RequestTracker;
@@ -37,18 +38,23 @@ public final class InFlightRequestFilter implements Filter {
 	public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
 			throws IOException, ServletException {
 		boolean shuttingDown = this.tracker.requestStarted();
+		if (shuttingDown) {
+			this.tracker.recordArrival(path(request));
+		}
 		boolean async = false;
 		try {
 			if (!this.connectionClose || !(response instanceof HttpServletResponse http)) {
 				chain.doFilter(request, response);
 			}
 			else if (shuttingDown) {
-				http.setHeader("Connection", "close");
+				if (isHttp1(request)) {
+					http.setHeader("Connection", "close");
+				}
 				chain.doFilter(request, response);
 			}
 			else {
 				// The shutdown may start while this request is processed: watch for the commit.
-				ConnectionClosingResponse closing = new ConnectionClosingResponse(http, this.tracker);
+				ConnectionClosingResponse closing = new ConnectionClosingResponse(request, http, this.tracker);
 				chain.doFilter(request, closing);
 				if (!request.isAsyncStarted()) {
 					closing.closeIfShuttingDown();
@@ -64,6 +70,23 @@ public final class InFlightRequestFilter implements Filter {
 				this.tracker.requestFinished();
 			}
 		}
+	}
+
+	private static String path(ServletRequest request) {
+		if (request instanceof HttpServletRequest http) {
+			String uri = http.getRequestURI();
+			String contextPath = http.getContextPath();
+			return (!contextPath.isEmpty() && uri.startsWith(contextPath)) ? uri.substring(contextPath.length()) : uri;
+		}
+		return "";
+	}
+
+	/**
+	 * Whether the request came over HTTP/1.x, where {@code Connection: close} applies.
+	 * HTTP/2 forbids connection-specific headers; its connections end with GOAWAY.
+	 */
+	static boolean isHttp1(ServletRequest request) {
+		return request.getProtocol().startsWith("HTTP/1");
 	}
 
 	private static final class CompletionListener implements AsyncListener {

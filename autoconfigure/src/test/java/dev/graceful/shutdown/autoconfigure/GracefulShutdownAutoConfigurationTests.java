@@ -1,0 +1,227 @@
+package dev.graceful.shutdown.autoconfigure;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.LivenessState;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.mock.env.MockEnvironment;
+
+import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.ShutdownReport;
+import dev.graceful.shutdown.ShutdownReport.Outcome;
+import dev.graceful.shutdown.readiness.ShutdownStartListener;
+import dev.graceful.shutdown.report.ShutdownSummary;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link GracefulShutdownAutoConfiguration}.
+ */
+class GracefulShutdownAutoConfigurationTests {
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ApplicationAvailabilityAutoConfiguration.class,
+				GracefulShutdownAutoConfiguration.class));
+
+	@Test
+	void providesCoreBeansByDefault() {
+		this.contextRunner.run((context) -> assertThat(context).hasNotFailed()
+			.hasSingleBean(ShutdownPlan.class)
+			.hasSingleBean(ShutdownProgress.class)
+			.hasSingleBean(ShutdownStartListener.class)
+			.hasSingleBean(ShutdownSummary.class)
+			.hasSingleBean(GracefulShutdownProperties.class));
+	}
+
+	@Test
+	void providesNothingWhenDisabled() {
+		this.contextRunner.withPropertyValues("graceful.shutdown.enabled=false")
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(ShutdownPlan.class)
+				.doesNotHaveBean(ShutdownProgress.class)
+				.doesNotHaveBean(ShutdownStartListener.class)
+				.doesNotHaveBean(ShutdownSummary.class)
+				.doesNotHaveBean(GracefulShutdownProperties.class));
+	}
+
+	@Test
+	void delayDefaultsToZeroOffKubernetes() {
+		this.contextRunner.withPropertyValues("spring.main.cloud-platform=none")
+			.run((context) -> assertThat(context.getBean(ShutdownPlan.class).delay()).isZero());
+	}
+
+	@Test
+	void delayDefaultsToTenSecondsOnKubernetes() {
+		this.contextRunner.withPropertyValues("spring.main.cloud-platform=kubernetes")
+			.run((context) -> assertThat(context.getBean(ShutdownPlan.class).delay())
+				.isEqualTo(Duration.ofSeconds(10)));
+	}
+
+	@Test
+	void explicitDelayWinsOverKubernetesDefault() {
+		this.contextRunner.withPropertyValues("spring.main.cloud-platform=kubernetes", "graceful.shutdown.delay=3s")
+			.run((context) -> assertThat(context.getBean(ShutdownPlan.class).delay())
+				.isEqualTo(Duration.ofSeconds(3)));
+	}
+
+	@Test
+	void explicitZeroDelayWinsOverKubernetesDefault() {
+		this.contextRunner.withPropertyValues("spring.main.cloud-platform=kubernetes", "graceful.shutdown.delay=0")
+			.run((context) -> assertThat(context.getBean(ShutdownPlan.class).delay()).isZero());
+	}
+
+	@Test
+	void planCarriesQuietPeriodAndConnectionClose() {
+		this.contextRunner
+			.withPropertyValues("graceful.shutdown.delay=5s", "graceful.shutdown.quiet-period=500ms",
+					"graceful.shutdown.web.connection-close=false")
+			.run((context) -> {
+				ShutdownPlan plan = context.getBean(ShutdownPlan.class);
+				assertThat(plan.delay()).isEqualTo(Duration.ofSeconds(5));
+				assertThat(plan.quietPeriod()).isEqualTo(Duration.ofMillis(500));
+				assertThat(plan.connectionClose()).isFalse();
+			});
+	}
+
+	@Test
+	void backsOffToUserDefinedShutdownPlan() {
+		this.contextRunner.withUserConfiguration(UserPlanConfiguration.class)
+			.withPropertyValues("graceful.shutdown.delay=-1s")
+			.run((context) -> assertThat(context).hasNotFailed()
+				.getBean(ShutdownPlan.class)
+				.isSameAs(context.getBean("userPlan")));
+	}
+
+	@Test
+	void backsOffToUserDefinedShutdownProgress() {
+		this.contextRunner.withUserConfiguration(UserProgressConfiguration.class).run((context) -> {
+			assertThat(context).hasSingleBean(ShutdownProgress.class).hasBean("userProgress");
+			ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+			context.close();
+			// The auto-configured listener and summary record into the user's bean.
+			assertThat(progress.isShuttingDown()).isTrue();
+			assertThat(progress.isComplete()).isTrue();
+		});
+	}
+
+	@Test
+	void backsOffToUserDefinedStartListenerAndSummary() {
+		this.contextRunner.withUserConfiguration(UserListenerAndSummaryConfiguration.class)
+			.run((context) -> assertThat(context).hasSingleBean(ShutdownStartListener.class)
+				.hasBean("userStartListener")
+				.hasSingleBean(ShutdownSummary.class)
+				.hasBean("userSummary"));
+	}
+
+	@Test
+	void closingContextStartsShutdownRefusesTrafficAndCompletesReport() {
+		this.contextRunner.run((context) -> {
+			ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+			ApplicationAvailability availability = context.getBean(ApplicationAvailability.class);
+			assertThat(progress.isShuttingDown()).isFalse();
+			assertThat(progress.report()).isNull();
+			// What SpringApplication publishes once the application has started and is ready.
+			AvailabilityChangeEvent.publish(context, LivenessState.CORRECT);
+			AvailabilityChangeEvent.publish(context, ReadinessState.ACCEPTING_TRAFFIC);
+			context.close();
+			assertThat(availability.getReadinessState()).isEqualTo(ReadinessState.REFUSING_TRAFFIC);
+			assertThat(availability.getLivenessState()).isEqualTo(LivenessState.CORRECT);
+			ShutdownReport report = progress.report();
+			assertThat(report).isNotNull();
+			assertThat(report.complete()).isTrue();
+			// Web steps do not run without a web server; later steps (cleanup, ...) may.
+			assertThat(report.phases()).extracting(ShutdownReport.Phase::name)
+				.startsWith("readiness")
+				.doesNotContain("delay", "drain");
+			assertThat(report.phase("readiness").outcome()).isEqualTo(Outcome.COMPLETED);
+			assertThat(report.phase("readiness").detail()).isEqualTo("published on shutdown start");
+			// No web server: nothing to count.
+			assertThat(report.requests()).isNull();
+		});
+	}
+
+	@Test
+	void closingWithoutApplicationAvailabilityStillStartsShutdown() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(GracefulShutdownAutoConfiguration.class))
+			.run((context) -> {
+				assertThat(context).doesNotHaveBean(ApplicationAvailability.class);
+				ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+				context.close();
+				assertThat(progress.isComplete()).isTrue();
+				assertThat(progress.report().phase("readiness").detail())
+					.isEqualTo("no ApplicationAvailability bean");
+			});
+	}
+
+	@Test
+	void childContextClosingDoesNotStartShutdown() {
+		this.contextRunner.run((context) -> {
+			ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+			try (AnnotationConfigApplicationContext child = new AnnotationConfigApplicationContext()) {
+				child.setParent(context);
+				child.refresh();
+			}
+			assertThat(progress.isShuttingDown()).isFalse();
+			context.close();
+			assertThat(progress.isShuttingDown()).isTrue();
+		});
+	}
+
+	@Test
+	void stoppingWithoutClosingDoesNotStartShutdown() {
+		this.contextRunner.run((context) -> {
+			ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+			context.getSourceApplicationContext().stop();
+			assertThat(progress.isShuttingDown()).isFalse();
+			assertThat(progress.report()).isNull();
+		});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserPlanConfiguration {
+
+		@Bean
+		ShutdownPlan userPlan() {
+			return ShutdownPlan.of(new GracefulShutdownProperties(), new MockEnvironment());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserProgressConfiguration {
+
+		@Bean
+		ShutdownProgress userProgress() {
+			return new ShutdownProgress();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserListenerAndSummaryConfiguration {
+
+		@Bean
+		ShutdownStartListener userStartListener(ShutdownProgress progress, ApplicationContext context) {
+			return new ShutdownStartListener(progress, context, null);
+		}
+
+		@Bean
+		ShutdownSummary userSummary(ShutdownProgress progress) {
+			return new ShutdownSummary(progress);
+		}
+
+	}
+
+}

@@ -1,0 +1,120 @@
+package dev.graceful.shutdown.autoconfigure;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.web.server.WebFilter;
+
+import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.delay.LameDuckDelay;
+import dev.graceful.shutdown.web.DrainMonitor;
+import dev.graceful.shutdown.web.RequestTracker;
+import dev.graceful.shutdown.web.reactive.InFlightWebFilter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link GracefulShutdownReactiveAutoConfiguration}.
+ */
+class GracefulShutdownReactiveAutoConfigurationTests {
+
+	private static final AutoConfigurations AUTO_CONFIGURATIONS = AutoConfigurations.of(
+			GracefulShutdownAutoConfiguration.class, GracefulShutdownWebAutoConfiguration.class,
+			GracefulShutdownServletAutoConfiguration.class, GracefulShutdownReactiveAutoConfiguration.class);
+
+	private static final String WEB_FILTER_BEAN = "gracefulShutdownInFlightWebFilter";
+
+	private static final String SERVLET_FILTER_BEAN = "gracefulShutdownInFlightRequestFilter";
+
+	private final ReactiveWebApplicationContextRunner contextRunner = new ReactiveWebApplicationContextRunner()
+		.withConfiguration(AUTO_CONFIGURATIONS);
+
+	@Test
+	void inFlightWebFilterRunsFirstByDefault() {
+		this.contextRunner.run((context) -> {
+			assertThat(context).hasSingleBean(InFlightWebFilter.class).hasBean(WEB_FILTER_BEAN);
+			assertThat(context.getBean(InFlightWebFilter.class).getOrder()).isEqualTo(Ordered.HIGHEST_PRECEDENCE);
+		});
+	}
+
+	@Test
+	void nothingIsConfiguredWhenDisabled() {
+		this.contextRunner.withPropertyValues("graceful.shutdown.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(InFlightWebFilter.class)
+				.doesNotHaveBean(RequestTracker.class)
+				.doesNotHaveBean(DrainMonitor.class)
+				.doesNotHaveBean(ShutdownProgress.class));
+	}
+
+	@Test
+	void backsOffToUserDefinedInFlightWebFilter() {
+		this.contextRunner.withUserConfiguration(CustomInFlightWebFilterConfiguration.class)
+			.run((context) -> assertThat(context).hasSingleBean(InFlightWebFilter.class)
+				.hasBean("customInFlightWebFilter")
+				.doesNotHaveBean(WEB_FILTER_BEAN));
+	}
+
+	@Test
+	void servletApplicationHasServletFilterRegistrationAndNoInFlightWebFilter() {
+		new WebApplicationContextRunner().withConfiguration(AUTO_CONFIGURATIONS)
+			.run((context) -> assertThat(context).hasBean(SERVLET_FILTER_BEAN)
+				.doesNotHaveBean(InFlightWebFilter.class));
+	}
+
+	@Test
+	void reactiveApplicationHasNoServletFilterRegistration() {
+		this.contextRunner.run((context) -> assertThat(context).hasSingleBean(InFlightWebFilter.class)
+			.doesNotHaveBean(SERVLET_FILTER_BEAN)
+			.doesNotHaveBean(FilterRegistrationBean.class));
+	}
+
+	@Test
+	void withoutWebFilterOnTheClasspathOnlyTheReactiveFilterIsMissing() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(WebFilter.class))
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(InFlightWebFilter.class)
+				.hasSingleBean(RequestTracker.class)
+				.hasSingleBean(LameDuckDelay.class)
+				.hasSingleBean(DrainMonitor.class));
+	}
+
+	@Test
+	void withoutWebFluxOnTheClasspathNoReactiveFilterIsConfiguredAndNothingFails() {
+		this.contextRunner
+			.withClassLoader(new FilteredClassLoader("org.springframework.web.reactive", "org.springframework.web.server"))
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(InFlightWebFilter.class)
+				.doesNotHaveBean(SERVLET_FILTER_BEAN)
+				.hasSingleBean(ShutdownProgress.class));
+	}
+
+	@Test
+	void withoutServletApiOnTheClasspathReactiveApplicationIsFullyConfigured() {
+		this.contextRunner
+			.withClassLoader(new FilteredClassLoader("jakarta.servlet", "org.springframework.boot.web.servlet"))
+			.run((context) -> assertThat(context).hasNotFailed()
+				.hasSingleBean(InFlightWebFilter.class)
+				.hasSingleBean(RequestTracker.class)
+				.hasSingleBean(LameDuckDelay.class)
+				.hasSingleBean(DrainMonitor.class)
+				.doesNotHaveBean(SERVLET_FILTER_BEAN));
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class CustomInFlightWebFilterConfiguration {
+
+		@Bean
+		InFlightWebFilter customInFlightWebFilter() {
+			return new InFlightWebFilter(new RequestTracker(new ShutdownProgress(), java.util.List.of()), false);
+		}
+
+	}
+
+}

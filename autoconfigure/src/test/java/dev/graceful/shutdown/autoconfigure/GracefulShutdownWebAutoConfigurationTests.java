@@ -1,0 +1,257 @@
+package dev.graceful.shutdown.autoconfigure;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.Lifecycle;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.ShutdownReport;
+import dev.graceful.shutdown.ShutdownReport.Outcome;
+import dev.graceful.shutdown.ShutdownReport.Phase;
+import dev.graceful.shutdown.ShutdownReport.Requests;
+import dev.graceful.shutdown.delay.LameDuckDelay;
+import dev.graceful.shutdown.web.DrainMonitor;
+import dev.graceful.shutdown.web.RequestTracker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link GracefulShutdownWebAutoConfiguration}.
+ */
+class GracefulShutdownWebAutoConfigurationTests {
+
+	private static final AutoConfigurations AUTO_CONFIGURATIONS = AutoConfigurations.of(
+			ApplicationAvailabilityAutoConfiguration.class, GracefulShutdownAutoConfiguration.class,
+			GracefulShutdownWebAutoConfiguration.class);
+
+	// Off Kubernetes whatever the build machine is, so that the default delay is zero.
+	private final WebApplicationContextRunner contextRunner = new WebApplicationContextRunner()
+		.withConfiguration(AUTO_CONFIGURATIONS)
+		.withPropertyValues("spring.main.cloud-platform=none");
+
+	@Test
+	void providesWebBeansByDefault() {
+		this.contextRunner.run((context) -> assertThat(context).hasNotFailed()
+			.hasSingleBean(RequestTracker.class)
+			.hasSingleBean(LameDuckDelay.class)
+			.hasSingleBean(DrainMonitor.class)
+			.hasSingleBean(DrainMonitor.StartMarker.class));
+	}
+
+	@Test
+	void providesNoWebBeansWhenDisabled() {
+		this.contextRunner.withPropertyValues("graceful.shutdown.enabled=false")
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(ShutdownProgress.class)
+				.doesNotHaveBean(RequestTracker.class)
+				.doesNotHaveBean(LameDuckDelay.class)
+				.doesNotHaveBean(DrainMonitor.class)
+				.doesNotHaveBean(DrainMonitor.StartMarker.class));
+	}
+
+	@Test
+	void providesNoWebBeansWhenDisabledEvenWithUserDefinedShutdownProgress() {
+		this.contextRunner.withUserConfiguration(UserProgressConfiguration.class)
+			.withPropertyValues("graceful.shutdown.enabled=false")
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(RequestTracker.class)
+				.doesNotHaveBean(LameDuckDelay.class)
+				.doesNotHaveBean(DrainMonitor.class));
+	}
+
+	@Test
+	void providesNoWebBeansInNonWebApplication() {
+		new ApplicationContextRunner().withConfiguration(AUTO_CONFIGURATIONS)
+			.run((context) -> assertThat(context).hasNotFailed()
+				.hasSingleBean(ShutdownProgress.class)
+				.doesNotHaveBean(RequestTracker.class)
+				.doesNotHaveBean(LameDuckDelay.class)
+				.doesNotHaveBean(DrainMonitor.class)
+				.doesNotHaveBean(DrainMonitor.StartMarker.class));
+	}
+
+	@Test
+	void providesNoWebBeansWithoutSpringBootWebServer() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(WebServerApplicationContext.class))
+			.run((context) -> assertThat(context).hasNotFailed()
+				.hasSingleBean(ShutdownProgress.class)
+				.doesNotHaveBean(RequestTracker.class)
+				.doesNotHaveBean(LameDuckDelay.class)
+				.doesNotHaveBean(DrainMonitor.class));
+	}
+
+	@Test
+	void backsOffToUserDefinedRequestTracker() {
+		this.contextRunner.withUserConfiguration(UserRequestTrackerConfiguration.class).run((context) -> {
+			assertThat(context).hasSingleBean(RequestTracker.class).hasBean("userTracker");
+			RequestTracker tracker = context.getBean(RequestTracker.class);
+			ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+			// One request that never finishes: the drain monitor must count it from the
+			// user's tracker.
+			tracker.requestStarted();
+			context.close();
+			assertThat(progress.report().requests()).isEqualTo(new Requests(1, 0, 1));
+		});
+	}
+
+	@Test
+	void backsOffToUserDefinedLameDuckDelay() {
+		this.contextRunner.withUserConfiguration(UserLameDuckDelayConfiguration.class)
+			.withPropertyValues("graceful.shutdown.delay=10s")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(LameDuckDelay.class).hasBean("userDelay");
+				ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+				// The user's delay is zero; the auto-configured 10s would block here.
+				context.close();
+				assertThat(progress.report().phase(LameDuckDelay.STEP).outcome()).isEqualTo(Outcome.SKIPPED);
+			});
+	}
+
+	@Test
+	void backsOffToUserDefinedDrainMonitor() {
+		this.contextRunner.withUserConfiguration(UserDrainMonitorConfiguration.class).run((context) -> {
+			assertThat(context).hasSingleBean(DrainMonitor.class).hasBean("userDrainMonitor");
+			assertThat(context).getBean(DrainMonitor.StartMarker.class)
+				.isSameAs(context.getBean(DrainMonitor.class).startMarker());
+		});
+	}
+
+	@Test
+	void usesUserDefinedShutdownProgress() {
+		this.contextRunner.withUserConfiguration(UserProgressConfiguration.class).run((context) -> {
+			assertThat(context).hasSingleBean(ShutdownProgress.class).hasSingleBean(RequestTracker.class);
+			ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+			RequestTracker tracker = context.getBean(RequestTracker.class);
+			assertThat(tracker.isShuttingDown()).isFalse();
+			progress.begin();
+			assertThat(tracker.isShuttingDown()).isTrue();
+		});
+	}
+
+	@Test
+	void placesDelayAndDrainBracketAroundSpringBootsDrain() {
+		this.contextRunner.run((context) -> {
+			int drainPhase = WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE;
+			// Higher phases stop first: delay, drain start, Spring Boot's drain, drain end.
+			assertThat(context.getBean(LameDuckDelay.class).getPhase())
+				.isGreaterThan(context.getBean(DrainMonitor.StartMarker.class).getPhase());
+			assertThat(context.getBean(DrainMonitor.StartMarker.class).getPhase()).isGreaterThan(drainPhase);
+			assertThat(context.getBean(DrainMonitor.class).getPhase()).isLessThan(drainPhase);
+			assertThat(context.getBean(DrainMonitor.class).getPhase())
+				.isGreaterThan(WebServerApplicationContext.START_STOP_LIFECYCLE_PHASE);
+		});
+	}
+
+	@Test
+	void closingRecordsReadinessDelayAndDrainInOrder() {
+		this.contextRunner.run((context) -> {
+			ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+			context.close();
+			ShutdownReport report = progress.report();
+			assertThat(report.complete()).isTrue();
+			assertThat(report.phases()).extracting(Phase::name)
+				.startsWith("readiness", "delay", "drain")
+				.doesNotHaveDuplicates();
+			assertThat(report.phase("delay").outcome()).isEqualTo(Outcome.SKIPPED);
+			assertThat(report.phase("drain").outcome()).isEqualTo(Outcome.COMPLETED);
+			assertThat(report.requests()).isEqualTo(new Requests(0, 0, 0));
+		});
+	}
+
+	@Test
+	void delayWithoutQuietPeriodIsServedInFull() {
+		this.contextRunner.withPropertyValues("graceful.shutdown.delay=300ms").run((context) -> {
+			ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+			context.close();
+			Phase delay = progress.report().phase("delay");
+			assertThat(delay.outcome()).isEqualTo(Outcome.COMPLETED);
+			assertThat(delay.durationMs()).isGreaterThanOrEqualTo(300);
+		});
+	}
+
+	@Test
+	void quietPeriodEndsDelayEarlyWhenNoRequestArrives() {
+		this.contextRunner.withPropertyValues("graceful.shutdown.delay=10s", "graceful.shutdown.quiet-period=200ms")
+			.run((context) -> {
+				ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+				long start = System.nanoTime();
+				context.close();
+				Duration closing = Duration.ofNanos(System.nanoTime() - start);
+				ShutdownReport report = progress.report();
+				assertThat(report.phase("delay").outcome()).isEqualTo(Outcome.ENDED_EARLY);
+				// The quiet period counts from the start of the shutdown, not of the delay.
+				assertThat(report.totalMs()).isGreaterThanOrEqualTo(200);
+				assertThat(closing).isLessThan(Duration.ofSeconds(8));
+			});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserRequestTrackerConfiguration {
+
+		@Bean
+		RequestTracker userTracker(ShutdownProgress progress) {
+			return new RequestTracker(progress, java.util.List.of());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserLameDuckDelayConfiguration {
+
+		@Bean
+		LameDuckDelay userDelay(ShutdownProgress progress) {
+			return new LameDuckDelay(progress, Duration.ZERO, null, () -> 0,
+					WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE + 2);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserDrainMonitorConfiguration {
+
+		@Bean
+		DrainMonitor userDrainMonitor(ShutdownProgress progress, RequestTracker tracker) {
+			return new DrainMonitor(progress, tracker, WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE, () -> true,
+					new NoOpLifecycle());
+		}
+
+	}
+
+	static final class NoOpLifecycle implements Lifecycle {
+
+		@Override
+		public void start() {
+		}
+
+		@Override
+		public void stop() {
+		}
+
+		@Override
+		public boolean isRunning() {
+			return false;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserProgressConfiguration {
+
+		@Bean
+		ShutdownProgress userProgress() {
+			return new ShutdownProgress();
+		}
+
+	}
+
+}

@@ -1,0 +1,308 @@
+package dev.graceful.shutdown.web.reactive;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.reactor.netty.NettyWebServer;
+import org.springframework.boot.web.server.WebServer;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.ShutdownReport;
+import dev.graceful.shutdown.ShutdownReport.Outcome;
+import dev.graceful.shutdown.ShutdownReport.Phase;
+import dev.graceful.shutdown.ShutdownReport.Requests;
+import dev.graceful.shutdown.delay.LameDuckDelay;
+import dev.graceful.shutdown.web.DrainMonitor;
+import dev.graceful.shutdown.web.RequestTracker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The shutdown timeline on a real Reactor Netty server in this JVM, observed by a real
+ * HTTP client. Requests that must be in flight at a given moment wait on a
+ * {@link RequestGate} that the test opens once that moment has been observed, so the
+ * outcomes do not depend on timing.
+ */
+class ReactiveGracefulShutdownTests {
+
+	private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+	private final ExecutorService executor = Executors.newCachedThreadPool();
+
+	private ConfigurableApplicationContext context;
+
+	private RawHttpClient http;
+
+	private RequestGate gate;
+
+	/** The shutdown progress, {@code null} when the starter is disabled. */
+	private ShutdownProgress progress;
+
+	@AfterEach
+	void closeContext() throws InterruptedException {
+		if (this.context != null) {
+			this.gate.open();
+			this.context.close();
+		}
+		this.executor.shutdownNow();
+		this.executor.awaitTermination(10, TimeUnit.SECONDS);
+	}
+
+	@Test
+	void requestInFlightAtShutdownCompletesWithConnectionClose() throws Exception {
+		start("--graceful.shutdown.delay=0");
+		RawHttpClient.Response beforeShutdown = this.http.get("/work?ms=0");
+		assertThat(beforeShutdown.status()).isEqualTo(200);
+		assertThat(beforeShutdown.header("Connection")).isNull();
+		CompletableFuture<RawHttpClient.Response> held = send("/held");
+		awaitInFlight(1);
+		CompletableFuture<Duration> closing = closeInBackground();
+		awaitStep(DrainMonitor.STEP);
+		assertThat(held).isNotDone();
+		this.gate.open();
+		RawHttpClient.Response response = held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(response.status()).isEqualTo(200);
+		assertThat(response.body()).isEqualTo("released\n");
+		assertThat(response.header("Connection")).isEqualTo("close");
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		ShutdownReport report = report();
+		assertThat(report.requests()).isEqualTo(new Requests(1, 1, 0));
+		assertThat(report.phase(DrainMonitor.STEP).outcome()).isEqualTo(Outcome.COMPLETED);
+	}
+
+	@Test
+	void reportCountsEveryRequestInFlightAtDrainStartAsCompleted() throws Exception {
+		start("--graceful.shutdown.delay=0");
+		List<CompletableFuture<RawHttpClient.Response>> held = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			held.add(send("/held"));
+		}
+		awaitInFlight(3);
+		CompletableFuture<Duration> closing = closeInBackground();
+		awaitStep(DrainMonitor.STEP);
+		this.gate.open();
+		for (CompletableFuture<RawHttpClient.Response> request : held) {
+			RawHttpClient.Response response = request.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.header("Connection")).isEqualTo("close");
+		}
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		ShutdownReport report = report();
+		assertThat(report.complete()).isTrue();
+		assertThat(report.requests()).isEqualTo(new Requests(3, 3, 0));
+		assertThat(report.phases()).extracting(Phase::name)
+			.startsWith("readiness", LameDuckDelay.STEP, DrainMonitor.STEP);
+		assertThat(report.phase(DrainMonitor.STEP).outcome()).isEqualTo(Outcome.COMPLETED);
+		assertThat(report.phase(DrainMonitor.STEP).detail()).isEqualTo("3 in flight at start, 3 completed, 0 aborted");
+	}
+
+	@Test
+	void duringTheDelayNewRequestsAreServedWithConnectionCloseWhileReadinessIsDown() throws Exception {
+		start("--graceful.shutdown.delay=5s");
+		// Warm up both probes so that the requests during the delay are quick.
+		assertThat(this.http.get("/actuator/health/readiness").status()).isEqualTo(200);
+		assertThat(this.http.get("/actuator/health/liveness").status()).isEqualTo(200);
+		CompletableFuture<Duration> closing = closeInBackground();
+		awaitStep(LameDuckDelay.STEP);
+		RawHttpClient.Response work = this.http.get("/work?ms=0");
+		RawHttpClient.Response readiness = this.http.get("/actuator/health/readiness");
+		RawHttpClient.Response liveness = this.http.get("/actuator/health/liveness");
+		// All of the above happened during the delay, not after it.
+		assertThat(this.progress.currentStep()).isEqualTo(LameDuckDelay.STEP);
+		assertThat(work.status()).isEqualTo(200);
+		assertThat(work.body()).isEqualTo("worked 0 ms\n");
+		assertThat(work.header("Connection")).isEqualTo("close");
+		assertThat(work.closedByServer()).isTrue();
+		assertThat(readiness.status()).isEqualTo(503);
+		assertThat(readiness.header("Connection")).isEqualTo("close");
+		assertThat(liveness.status()).isEqualTo(200);
+		assertThat(liveness.header("Connection")).isEqualTo("close");
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		Phase delay = report().phase(LameDuckDelay.STEP);
+		assertThat(delay.outcome()).isEqualTo(Outcome.COMPLETED);
+		assertThat(delay.durationMs()).isGreaterThanOrEqualTo(5000);
+	}
+
+	@Test
+	void afterTheDrainStartsNewConnectionsAreRefused() throws Exception {
+		start("--graceful.shutdown.delay=0");
+		CompletableFuture<RawHttpClient.Response> held = send("/held");
+		awaitInFlight(1);
+		CompletableFuture<Duration> closing = closeInBackground();
+		awaitStep(DrainMonitor.STEP);
+		// Spring Boot's drain closes the server channel right after the drain step starts.
+		await().atMost(TIMEOUT).until(this.http::refusesConnections);
+		// The drain is still waiting for the held request.
+		assertThat(this.progress.currentStep()).isEqualTo(DrainMonitor.STEP);
+		assertThat(held).isNotDone();
+		this.gate.open();
+		RawHttpClient.Response response = held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(response.status()).isEqualTo(200);
+		assertThat(response.header("Connection")).isEqualTo("close");
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(report().requests()).isEqualTo(new Requests(1, 1, 0));
+	}
+
+	@Test
+	void quietPeriodEndsTheDelayEarly() throws Exception {
+		start("--graceful.shutdown.delay=20s", "--graceful.shutdown.quiet-period=1s", "--graceful.shutdown.timeout=60s");
+		Duration closed = closeInBackground().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		Phase delay = report().phase(LameDuckDelay.STEP);
+		assertThat(delay.outcome()).isEqualTo(Outcome.ENDED_EARLY);
+		assertThat(delay.detail()).isEqualTo("no new request for 1000 ms");
+		assertThat(closed).isLessThan(Duration.ofSeconds(20));
+	}
+
+	@Test
+	void whenDisabledResponsesKeepTheirConnectionAndThereIsNoDelay() throws Exception {
+		start("--graceful.shutdown.enabled=false", "--graceful.shutdown.delay=10s");
+		assertThat(this.context.getBeanProvider(ShutdownProgress.class).getIfAvailable()).isNull();
+		assertThat(this.context.getBeanProvider(InFlightWebFilter.class).getIfAvailable()).isNull();
+		CompletableFuture<RawHttpClient.Response> held = send("/held");
+		await().atMost(TIMEOUT).until(() -> this.gate.waiting() == 1);
+		CompletableFuture<Duration> closing = closeInBackground();
+		ApplicationAvailability availability = this.context.getBean(ApplicationAvailability.class);
+		await().atMost(TIMEOUT)
+			.until(() -> availability.getReadinessState() == ReadinessState.REFUSING_TRAFFIC);
+		this.gate.open();
+		RawHttpClient.Response response = held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(response.status()).isEqualTo(200);
+		assertThat(response.header("Connection")).isNull();
+		assertThat(closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isLessThan(Duration.ofSeconds(8));
+	}
+
+	private void start(String... args) {
+		this.context = new SpringApplicationBuilder(ReactiveApplication.class).web(WebApplicationType.REACTIVE)
+			.registerShutdownHook(false)
+			.run(withDefaults(args));
+		WebServer webServer = ((WebServerApplicationContext) this.context).getWebServer();
+		assertThat(webServer).isInstanceOf(NettyWebServer.class);
+		this.http = new RawHttpClient(webServer.getPort());
+		this.gate = this.context.getBean(RequestGate.class);
+		this.progress = this.context.getBeanProvider(ShutdownProgress.class).getIfAvailable();
+	}
+
+	private static String[] withDefaults(String... args) {
+		// Reactor Netty's event loops wait 2s of quiet when they stop, after the drain.
+		List<String> all = new ArrayList<>(List.of("--server.port=0", "--server.address=127.0.0.1",
+				"--server.shutdown=graceful", "--spring.reactor.netty.shutdown-quiet-period=0s",
+				"--management.endpoints.web.exposure.include=health",
+				"--management.endpoint.health.probes.enabled=true", "--spring.main.banner-mode=off"));
+		all.addAll(List.of(args));
+		return all.toArray(String[]::new);
+	}
+
+	private CompletableFuture<RawHttpClient.Response> send(String path) {
+		return CompletableFuture.supplyAsync(() -> {
+			try {
+				return this.http.get(path);
+			}
+			catch (Exception ex) {
+				throw new IllegalStateException("GET " + path + " failed", ex);
+			}
+		}, this.executor);
+	}
+
+	private CompletableFuture<Duration> closeInBackground() {
+		return CompletableFuture.supplyAsync(() -> {
+			long start = System.nanoTime();
+			this.context.close();
+			return Duration.ofNanos(System.nanoTime() - start);
+		}, this.executor);
+	}
+
+	private void awaitInFlight(int count) {
+		RequestTracker tracker = this.context.getBean(RequestTracker.class);
+		await().atMost(TIMEOUT).until(() -> this.gate.waiting() == count && tracker.inFlight() == count);
+	}
+
+	private void awaitStep(String step) {
+		await().atMost(TIMEOUT).until(() -> step.equals(this.progress.currentStep()));
+	}
+
+	private ShutdownReport report() {
+		ShutdownReport report = this.progress.report();
+		assertThat(report).isNotNull();
+		return report;
+	}
+
+	@SpringBootConfiguration(proxyBeanMethods = false)
+	@EnableAutoConfiguration
+	@Import(WorkController.class)
+	static class ReactiveApplication {
+
+		@Bean
+		RequestGate requestGate() {
+			return new RequestGate();
+		}
+
+	}
+
+	@RestController
+	static class WorkController {
+
+		private final RequestGate gate;
+
+		WorkController(RequestGate gate) {
+			this.gate = gate;
+		}
+
+		@GetMapping("/work")
+		Mono<String> work(@RequestParam(defaultValue = "0") long ms) {
+			Mono<String> result = Mono.just("worked " + ms + " ms\n");
+			return (ms > 0) ? result.delayElement(Duration.ofMillis(ms)) : result;
+		}
+
+		@GetMapping("/held")
+		Mono<String> held() {
+			return this.gate.pass().thenReturn("released\n");
+		}
+
+	}
+
+	/**
+	 * Holds requests until the test opens it.
+	 */
+	static final class RequestGate {
+
+		private final Sinks.Empty<Void> opened = Sinks.empty();
+
+		Mono<Void> pass() {
+			return this.opened.asMono();
+		}
+
+		int waiting() {
+			return this.opened.currentSubscriberCount();
+		}
+
+		void open() {
+			this.opened.tryEmitEmpty();
+		}
+
+	}
+
+}

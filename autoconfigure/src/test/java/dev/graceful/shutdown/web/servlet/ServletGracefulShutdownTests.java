@@ -1,0 +1,455 @@
+package dev.graceful.shutdown.web.servlet;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Import;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.view.RedirectView;
+
+import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.ShutdownReport;
+import dev.graceful.shutdown.ShutdownReport.Outcome;
+import dev.graceful.shutdown.ShutdownReport.Phase;
+import dev.graceful.shutdown.ShutdownReport.Requests;
+import dev.graceful.shutdown.web.servlet.RawHttpClient.Connection;
+import dev.graceful.shutdown.web.servlet.RawHttpClient.Response;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Graceful shutdown of a real Spring Boot servlet application on Tomcat, closed while
+ * real HTTP clients talk to it. Requests that must be in flight at a given moment are
+ * held by a gate the test opens, so outcomes do not depend on timing.
+ */
+class ServletGracefulShutdownTests {
+
+	private static final Duration TIMEOUT = RawHttpClient.TIMEOUT;
+
+	private final ExecutorService executor = Executors.newCachedThreadPool();
+
+	private @Nullable ConfigurableApplicationContext context;
+
+	private @Nullable ShutdownProgress progress;
+
+	private WorkController work;
+
+	private RawHttpClient http;
+
+	@AfterEach
+	void stopApplication() {
+		if (this.work != null) {
+			this.work.release();
+		}
+		if (this.context != null) {
+			this.context.close();
+		}
+		this.executor.shutdownNow();
+	}
+
+	@Test
+	void slowRequestInFlightAtShutdownCompletesWithConnectionClose() throws Exception {
+		start("graceful.shutdown.delay=0");
+		Future<Response> slow = send("/work?ms=1500");
+		awaitArrivals(1);
+		Future<Duration> closing = closeInBackground();
+		Response response = slow.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(response.status()).isEqualTo(200);
+		assertThat(response.body()).isEqualTo("worked 1500 ms");
+		assertThat(response.closesConnection()).isTrue();
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+	}
+
+	@Test
+	void requestInFlightWhenDrainStartsCompletesWithConnectionClose() throws Exception {
+		start("graceful.shutdown.delay=0");
+		Future<Response> held = send("/held");
+		awaitArrivals(1);
+		Future<Duration> closing = closeInBackground();
+		awaitRefusingConnections();
+		this.work.release();
+		Response response = held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(response.status()).isEqualTo(200);
+		assertThat(response.body()).isEqualTo("released");
+		assertThat(response.closesConnection()).isTrue();
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+	}
+
+	@Test
+	void requestInFlightWhenDelayStartsCompletesDuringDelayWithConnectionClose() throws Exception {
+		start("graceful.shutdown.delay=5s");
+		Future<Response> held = send("/held");
+		awaitArrivals(1);
+		Future<Duration> closing = closeInBackground();
+		awaitStep("delay");
+		this.work.release();
+		Response response = held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(response.status()).isEqualTo(200);
+		assertThat(response.closesConnection()).isTrue();
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		// It finished during the delay: the drain had nothing left to wait for.
+		assertThat(report().requests()).isEqualTo(new Requests(0, 0, 0));
+	}
+
+	@Test
+	void requestsDuringDelayAreServedWithConnectionCloseWhileReadinessIsDown() throws Exception {
+		start("graceful.shutdown.delay=5s");
+		Response readyBefore = this.http.get("/actuator/health/readiness");
+		assertThat(readyBefore.status()).isEqualTo(200);
+		assertThat(readyBefore.closesConnection()).isFalse();
+		assertThat(this.http.get("/work").closesConnection()).isFalse();
+		Future<Duration> closing = closeInBackground();
+		awaitStep("delay");
+		try (Connection connection = this.http.open()) {
+			Response during = connection.get("/work?ms=10");
+			assertThat(during.status()).isEqualTo(200);
+			assertThat(during.body()).isEqualTo("worked 10 ms");
+			assertThat(during.closesConnection()).isTrue();
+			assertThat(connection.awaitClosedByServer(TIMEOUT)).isTrue();
+		}
+		Response readiness = this.http.get("/actuator/health/readiness");
+		assertThat(readiness.status()).isEqualTo(503);
+		assertThat(readiness.body()).contains("OUT_OF_SERVICE");
+		Response liveness = this.http.get("/actuator/health/liveness");
+		assertThat(liveness.status()).isEqualTo(200);
+		assertThat(liveness.body()).contains("UP");
+		assertThat(closing).isNotDone();
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		ShutdownReport report = report();
+		assertThat(report.phase("delay").outcome()).isEqualTo(Outcome.COMPLETED);
+		assertThat(report.phase("readiness").detail()).isEqualTo("published by Spring Boot");
+	}
+
+	@Test
+	void keepAliveConnectionOpenedBeforeShutdownIsClosedAfterItsNextResponse() throws Exception {
+		start("graceful.shutdown.delay=5s");
+		try (Connection connection = this.http.open()) {
+			Response before = connection.get("/work");
+			assertThat(before.status()).isEqualTo(200);
+			assertThat(before.closesConnection()).isFalse();
+			Future<Duration> closing = closeInBackground();
+			awaitStep("delay");
+			// The same connection, as a client pinned by an L4 load balancer would reuse it.
+			Response during = connection.get("/work");
+			assertThat(during.status()).isEqualTo(200);
+			assertThat(during.closesConnection()).isTrue();
+			assertThat(connection.awaitClosedByServer(TIMEOUT)).isTrue();
+			closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		}
+	}
+
+	@Test
+	void newConnectionsAreRefusedOnceDrainStartsWhileInFlightRequestRuns() throws Exception {
+		start("graceful.shutdown.delay=0");
+		Future<Response> held = send("/held");
+		awaitArrivals(1);
+		Future<Duration> closing = closeInBackground();
+		awaitRefusingConnections();
+		assertThatExceptionOfType(ConnectException.class).isThrownBy(() -> this.http.get("/work"));
+		assertThat(held).isNotDone();
+		assertThat(closing).isNotDone();
+		this.work.release();
+		assertThat(held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).status()).isEqualTo(200);
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(report().phase("drain").outcome()).isEqualTo(Outcome.COMPLETED);
+	}
+
+	@Test
+	void drainReportCountsEveryRequestInFlightAtDrainStart() throws Exception {
+		start("graceful.shutdown.delay=0");
+		List<Future<Response>> held = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			held.add(send("/held"));
+		}
+		awaitArrivals(3);
+		Future<Duration> closing = closeInBackground();
+		awaitRefusingConnections();
+		this.work.release();
+		for (Future<Response> request : held) {
+			Response response = request.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.closesConnection()).isTrue();
+		}
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		ShutdownReport report = report();
+		assertThat(report.requests()).isEqualTo(new Requests(3, 3, 0));
+		Phase drain = report.phase("drain");
+		assertThat(drain.outcome()).isEqualTo(Outcome.COMPLETED);
+		assertThat(drain.detail()).isEqualTo("3 in flight at start, 3 completed, 0 aborted");
+		assertThat(report.complete()).isTrue();
+	}
+
+	@Test
+	void asyncRequestInFlightAtDrainStartIsCountedUntilItCompletes() throws Exception {
+		start("graceful.shutdown.delay=0");
+		Future<Response> held = send("/held-async");
+		awaitArrivals(1);
+		Future<Duration> closing = closeInBackground();
+		awaitRefusingConnections();
+		this.work.release();
+		Response response = held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(response.status()).isEqualTo(200);
+		assertThat(response.body()).isEqualTo("released async");
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(report().requests()).isEqualTo(new Requests(1, 1, 0));
+		assertThat(report().phase("drain").outcome()).isEqualTo(Outcome.COMPLETED);
+	}
+
+	@Test
+	void drainOutlastingPhaseTimeoutIsReportedTimedOutWithAbortedRequest() throws Exception {
+		start("graceful.shutdown.delay=0", "spring.lifecycle.timeout-per-shutdown-phase=1s");
+		Future<Response> held = send("/held");
+		awaitArrivals(1);
+		Future<Duration> closing = closeInBackground();
+		await().atMost(TIMEOUT).until(() -> {
+			ShutdownReport report = this.progress.report();
+			return report != null && report.phase("drain") != null;
+		});
+		// Only now let the request end, long after the phase timed out.
+		this.work.release();
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		ShutdownReport report = report();
+		assertThat(report.phase("drain").outcome()).isEqualTo(Outcome.TIMED_OUT);
+		assertThat(report.requests()).isEqualTo(new Requests(1, 0, 1));
+		// Whether its response made it out before Tomcat stopped does not matter here.
+		await().atMost(TIMEOUT).until(held::isDone);
+	}
+
+	@Test
+	void quietPeriodEndsDelayEarlyWhenNoRequestArrives() throws Exception {
+		start("graceful.shutdown.delay=10s", "graceful.shutdown.quiet-period=300ms");
+		long start = System.nanoTime();
+		this.context.close();
+		Duration closing = Duration.ofNanos(System.nanoTime() - start);
+		assertThat(closing).isLessThan(Duration.ofSeconds(8));
+		ShutdownReport report = report();
+		Phase delay = report.phase("delay");
+		assertThat(delay.outcome()).isEqualTo(Outcome.ENDED_EARLY);
+		assertThat(delay.durationMs()).isLessThan(10_000);
+		// The quiet period counts from the start of the shutdown, not of the delay.
+		assertThat(report.totalMs()).isGreaterThanOrEqualTo(300);
+	}
+
+	@Test
+	void requestsDuringDelayKeepQuietPeriodFromEndingIt() throws Exception {
+		start("graceful.shutdown.delay=4s", "graceful.shutdown.quiet-period=2s");
+		Future<Duration> closing = closeInBackground();
+		awaitStep("delay");
+		int served = 0;
+		while (!closing.isDone() && "delay".equals(this.progress.currentStep())) {
+			try {
+				assertThat(this.http.get("/work").status()).isEqualTo(200);
+				served++;
+			}
+			catch (IOException ex) {
+				// The delay ended and the drain began between the check and the request.
+				break;
+			}
+			Thread.sleep(100);
+		}
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(served).isGreaterThan(0);
+		assertThat(report().phase("delay").outcome()).isEqualTo(Outcome.COMPLETED);
+	}
+
+	@Test
+	void healthChecksDuringDelayDoNotKeepQuietPeriodFromEndingIt() throws Exception {
+		// Load balancers and the kubelet keep probing an instance they have taken out of
+		// rotation; only real traffic should hold the delay open.
+		start("graceful.shutdown.delay=6s", "graceful.shutdown.quiet-period=1s");
+		Future<Duration> closing = closeInBackground();
+		awaitStep("delay");
+		while (!closing.isDone() && "delay".equals(this.progress.currentStep())) {
+			try {
+				assertThat(this.http.get("/actuator/health/readiness").status()).isEqualTo(503);
+			}
+			catch (IOException ex) {
+				// The delay ended and the drain began between the check and the probe.
+				break;
+			}
+			Thread.sleep(250);
+		}
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(report().phase("delay").outcome()).isEqualTo(Outcome.ENDED_EARLY);
+	}
+
+	@Test
+	void disabledShutdownNeitherClosesConnectionsNorDelays() throws Exception {
+		start("graceful.shutdown.enabled=false", "graceful.shutdown.delay=10s");
+		assertThat(this.context.getBeanProvider(ShutdownProgress.class).getIfAvailable()).isNull();
+		Future<Response> held = send("/held");
+		awaitArrivals(1);
+		long start = System.nanoTime();
+		Future<Duration> closing = closeInBackground();
+		awaitRefusingConnections();
+		this.work.release();
+		Response response = held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(response.status()).isEqualTo(200);
+		assertThat(response.closesConnection()).isFalse();
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+	}
+
+	@Test
+	void redirectInFlightWhenDrainStartsCompletesWithConnectionClose() throws Exception {
+		start("graceful.shutdown.delay=0");
+		Future<Response> held = send("/held-redirect");
+		awaitArrivals(1);
+		Future<Duration> closing = closeInBackground();
+		awaitRefusingConnections();
+		this.work.release();
+		Response response = held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(response.status()).isEqualTo(302);
+		assertThat(response.header("Location")).endsWith("/work");
+		assertThat(response.closesConnection()).isTrue();
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+	}
+
+	@Test
+	void closingWithoutServingWebServerSkipsDrain() throws Exception {
+		start("server.port=-1", "graceful.shutdown.delay=0", "spring.lifecycle.timeout-per-shutdown-phase=20s");
+		long start = System.nanoTime();
+		this.context.close();
+		assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+		Phase drain = report().phase("drain");
+		assertThat(drain).isNotNull();
+		assertThat(drain.outcome()).isEqualTo(Outcome.SKIPPED);
+	}
+
+	private void start(String... properties) {
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(TestApplication.class)
+			.web(WebApplicationType.SERVLET)
+			.registerShutdownHook(false)
+			.properties("server.port=0", "spring.main.banner-mode=off", "spring.main.cloud-platform=none",
+					"management.endpoints.web.exposure.include=health",
+					"management.endpoint.health.probes.enabled=true")
+			.properties(properties)
+			.run();
+		this.context = context;
+		this.progress = context.getBeanProvider(ShutdownProgress.class).getIfAvailable();
+		this.work = context.getBean(WorkController.class);
+		this.http = new RawHttpClient(((WebServerApplicationContext) context).getWebServer().getPort());
+	}
+
+	private Future<Response> send(String path) {
+		return this.executor.submit(() -> this.http.get(path));
+	}
+
+	private Future<Duration> closeInBackground() {
+		ConfigurableApplicationContext context = this.context;
+		return this.executor.submit(() -> {
+			long start = System.nanoTime();
+			context.close();
+			return Duration.ofNanos(System.nanoTime() - start);
+		});
+	}
+
+	private void awaitArrivals(int count) {
+		await().atMost(TIMEOUT).until(() -> this.work.arrivals() >= count);
+	}
+
+	private void awaitStep(String step) {
+		await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(10)).until(() -> step.equals(this.progress.currentStep()));
+	}
+
+	private void awaitRefusingConnections() {
+		await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(20)).until(this.http::refusesConnections);
+	}
+
+	private ShutdownReport report() {
+		ShutdownReport report = this.progress.report();
+		assertThat(report).isNotNull();
+		return report;
+	}
+
+	@SpringBootConfiguration(proxyBeanMethods = false)
+	@EnableAutoConfiguration
+	@Import(WorkController.class)
+	static class TestApplication {
+
+	}
+
+	/**
+	 * {@code GET /work?ms=N} answers after N milliseconds; the {@code /held} endpoints
+	 * answer once the test calls {@link #release()}.
+	 */
+	@RestController
+	static class WorkController {
+
+		private final AtomicInteger arrivals = new AtomicInteger();
+
+		private final CountDownLatch gate = new CountDownLatch(1);
+
+		@GetMapping("/work")
+		String work(@RequestParam(defaultValue = "0") long ms) throws InterruptedException {
+			this.arrivals.incrementAndGet();
+			if (ms > 0) {
+				Thread.sleep(ms);
+			}
+			return "worked " + ms + " ms";
+		}
+
+		@GetMapping("/held")
+		String held() throws InterruptedException {
+			this.arrivals.incrementAndGet();
+			awaitRelease();
+			return "released";
+		}
+
+		@GetMapping("/held-async")
+		Callable<String> heldAsync() {
+			this.arrivals.incrementAndGet();
+			return () -> {
+				awaitRelease();
+				return "released async";
+			};
+		}
+
+		@GetMapping("/held-redirect")
+		RedirectView heldRedirect() throws InterruptedException {
+			this.arrivals.incrementAndGet();
+			awaitRelease();
+			return new RedirectView("/work", true);
+		}
+
+		int arrivals() {
+			return this.arrivals.get();
+		}
+
+		void release() {
+			this.gate.countDown();
+		}
+
+		private void awaitRelease() throws InterruptedException {
+			if (!this.gate.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+				throw new IllegalStateException("Never released");
+			}
+		}
+
+	}
+
+}
