@@ -7,10 +7,10 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import org.springframework.context.LifecycleProcessor;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.context.support.DefaultLifecycleProcessor;
 
 import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.support.ShutdownLifecycle;
 
 /**
  * Caps Spring Boot's web server drain by the budget: just before the drain phase starts,
@@ -19,7 +19,7 @@ import dev.graceful.shutdown.ShutdownProgress;
  * after the tasks and cleanup reserve. Spring reads a phase's timeout when the phase
  * starts, so the cap reflects how long the delay actually took.
  */
-public final class DrainBudget implements SmartLifecycle {
+public final class DrainBudget extends ShutdownLifecycle {
 
 	private static final Log logger = LogFactory.getLog(DrainBudget.class);
 
@@ -35,8 +35,6 @@ public final class DrainBudget implements SmartLifecycle {
 
 	private final int drainPhase;
 
-	private volatile boolean running;
-
 	/**
 	 * Create a new instance.
 	 * @param progress the shutdown progress
@@ -49,6 +47,7 @@ public final class DrainBudget implements SmartLifecycle {
 	 */
 	public DrainBudget(ShutdownProgress progress, ShutdownBudget budget, Supplier<LifecycleProcessor> lifecycleProcessor,
 			Duration drainTimeout, Duration reserve, int drainPhase) {
+		super(drainPhase + 1);
 		this.progress = progress;
 		this.budget = budget;
 		this.lifecycleProcessor = lifecycleProcessor;
@@ -58,13 +57,7 @@ public final class DrainBudget implements SmartLifecycle {
 	}
 
 	@Override
-	public void start() {
-		this.running = true;
-	}
-
-	@Override
-	public void stop() {
-		this.running = false;
+	protected void onStop() {
 		if (this.progress.isShuttingDown()
 				&& this.lifecycleProcessor.get() instanceof DefaultLifecycleProcessor lifecycleProcessor) {
 			Duration cap = this.budget.cap(this.drainTimeout, this.reserve);
@@ -74,21 +67,6 @@ public final class DrainBudget implements SmartLifecycle {
 						+ " ms by graceful.shutdown.timeout");
 			}
 		}
-	}
-
-	@Override
-	public boolean isRunning() {
-		return this.running;
-	}
-
-	@Override
-	public int getPhase() {
-		return this.drainPhase + 1;
-	}
-
-	@Override
-	public boolean isPauseable() {
-		return false;
 	}
 
 }

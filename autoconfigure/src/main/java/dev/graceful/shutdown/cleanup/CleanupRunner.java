@@ -9,7 +9,6 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.context.SmartLifecycle;
 
 import dev.graceful.shutdown.ShutdownCleanups;
 import dev.graceful.shutdown.ShutdownCleanups.Registration;
@@ -17,6 +16,7 @@ import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport.Cleanup;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.budget.ShutdownBudget;
+import dev.graceful.shutdown.support.ShutdownLifecycle;
 
 /**
  * Runs the cleanups once the shutdown has started, in a lifecycle phase after the HTTP
@@ -27,7 +27,7 @@ import dev.graceful.shutdown.budget.ShutdownBudget;
  * {@code System.exit} during the shutdown ends up there too, instead of blocking it
  * forever), and the next cleanup runs either way.
  */
-public final class CleanupRunner implements SmartLifecycle {
+public final class CleanupRunner extends ShutdownLifecycle {
 
 	/** Name of the step in the report. */
 	public static final String STEP = "cleanup";
@@ -42,25 +42,15 @@ public final class CleanupRunner implements SmartLifecycle {
 
 	private final ShutdownBudget budget;
 
-	private final int phase;
-
-	private volatile boolean running;
-
 	public CleanupRunner(ShutdownProgress progress, ShutdownCleanups cleanups, ShutdownBudget budget, int phase) {
+		super(phase);
 		this.progress = progress;
 		this.cleanups = cleanups;
 		this.budget = budget;
-		this.phase = phase;
 	}
 
 	@Override
-	public void start() {
-		this.running = true;
-	}
-
-	@Override
-	public void stop() {
-		this.running = false;
+	protected void onStop() {
 		if (!this.progress.isShuttingDown()) {
 			return;
 		}
@@ -160,21 +150,6 @@ public final class CleanupRunner implements SmartLifecycle {
 
 	private static long elapsedMillis(long startNanos) {
 		return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-	}
-
-	@Override
-	public boolean isRunning() {
-		return this.running;
-	}
-
-	@Override
-	public int getPhase() {
-		return this.phase;
-	}
-
-	@Override
-	public boolean isPauseable() {
-		return false;
 	}
 
 }

@@ -8,11 +8,11 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.context.SmartLifecycle;
 
 import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.budget.ShutdownWatchdog;
+import dev.graceful.shutdown.support.ShutdownLifecycle;
 
 /**
  * The lame-duck delay: once the shutdown has started, keeps the web server serving
@@ -23,7 +23,7 @@ import dev.graceful.shutdown.budget.ShutdownWatchdog;
  * Runs in a lifecycle phase just above Spring Boot's web server graceful shutdown, so
  * the drain starts only when the delay is over.
  */
-public final class LameDuckDelay implements SmartLifecycle {
+public final class LameDuckDelay extends ShutdownLifecycle {
 
 	/** Name of the step in the report. */
 	public static final String STEP = "delay";
@@ -37,10 +37,6 @@ public final class LameDuckDelay implements SmartLifecycle {
 	private final @Nullable Duration quietPeriod;
 
 	private final LongSupplier lastArrivalNanos;
-
-	private final int phase;
-
-	private volatile boolean running;
 
 	private volatile long startedNanos;
 
@@ -56,22 +52,20 @@ public final class LameDuckDelay implements SmartLifecycle {
 	 */
 	public LameDuckDelay(ShutdownProgress progress, Duration delay, @Nullable Duration quietPeriod,
 			LongSupplier lastArrivalNanos, int phase) {
+		super(phase);
 		this.progress = progress;
 		this.delay = delay;
 		this.quietPeriod = quietPeriod;
 		this.lastArrivalNanos = lastArrivalNanos;
-		this.phase = phase;
 	}
 
 	@Override
-	public void start() {
+	protected void onStart() {
 		this.startedNanos = System.nanoTime();
-		this.running = true;
 	}
 
 	@Override
-	public void stop() {
-		this.running = false;
+	protected void onStop() {
 		// A context that is only stopped, not closed, is not shutting down.
 		if (!this.progress.isShuttingDown()) {
 			return;
@@ -122,21 +116,6 @@ public final class LameDuckDelay implements SmartLifecycle {
 				return new Ending(Outcome.ENDED_EARLY, "interrupted");
 			}
 		}
-	}
-
-	@Override
-	public boolean isRunning() {
-		return this.running;
-	}
-
-	@Override
-	public int getPhase() {
-		return this.phase;
-	}
-
-	@Override
-	public boolean isPauseable() {
-		return false;
 	}
 
 	private record Ending(Outcome outcome, String detail) {

@@ -7,12 +7,12 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationListener;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.ApplicationEventMulticaster;
 import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.support.AbstractApplicationContext;
 
 import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.support.ShutdownLifecycle;
 
 /**
  * Keeps the meter registries open until the shutdown report is recorded. Spring Boot's
@@ -22,7 +22,7 @@ import dev.graceful.shutdown.ShutdownProgress;
  * singleton exists, and hands it the event itself in the very last lifecycle phase,
  * after the summary.
  */
-public final class DeferredMeterRegistryClosing implements SmartInitializingSingleton, SmartLifecycle {
+public final class DeferredMeterRegistryClosing extends ShutdownLifecycle implements SmartInitializingSingleton {
 
 	/** Bean name of Spring Boot's closer. */
 	static final String CLOSER_BEAN_NAME = "meterRegistryCloser";
@@ -35,9 +35,9 @@ public final class DeferredMeterRegistryClosing implements SmartInitializingSing
 
 	private volatile @Nullable ApplicationListener<ContextClosedEvent> closer;
 
-	private volatile boolean running;
-
 	public DeferredMeterRegistryClosing(ApplicationContext applicationContext, ShutdownProgress progress) {
+		// After the summary, which is the last step to record anything.
+		super(Integer.MIN_VALUE);
 		this.applicationContext = applicationContext;
 		this.progress = progress;
 	}
@@ -61,13 +61,7 @@ public final class DeferredMeterRegistryClosing implements SmartInitializingSing
 	}
 
 	@Override
-	public void start() {
-		this.running = true;
-	}
-
-	@Override
-	public void stop() {
-		this.running = false;
+	protected void onStop() {
 		ApplicationListener<ContextClosedEvent> closer = this.closer;
 		if (closer != null && this.progress.isShuttingDown()) {
 			try {
@@ -79,20 +73,5 @@ public final class DeferredMeterRegistryClosing implements SmartInitializingSing
 		}
 	}
 
-	@Override
-	public boolean isRunning() {
-		return this.running;
-	}
-
-	@Override
-	public int getPhase() {
-		// After the summary, which is the last step to record anything.
-		return Integer.MIN_VALUE;
-	}
-
-	@Override
-	public boolean isPauseable() {
-		return false;
-	}
 
 }

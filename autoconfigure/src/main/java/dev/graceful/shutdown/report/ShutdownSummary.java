@@ -5,17 +5,17 @@ import java.util.stream.Collectors;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import org.springframework.context.SmartLifecycle;
 
 import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Requests;
+import dev.graceful.shutdown.support.ShutdownLifecycle;
 
 /**
  * Ends the shutdown report and logs it as one summary line. Runs in the lowest lifecycle
  * phase, after every other step.
  */
-public final class ShutdownSummary implements SmartLifecycle {
+public final class ShutdownSummary extends ShutdownLifecycle {
 
 	/**
 	 * Phase of this lifecycle: stopped after every other lifecycle bean but the closing of
@@ -27,20 +27,13 @@ public final class ShutdownSummary implements SmartLifecycle {
 
 	private final ShutdownProgress progress;
 
-	private volatile boolean running;
-
 	public ShutdownSummary(ShutdownProgress progress) {
+		super(PHASE);
 		this.progress = progress;
 	}
 
 	@Override
-	public void start() {
-		this.running = true;
-	}
-
-	@Override
-	public void stop() {
-		this.running = false;
+	protected void onStop() {
 		if (this.progress.isShuttingDown() && !this.progress.isComplete()) {
 			ShutdownReport report = this.progress.complete();
 			if (report != null) {
@@ -95,21 +88,6 @@ public final class ShutdownSummary implements SmartLifecycle {
 			}
 		}
 		return table.toString();
-	}
-
-	@Override
-	public boolean isRunning() {
-		return this.running;
-	}
-
-	@Override
-	public int getPhase() {
-		return PHASE;
-	}
-
-	@Override
-	public boolean isPauseable() {
-		return false;
 	}
 
 }

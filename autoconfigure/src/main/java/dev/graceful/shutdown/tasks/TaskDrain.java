@@ -13,7 +13,6 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.context.SmartLifecycle;
 import org.springframework.scheduling.concurrent.ExecutorConfigurationSupport;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
@@ -24,6 +23,7 @@ import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Tasks;
 import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.budget.ShutdownBudget;
+import dev.graceful.shutdown.support.ShutdownLifecycle;
 
 /**
  * The tasks step, after the HTTP drain: stops the tracked executors from accepting new
@@ -31,7 +31,7 @@ import dev.graceful.shutdown.budget.ShutdownBudget;
  * to the timeout, then cancels (interrupts) what is left, waits a short grace, and names
  * whatever is still running as abandoned.
  */
-public final class TaskDrain implements SmartLifecycle {
+public final class TaskDrain extends ShutdownLifecycle {
 
 	/** Name of the step in the report. */
 	public static final String STEP = "tasks";
@@ -52,10 +52,6 @@ public final class TaskDrain implements SmartLifecycle {
 
 	private final Duration reserve;
 
-	private final int phase;
-
-	private volatile boolean running;
-
 	private volatile long finishedAtShutdown;
 
 	/**
@@ -72,6 +68,7 @@ public final class TaskDrain implements SmartLifecycle {
 	 */
 	public TaskDrain(ShutdownProgress progress, WorkTracker tracker, @Nullable ExecutorTracking executors,
 			Duration timeout, Duration cancelGrace, ShutdownBudget budget, Duration reserve, int phase) {
+		super(phase);
 		this.progress = progress;
 		this.tracker = tracker;
 		this.executors = executors;
@@ -79,18 +76,11 @@ public final class TaskDrain implements SmartLifecycle {
 		this.cancelGrace = cancelGrace;
 		this.budget = budget;
 		this.reserve = reserve;
-		this.phase = phase;
 		progress.onBegin(() -> this.finishedAtShutdown = tracker.finishedCount());
 	}
 
 	@Override
-	public void start() {
-		this.running = true;
-	}
-
-	@Override
-	public void stop() {
-		this.running = false;
+	protected void onStop() {
 		if (!this.progress.isShuttingDown()) {
 			return;
 		}
@@ -197,21 +187,6 @@ public final class TaskDrain implements SmartLifecycle {
 		}
 		StackTraceElement[] stack = thread.getStackTrace();
 		return (stack.length > 0) ? stack[0].toString() : null;
-	}
-
-	@Override
-	public boolean isRunning() {
-		return this.running;
-	}
-
-	@Override
-	public int getPhase() {
-		return this.phase;
-	}
-
-	@Override
-	public boolean isPauseable() {
-		return false;
 	}
 
 }

@@ -8,12 +8,12 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import org.springframework.context.Lifecycle;
-import org.springframework.context.SmartLifecycle;
 
 import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReport.Requests;
+import dev.graceful.shutdown.support.ShutdownLifecycle;
 
 /**
  * Brackets Spring Boot's own web server drain (Tomcat's pause, Netty's
@@ -26,7 +26,7 @@ import dev.graceful.shutdown.ShutdownReport.Requests;
  * the phase would wait out {@code spring.lifecycle.timeout-per-shutdown-phase}; the drain
  * is then skipped instead.
  */
-public final class DrainMonitor implements SmartLifecycle {
+public final class DrainMonitor extends ShutdownLifecycle {
 
 	/** Name of the step in the report. */
 	public static final String STEP = "drain";
@@ -39,15 +39,11 @@ public final class DrainMonitor implements SmartLifecycle {
 
 	private final RequestTracker tracker;
 
-	private final int drainPhase;
-
 	private final BooleanSupplier serving;
 
 	private final Lifecycle serverDrain;
 
-	private final StartMarker startMarker = new StartMarker();
-
-	private volatile boolean running;
+	private final StartMarker startMarker;
 
 	private volatile long startNanos;
 
@@ -66,11 +62,12 @@ public final class DrainMonitor implements SmartLifecycle {
 	 */
 	public DrainMonitor(ShutdownProgress progress, RequestTracker tracker, int drainPhase, BooleanSupplier serving,
 			Lifecycle serverDrain) {
+		super(drainPhase - 1);
 		this.progress = progress;
 		this.tracker = tracker;
-		this.drainPhase = drainPhase;
 		this.serving = serving;
 		this.serverDrain = serverDrain;
+		this.startMarker = new StartMarker(drainPhase + 1);
 	}
 
 	/**
@@ -130,66 +127,26 @@ public final class DrainMonitor implements SmartLifecycle {
 	}
 
 	@Override
-	public void start() {
-		this.running = true;
-	}
-
-	@Override
-	public void stop() {
-		this.running = false;
+	protected void onStop() {
 		if (this.progress.isShuttingDown()) {
 			drainEnded();
 		}
 	}
 
-	@Override
-	public boolean isRunning() {
-		return this.running;
-	}
-
-	@Override
-	public int getPhase() {
-		return this.drainPhase - 1;
-	}
-
-	@Override
-	public boolean isPauseable() {
-		return false;
-	}
-
 	/**
 	 * Marks the start of the drain, in the lifecycle phase just above it.
 	 */
-	public final class StartMarker implements SmartLifecycle {
+	public final class StartMarker extends ShutdownLifecycle {
 
-		private volatile boolean running;
-
-		@Override
-		public void start() {
-			this.running = true;
+		private StartMarker(int phase) {
+			super(phase);
 		}
 
 		@Override
-		public void stop() {
-			this.running = false;
+		protected void onStop() {
 			if (DrainMonitor.this.progress.isShuttingDown()) {
 				drainStarted();
 			}
-		}
-
-		@Override
-		public boolean isRunning() {
-			return this.running;
-		}
-
-		@Override
-		public int getPhase() {
-			return DrainMonitor.this.drainPhase + 1;
-		}
-
-		@Override
-		public boolean isPauseable() {
-			return false;
 		}
 
 	}
