@@ -1,0 +1,312 @@
+package dev.graceful.shutdown.sample;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import dev.graceful.shutdown.sample.KeepAliveLoad.Group;
+import dev.graceful.shutdown.sample.KeepAliveLoad.Result;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * Rolling restart of two sample application instances behind a real HAProxy (HTTP and
+ * TCP mode) under keep-alive load from a client that never retries.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RollingRestartIT {
+
+	private static final String[] SERVERS = { "app1", "app2" };
+
+	private static final List<Group> LOAD = List.of(new Group("short", 12, 0, 10), new Group("long", 4, 2500, 5000));
+
+	private static final Duration STARTUP = Duration.ofSeconds(60);
+
+	private static final Duration WARM_UP = Duration.ofSeconds(1);
+
+	private static final Duration LOAD_AFTER_ROLLOUT = Duration.ofSeconds(2);
+
+	private static final Duration EXIT = Duration.ofSeconds(45);
+
+	private static final Duration MAX_LOAD = Duration.ofSeconds(150);
+
+	private static final List<String> table = new CopyOnWriteArrayList<>();
+
+	private final List<AutoCloseable> running = new ArrayList<>();
+
+	@BeforeAll
+	static void requireHaproxy() {
+		try {
+			HaproxyProcess.executable();
+		}
+		catch (IllegalStateException ex) {
+			fail(ex.getMessage());
+		}
+	}
+
+	@AfterEach
+	void stopEverything() {
+		Collections.reverse(this.running);
+		for (AutoCloseable resource : this.running) {
+			try {
+				resource.close();
+			}
+			catch (Exception ex) {
+				System.out.println("Could not stop " + resource + ": " + ex);
+			}
+		}
+		this.running.clear();
+	}
+
+	@AfterAll
+	static void printTable() {
+		System.out.println("ROLLOUT rolling restart of 2 instances behind HAProxy, " + describe(LOAD)
+				+ ", no client retries");
+		System.out.println(String.format("ROLLOUT %-28s %-6s %-5s %7s %7s %7s %8s %8s", "configuration", "server",
+				"mode", "sent",
+				"ok", "failed", "long ok", "seconds"));
+		table.forEach(System.out::println);
+	}
+
+	@ParameterizedTest(name = "{0} behind HAProxy mode {1}")
+	@CsvSource({ "tomcat, http", "tomcat, tcp", "netty, http", "netty, tcp" })
+	@Order(1)
+	@Timeout(value = 120, unit = TimeUnit.SECONDS)
+	void rollingRestartWithTheStarterLosesNoRequest(String server, String mode) throws Exception {
+		Rollout rollout = rollOut("starter (delay 3s)", server, mode, "--graceful.shutdown.delay=3s");
+		Result load = rollout.load();
+		assertThat(load.allFinished()).as("every load worker finished").isTrue();
+		assertThat(load.sent()).as("sent == ok + failed").isEqualTo(load.ok() + load.failed());
+		assertThat(load.failed())
+			.as("failed requests out of %d sent; first failures:%n%s%ntimeline:%n%s%nHAProxy abnormal sessions:%n%s",
+					load.sent(), String.join("\n", load.failures()), String.join("\n", rollout.timeline()),
+					String.join("\n", rollout.abnormalSessions()))
+			.isZero();
+		assertThat(load.sent()).as("requests sent").isGreaterThan(200);
+		assertThat(load.okByGroup().get("long")).as("long requests completed").isGreaterThan(0);
+		assertThat(rollout.exitCodes()).as("exit codes after SIGTERM")
+			.containsExactly(SampleAppProcess.SIGTERM_EXIT_CODE, SampleAppProcess.SIGTERM_EXIT_CODE);
+	}
+
+	@ParameterizedTest(name = "{0} behind HAProxy mode {1}")
+	@CsvSource({ "tomcat, http", "tomcat, tcp", "netty, http", "netty, tcp" })
+	@Order(2)
+	@Timeout(value = 120, unit = TimeUnit.SECONDS)
+	void rollingRestartWithoutTheStarterIsMeasuredForComparison(String server, String mode) throws Exception {
+		Rollout rollout = rollOut("plain Spring Boot (disabled)", server, mode, "--graceful.shutdown.enabled=false");
+		Result load = rollout.load();
+		// Plain Spring Boot loses requests here; the count is printed for comparison, not
+		// asserted. What is asserted is that the measurement itself is sound.
+		assertThat(load.allFinished()).as("every load worker finished").isTrue();
+		assertThat(load.sent()).as("sent == ok + failed").isEqualTo(load.ok() + load.failed());
+		assertThat(load.sent()).as("requests sent").isGreaterThan(200);
+		assertThat(rollout.exitCodes()).as("exit codes after SIGTERM")
+			.containsExactly(SampleAppProcess.SIGTERM_EXIT_CODE, SampleAppProcess.SIGTERM_EXIT_CODE);
+	}
+
+	private Rollout rollOut(String configuration, String stack, String mode, String... configurationArgs)
+			throws Exception {
+		String label = (configuration.startsWith("starter") ? "starter" : "plain") + "-" + stack + "-" + mode;
+		List<String> args = new ArrayList<>(List.of(configurationArgs));
+		if (stack.equals("netty")) {
+			args.add("--spring.main.web-application-type=reactive");
+		}
+		String[] appArgs = args.toArray(String[]::new);
+		int[] ports = SampleAppProcess.freePorts(2 + SERVERS.length);
+		int frontendPort = ports[0];
+		int statsPort = ports[1];
+		Map<String, Integer> serverPorts = new LinkedHashMap<>();
+		SampleAppProcess[] apps = new SampleAppProcess[SERVERS.length];
+		for (int i = 0; i < SERVERS.length; i++) {
+			serverPorts.put(SERVERS[i], ports[2 + i]);
+			apps[i] = track(SampleAppProcess.start(label + "-" + SERVERS[i] + "-1", ports[2 + i], appArgs));
+		}
+		for (SampleAppProcess app : apps) {
+			app.awaitReady(STARTUP);
+		}
+		HaproxyProcess haproxy = track(HaproxyProcess.start(mode, frontendPort, statsPort, serverPorts,
+				SampleAppProcess.logDirectory().resolve(label + "-haproxy.log")));
+		for (String server : SERVERS) {
+			haproxy.awaitUp(server, Duration.ofSeconds(30), () -> true);
+		}
+
+		KeepAliveLoad load = KeepAliveLoad.start(frontendPort, LOAD, MAX_LOAD);
+		Timeline timeline = new Timeline(load);
+		StatusWatcher watcher = track(new StatusWatcher(haproxy, timeline));
+		Result result = null;
+		List<Integer> exitCodes = new ArrayList<>();
+		try {
+			timeline.add("load started: " + describe(LOAD));
+			SampleAppProcess.sleep(WARM_UP);
+			for (int i = 0; i < SERVERS.length; i++) {
+				String server = SERVERS[i];
+				timeline.add("SIGTERM " + apps[i]);
+				apps[i].sigterm();
+				int exitCode = apps[i].awaitExit(EXIT);
+				exitCodes.add(exitCode);
+				timeline.add(server + " exited with code " + exitCode);
+				apps[i].log()
+					.lines()
+					.filter((line) -> line.contains("Graceful shutdown complete in"))
+					.forEach((line) -> timeline.add(server + " logged: " + line.substring(line.indexOf("Graceful"))));
+				apps[i] = track(SampleAppProcess.start(label + "-" + server + "-2", serverPorts.get(server), appArgs));
+				SampleAppProcess restarted = apps[i].awaitReady(STARTUP);
+				haproxy.awaitUp(server, Duration.ofSeconds(30), restarted::isAlive);
+				timeline.add(server + " restarted and UP in HAProxy: " + restarted);
+			}
+			SampleAppProcess.sleep(LOAD_AFTER_ROLLOUT);
+			timeline.add("stopping load");
+			result = load.stop(Duration.ofSeconds(40));
+			timeline.add("load stopped");
+		}
+		finally {
+			if (result == null) {
+				load.stop(Duration.ofSeconds(35));
+			}
+			watcher.close();
+		}
+		List<String> abnormalSessions = haproxy.abnormalSessions();
+		report(configuration, stack, mode, label, result, timeline, abnormalSessions, haproxy.logFile());
+		return new Rollout(result, exitCodes, timeline.lines(), abnormalSessions);
+	}
+
+	private void report(String configuration, String stack, String mode, String label, Result result,
+			Timeline timeline,
+			List<String> abnormal, Path haproxyLog) {
+		String prefix = "[" + label + "] ";
+		System.out.println(prefix + "timeline (ms since load start):");
+		timeline.lines().forEach((line) -> System.out.println(prefix + line));
+		System.out.println(prefix + String.format("sent %d, ok %d, failed %d, ok by group %s, in %d ms", result.sent(),
+				result.ok(), result.failed(), result.okByGroup(), result.durationMs()));
+		result.failures().forEach((failure) -> System.out.println(prefix + "failure: " + failure));
+		System.out.println(prefix + "HAProxy logged " + abnormal.size() + " abnormal session(s)");
+		abnormal.stream().limit(10).forEach((line) -> System.out.println(prefix + "HAProxy: " + line));
+		System.out.println(prefix + "logs in " + SampleAppProcess.logDirectory() + " (" + label + "-*.log), HAProxy: "
+				+ haproxyLog);
+		long longOk = result.okByGroup().getOrDefault("long", 0L);
+		table.add(String.format("ROLLOUT %-28s %-6s %-5s %7d %7d %7d %8d %8.1f", configuration, stack, mode,
+				result.sent(),
+				result.ok(), result.failed(), longOk, result.durationMs() / 1000.0));
+	}
+
+	private static String describe(List<Group> groups) {
+		return groups.stream()
+			.map((group) -> group.workers() + " " + group.name() + " keep-alive workers (ms=" + group.minMs() + ".."
+					+ group.maxMs() + ")")
+			.collect(Collectors.joining(" + "));
+	}
+
+	private <T extends AutoCloseable> T track(T resource) {
+		this.running.add(resource);
+		return resource;
+	}
+
+	/**
+	 * What one rollout did.
+	 *
+	 * @param load what the load client counted
+	 * @param exitCodes exit codes of the stopped instances, in order
+	 * @param timeline what happened when
+	 * @param abnormalSessions HAProxy's log lines of sessions that ended abnormally
+	 */
+	private record Rollout(Result load, List<Integer> exitCodes, List<String> timeline,
+			List<String> abnormalSessions) {
+	}
+
+	/**
+	 * Events on the load client's clock, to line failures up with the rollout.
+	 */
+	private static final class Timeline {
+
+		private final KeepAliveLoad load;
+
+		private final List<Event> events = new CopyOnWriteArrayList<>();
+
+		Timeline(KeepAliveLoad load) {
+			this.load = load;
+		}
+
+		void add(String event) {
+			this.events.add(new Event(this.load.elapsedMs(), event));
+		}
+
+		List<String> lines() {
+			// Two threads add events: order by time, not by arrival.
+			return this.events.stream()
+				.sorted(Comparator.comparingLong(Event::ms))
+				.map((event) -> String.format("+%6d ms  %s", event.ms(), event.text()))
+				.toList();
+		}
+
+		private record Event(long ms, String text) {
+		}
+
+	}
+
+	/**
+	 * Polls HAProxy's stats page and adds every server status change to the timeline.
+	 */
+	private static final class StatusWatcher implements AutoCloseable {
+
+		private final Thread thread;
+
+		private volatile boolean stopped;
+
+		StatusWatcher(HaproxyProcess haproxy, Timeline timeline) {
+			this.thread = new Thread(() -> watch(haproxy, timeline), "haproxy-status-watcher");
+			this.thread.setDaemon(true);
+			this.thread.start();
+		}
+
+		private void watch(HaproxyProcess haproxy, Timeline timeline) {
+			Map<String, String> previous = new LinkedHashMap<>();
+			while (!this.stopped) {
+				try {
+					haproxy.serverStatuses().forEach((server, status) -> {
+						if (!status.equals(previous.put(server, status))) {
+							timeline.add("HAProxy: " + server + " " + status);
+						}
+					});
+				}
+				catch (IOException ex) {
+					// HAProxy is being stopped; the test reports anything that matters.
+				}
+				try {
+					Thread.sleep(100);
+				}
+				catch (InterruptedException ex) {
+					return;
+				}
+			}
+		}
+
+		@Override
+		public void close() throws InterruptedException {
+			this.stopped = true;
+			this.thread.interrupt();
+			this.thread.join(5000);
+		}
+
+	}
+
+}
