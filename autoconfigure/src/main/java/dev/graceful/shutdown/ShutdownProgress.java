@@ -85,7 +85,7 @@ public final class ShutdownProgress {
 	 * @param listener the listener
 	 */
 	public void addListener(ShutdownListener listener) {
-		this.listeners.add(listener);
+		((CopyOnWriteArrayList<ShutdownListener>) this.listeners).addIfAbsent(listener);
 	}
 
 	/**

@@ -3,6 +3,7 @@ package dev.graceful.shutdown.autoconfigure;
 import java.util.Objects;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -15,6 +16,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
 
 import dev.graceful.shutdown.ShutdownCleanups;
+import dev.graceful.shutdown.ShutdownListener;
 import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.budget.ShutdownBudget;
@@ -54,9 +56,7 @@ public final class GracefulShutdownAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnProperty("graceful.shutdown.report.file")
 	ReportFile gracefulShutdownReportFile(GracefulShutdownProperties properties, ShutdownProgress progress) {
-		ReportFile file = new ReportFile(Objects.requireNonNull(properties.getReport().getFile()));
-		progress.addListener(file);
-		return file;
+		return new ReportFile(Objects.requireNonNull(properties.getReport().getFile()));
 	}
 
 	@Bean
@@ -103,6 +103,13 @@ public final class GracefulShutdownAutoConfiguration {
 	ShutdownDiagnostics gracefulShutdownDiagnostics(ShutdownProgress progress, ObjectProvider<WorkTracker> workTracker,
 			ObjectProvider<RequestTracker> requestTracker) {
 		return new ShutdownDiagnostics(progress, workTracker.getIfAvailable(), requestTracker.getIfAvailable());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(name = "gracefulShutdownListenerRegistration")
+	SmartInitializingSingleton gracefulShutdownListenerRegistration(ShutdownProgress progress,
+			ObjectProvider<ShutdownListener> listeners) {
+		return () -> listeners.orderedStream().forEach(progress::addListener);
 	}
 
 	@Bean

@@ -34,12 +34,9 @@ public final class GracefulShutdownMetricsAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	GracefulShutdownMetrics gracefulShutdownMetrics(MeterRegistry registry, ShutdownProgress progress,
+	GracefulShutdownMetrics gracefulShutdownMetrics(MeterRegistry registry,
 			ObjectProvider<RequestTracker> requestTracker, ObjectProvider<WorkTracker> workTracker) {
-		GracefulShutdownMetrics metrics = new GracefulShutdownMetrics(registry, requestTracker.getIfAvailable(),
-				workTracker.getIfAvailable());
-		progress.addListener(metrics);
-		return metrics;
+		return new GracefulShutdownMetrics(registry, requestTracker.getIfAvailable(), workTracker.getIfAvailable());
 	}
 
 	@Bean

@@ -47,7 +47,7 @@ public final class DrainBudget extends ShutdownLifecycle {
 	 */
 	public DrainBudget(ShutdownProgress progress, ShutdownBudget budget, Supplier<LifecycleProcessor> lifecycleProcessor,
 			Duration drainTimeout, Duration reserve, int drainPhase) {
-		super(drainPhase + 1);
+		super(drainPhase + 1, progress);
 		this.progress = progress;
 		this.budget = budget;
 		this.lifecycleProcessor = lifecycleProcessor;
@@ -57,9 +57,8 @@ public final class DrainBudget extends ShutdownLifecycle {
 	}
 
 	@Override
-	protected void onStop() {
-		if (this.progress.isShuttingDown()
-				&& this.lifecycleProcessor.get() instanceof DefaultLifecycleProcessor lifecycleProcessor) {
+	protected void onShutdown() {
+		if (this.lifecycleProcessor.get() instanceof DefaultLifecycleProcessor lifecycleProcessor) {
 			Duration cap = this.budget.cap(this.drainTimeout, this.reserve);
 			lifecycleProcessor.setTimeoutForShutdownPhase(this.drainPhase, cap.toMillis());
 			if (cap.compareTo(this.drainTimeout) < 0) {

@@ -43,17 +43,14 @@ public final class CleanupRunner extends ShutdownLifecycle {
 	private final ShutdownBudget budget;
 
 	public CleanupRunner(ShutdownProgress progress, ShutdownCleanups cleanups, ShutdownBudget budget, int phase) {
-		super(phase);
+		super(phase, progress);
 		this.progress = progress;
 		this.cleanups = cleanups;
 		this.budget = budget;
 	}
 
 	@Override
-	protected void onStop() {
-		if (!this.progress.isShuttingDown()) {
-			return;
-		}
+	protected void onShutdown() {
 		List<Registration> registrations = this.cleanups.claim();
 		long start = this.progress.stepStarted(STEP);
 		if (registrations.isEmpty()) {

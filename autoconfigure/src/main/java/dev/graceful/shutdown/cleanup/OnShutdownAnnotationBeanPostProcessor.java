@@ -14,6 +14,7 @@ import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -32,7 +33,8 @@ import dev.graceful.shutdown.ShutdownCleanups;
  * startup the methods that could not run: static methods, methods with parameters,
  * methods of beans that are not singletons, and unparseable timeouts.
  */
-public final class OnShutdownAnnotationBeanPostProcessor implements BeanPostProcessor, BeanFactoryAware {
+public final class OnShutdownAnnotationBeanPostProcessor
+		implements BeanPostProcessor, BeanFactoryAware, SmartInitializingSingleton {
 
 	private final ObjectProvider<ShutdownCleanups> cleanups;
 
@@ -50,14 +52,46 @@ public final class OnShutdownAnnotationBeanPostProcessor implements BeanPostProc
 	}
 
 	@Override
+	public void afterSingletonsInstantiated() {
+		// Instances of scoped and prototype beans may never be created at startup: check
+		// their definitions, so that the mistake fails the startup rather than a request.
+		ConfigurableListableBeanFactory beanFactory = this.beanFactory;
+		if (beanFactory == null) {
+			return;
+		}
+		for (String beanName : beanFactory.getBeanDefinitionNames()) {
+			if (isSingleton(beanName)) {
+				continue;
+			}
+			Class<?> type = beanFactory.getType(beanName, false);
+			if (type != null) {
+				Map<Method, OnShutdown> methods = findAnnotatedMethods(ClassUtils.getUserClass(type));
+				if (!methods.isEmpty()) {
+					throw notSingleton(beanName, methods.keySet().iterator().next());
+				}
+			}
+		}
+	}
+
+	private static Map<Method, OnShutdown> findAnnotatedMethods(Class<?> type) {
+		return MethodIntrospector.selectMethods(type,
+				(MethodIntrospector.MetadataLookup<OnShutdown>) (method) -> AnnotatedElementUtils
+					.findMergedAnnotation(method, OnShutdown.class));
+	}
+
+	private static InvalidOnShutdownMethodException notSingleton(String beanName, Method method) {
+		return new InvalidOnShutdownMethodException(beanName, method,
+				"is declared on bean '" + beanName + "', which is not a singleton",
+				"Move the method to a singleton bean: scoped and prototype instances are not tracked, so their cleanups could run never or many times.");
+	}
+
+	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
 		Class<?> targetClass = AopUtils.getTargetClass(bean);
 		if (ClassUtils.isCglibProxyClass(targetClass)) {
 			targetClass = ClassUtils.getUserClass(targetClass);
 		}
-		Map<Method, OnShutdown> methods = MethodIntrospector.selectMethods(targetClass,
-				(MethodIntrospector.MetadataLookup<OnShutdown>) (method) -> AnnotatedElementUtils
-					.findMergedAnnotation(method, OnShutdown.class));
+		Map<Method, OnShutdown> methods = findAnnotatedMethods(targetClass);
 		if (methods.isEmpty()) {
 			return bean;
 		}
@@ -78,9 +112,7 @@ public final class OnShutdownAnnotationBeanPostProcessor implements BeanPostProc
 					"Remove the parameters: inject what the cleanup needs into the bean instead.");
 		}
 		if (!isSingleton(beanName)) {
-			throw new InvalidOnShutdownMethodException(beanName, method,
-					"is declared on bean '" + beanName + "', which is not a singleton",
-					"Move the method to a singleton bean: scoped and prototype instances are not tracked, so their cleanups could run never or many times.");
+			throw notSingleton(beanName, method);
 		}
 		Duration timeout = parseTimeout(beanName, method, annotation.timeout());
 		String name = annotation.name().isEmpty() ? targetClass.getSimpleName() + "." + method.getName()

@@ -52,7 +52,7 @@ public final class LameDuckDelay extends ShutdownLifecycle {
 	 */
 	public LameDuckDelay(ShutdownProgress progress, Duration delay, @Nullable Duration quietPeriod,
 			LongSupplier lastArrivalNanos, int phase) {
-		super(phase);
+		super(phase, progress);
 		this.progress = progress;
 		this.delay = delay;
 		this.quietPeriod = quietPeriod;
@@ -65,11 +65,7 @@ public final class LameDuckDelay extends ShutdownLifecycle {
 	}
 
 	@Override
-	protected void onStop() {
-		// A context that is only stopped, not closed, is not shutting down.
-		if (!this.progress.isShuttingDown()) {
-			return;
-		}
+	protected void onShutdown() {
 		long start = this.progress.stepStarted(STEP);
 		if (this.delay.isZero()) {
 			this.progress.stepEnded(STEP, start, Outcome.SKIPPED, "delay is zero");

@@ -37,7 +37,7 @@ public final class DeferredMeterRegistryClosing extends ShutdownLifecycle implem
 
 	public DeferredMeterRegistryClosing(ApplicationContext applicationContext, ShutdownProgress progress) {
 		// After the summary, which is the last step to record anything.
-		super(Integer.MIN_VALUE);
+		super(Integer.MIN_VALUE, progress);
 		this.applicationContext = applicationContext;
 		this.progress = progress;
 	}
@@ -61,9 +61,9 @@ public final class DeferredMeterRegistryClosing extends ShutdownLifecycle implem
 	}
 
 	@Override
-	protected void onStop() {
+	protected void onShutdown() {
 		ApplicationListener<ContextClosedEvent> closer = this.closer;
-		if (closer != null && this.progress.isShuttingDown()) {
+		if (closer != null) {
 			try {
 				closer.onApplicationEvent(new ContextClosedEvent(this.applicationContext));
 			}

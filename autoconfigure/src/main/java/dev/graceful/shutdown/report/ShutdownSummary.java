@@ -28,13 +28,13 @@ public final class ShutdownSummary extends ShutdownLifecycle {
 	private final ShutdownProgress progress;
 
 	public ShutdownSummary(ShutdownProgress progress) {
-		super(PHASE);
+		super(PHASE, progress);
 		this.progress = progress;
 	}
 
 	@Override
-	protected void onStop() {
-		if (this.progress.isShuttingDown() && !this.progress.isComplete()) {
+	protected void onShutdown() {
+		if (!this.progress.isComplete()) {
 			ShutdownReport report = this.progress.complete();
 			if (report != null) {
 				logger.info(summary(report));

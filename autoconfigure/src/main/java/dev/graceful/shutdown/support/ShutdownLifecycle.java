@@ -2,19 +2,26 @@ package dev.graceful.shutdown.support;
 
 import org.springframework.context.SmartLifecycle;
 
+import dev.graceful.shutdown.ShutdownProgress;
+
 /**
  * Base of the lifecycle beans that make up the shutdown steps: started with the
- * application, stopped once in their phase (Spring stops higher phases first, one phase
- * at a time), never paused.
+ * application, run once in their phase when the application shuts down (Spring stops
+ * higher phases first, one phase at a time), never paused. A plain
+ * {@code context.stop()} is not a shutdown: the step stays running, so that a later
+ * {@code close()} still runs it.
  */
 public abstract class ShutdownLifecycle implements SmartLifecycle {
 
 	private final int phase;
 
+	private final ShutdownProgress progress;
+
 	private volatile boolean running;
 
-	protected ShutdownLifecycle(int phase) {
+	protected ShutdownLifecycle(int phase, ShutdownProgress progress) {
 		this.phase = phase;
+		this.progress = progress;
 	}
 
 	@Override
@@ -31,14 +38,16 @@ public abstract class ShutdownLifecycle implements SmartLifecycle {
 
 	@Override
 	public final void stop() {
-		this.running = false;
-		onStop();
+		if (this.progress.isShuttingDown()) {
+			this.running = false;
+			onShutdown();
+		}
 	}
 
 	/**
-	 * Called in this lifecycle's phase when the application stops or closes.
+	 * Called in this lifecycle's phase once the application is shutting down.
 	 */
-	protected abstract void onStop();
+	protected abstract void onShutdown();
 
 	@Override
 	public final boolean isRunning() {

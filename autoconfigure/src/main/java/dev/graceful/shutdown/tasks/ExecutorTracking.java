@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RunnableScheduledFuture;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.jspecify.annotations.Nullable;
@@ -97,9 +98,13 @@ public final class ExecutorTracking implements BeanPostProcessor {
 	private TaskDecorator tracking(String beanName, @Nullable TaskDecorator existing, boolean skipAfterShutdown) {
 		return (runnable) -> {
 			Runnable decorated = (existing != null) ? existing.decorate(runnable) : runnable;
+			// Runs planned before the shutdown (and every run of a periodic task) are skipped
+			// once it has begun; work handed to a scheduler during the shutdown still runs.
+			boolean plannedBeforeShutdown = !tracker().isShutdownRequested();
+			boolean periodic = runnable instanceof RunnableScheduledFuture<?> future && future.isPeriodic();
 			return () -> {
 				WorkTracker tracker = tracker();
-				if (skipAfterShutdown && tracker.isShutdownRequested()) {
+				if (skipAfterShutdown && (plannedBeforeShutdown || periodic) && tracker.isShutdownRequested()) {
 					this.skipped.increment();
 					return;
 				}

@@ -68,7 +68,7 @@ public final class TaskDrain extends ShutdownLifecycle {
 	 */
 	public TaskDrain(ShutdownProgress progress, WorkTracker tracker, @Nullable ExecutorTracking executors,
 			Duration timeout, Duration cancelGrace, ShutdownBudget budget, Duration reserve, int phase) {
-		super(phase);
+		super(phase, progress);
 		this.progress = progress;
 		this.tracker = tracker;
 		this.executors = executors;
@@ -80,10 +80,7 @@ public final class TaskDrain extends ShutdownLifecycle {
 	}
 
 	@Override
-	protected void onStop() {
-		if (!this.progress.isShuttingDown()) {
-			return;
-		}
+	protected void onShutdown() {
 		Duration timeout = this.budget.cap(this.timeout, this.reserve);
 		long start = this.progress.stepStarted(STEP);
 		this.tracker.setDeadline(Instant.now().plus(timeout));
@@ -182,11 +179,17 @@ public final class TaskDrain extends ShutdownLifecycle {
 					&& !className.startsWith("org.springframework.")
 					&& !className.startsWith(WorkTracker.class.getPackageName() + ".tasks.")
 					&& !className.equals(WorkTracker.class.getName())) {
-				return element.toString();
+				return describe(element);
 			}
 		}
 		StackTraceElement[] stack = thread.getStackTrace();
-		return (stack.length > 0) ? stack[0].toString() : null;
+		return (stack.length > 0) ? describe(stack[0]) : null;
+	}
+
+	private static String describe(StackTraceElement element) {
+		// Without the class loader and module prefixes of StackTraceElement.toString().
+		return element.getClassName() + "." + element.getMethodName() + "(" + element.getFileName() + ":"
+				+ element.getLineNumber() + ")";
 	}
 
 }

@@ -62,12 +62,12 @@ public final class DrainMonitor extends ShutdownLifecycle {
 	 */
 	public DrainMonitor(ShutdownProgress progress, RequestTracker tracker, int drainPhase, BooleanSupplier serving,
 			Lifecycle serverDrain) {
-		super(drainPhase - 1);
+		super(drainPhase - 1, progress);
 		this.progress = progress;
 		this.tracker = tracker;
 		this.serving = serving;
 		this.serverDrain = serverDrain;
-		this.startMarker = new StartMarker(drainPhase + 1);
+		this.startMarker = new StartMarker(drainPhase + 1, progress);
 	}
 
 	/**
@@ -127,10 +127,8 @@ public final class DrainMonitor extends ShutdownLifecycle {
 	}
 
 	@Override
-	protected void onStop() {
-		if (this.progress.isShuttingDown()) {
-			drainEnded();
-		}
+	protected void onShutdown() {
+		drainEnded();
 	}
 
 	/**
@@ -138,15 +136,13 @@ public final class DrainMonitor extends ShutdownLifecycle {
 	 */
 	public final class StartMarker extends ShutdownLifecycle {
 
-		private StartMarker(int phase) {
-			super(phase);
+		private StartMarker(int phase, ShutdownProgress progress) {
+			super(phase, progress);
 		}
 
 		@Override
-		protected void onStop() {
-			if (DrainMonitor.this.progress.isShuttingDown()) {
-				drainStarted();
-			}
+		protected void onShutdown() {
+			drainStarted();
 		}
 
 	}

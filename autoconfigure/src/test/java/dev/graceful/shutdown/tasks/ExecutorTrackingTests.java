@@ -1,0 +1,307 @@
+package dev.graceful.shutdown.tasks;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
+import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.TaskRejectedException;
+import org.springframework.scheduling.annotation.Async;
+import org.springframework.scheduling.annotation.EnableAsync;
+import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
+
+import dev.graceful.shutdown.ShutdownReport;
+import dev.graceful.shutdown.ShutdownReport.Tasks;
+import dev.graceful.shutdown.ShutdownReports;
+import dev.graceful.shutdown.autoconfigure.GracefulShutdownAutoConfiguration;
+import dev.graceful.shutdown.autoconfigure.GracefulShutdownTasksAutoConfiguration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tests for {@link ExecutorTracking}: which Spring executors are put under the shutdown's
+ * control, and what {@code graceful.shutdown.tasks.excluded-executors} and
+ * {@code graceful.shutdown.tasks.track-executors} leave to Spring's own shutdown.
+ */
+class ExecutorTrackingTests {
+
+	/** Just above the tasks step: the shutdown has started, background work is not awaited yet. */
+	private static final int BEFORE_TASKS_PHASE = SmartLifecycle.DEFAULT_PHASE - 1024 - 1;
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ApplicationAvailabilityAutoConfiguration.class,
+				TaskExecutionAutoConfiguration.class, TaskSchedulingAutoConfiguration.class,
+				GracefulShutdownAutoConfiguration.class, GracefulShutdownTasksAutoConfiguration.class))
+		.withPropertyValues("spring.task.execution.pool.core-size=1", "spring.task.scheduling.pool.size=1");
+
+	@Test
+	void springExecutorAndSchedulerAreTrackedByBeanName() {
+		this.contextRunner.withUserConfiguration(AsyncConfiguration.class, SchedulingConfiguration.class)
+			.run((context) -> assertThat(context.getBean(ExecutorTracking.class).executors())
+				.containsOnlyKeys("applicationTaskExecutor", "taskScheduler"));
+	}
+
+	@Test
+	void excludedExecutorIsNotTracked() {
+		this.contextRunner.withUserConfiguration(AsyncConfiguration.class, SchedulingConfiguration.class)
+			.withPropertyValues("graceful.shutdown.tasks.excluded-executors=applicationTaskExecutor")
+			.run((context) -> assertThat(context.getBean(ExecutorTracking.class).executors())
+				.containsOnlyKeys("taskScheduler"));
+	}
+
+	@Test
+	void trackedExecutorRunsEveryTaskSubmittedDuringTheShutdown() {
+		this.contextRunner.withUserConfiguration(AsyncConfiguration.class).run((context) -> {
+			Mailer mailer = context.getBean(Mailer.class);
+			LateMailer late = context.getBean(LateMailer.class);
+			ShutdownReport report = ShutdownReports.close(context);
+			assertThat(late.accepted).hasValue(LateMailer.MAILS);
+			assertThat(mailer.sentCount()).isEqualTo(LateMailer.MAILS);
+			assertThat(report.tasks()).isEqualTo(new Tasks(LateMailer.MAILS, 0, 0, 0, List.of()));
+		});
+	}
+
+	@Test
+	void excludedExecutorIsLeftToSpringsShutdownAndItsQueueIsNotAwaited() {
+		this.contextRunner.withUserConfiguration(AsyncConfiguration.class)
+			.withPropertyValues("graceful.shutdown.tasks.excluded-executors=applicationTaskExecutor")
+			.run((context) -> {
+				Mailer mailer = context.getBean(Mailer.class);
+				LateMailer late = context.getBean(LateMailer.class);
+				ShutdownReport report = ShutdownReports.close(context);
+				assertThat(late.accepted).hasValue(LateMailer.MAILS);
+				assertThat(mailer.sentCount()).isLessThan(LateMailer.MAILS);
+				assertThat(report.tasks()).isEqualTo(new Tasks(0, 0, 0, 0, List.of()));
+			});
+	}
+
+	@Test
+	void trackExecutorsFalseLeavesEveryExecutorToSpringsShutdown() {
+		this.contextRunner.withUserConfiguration(AsyncConfiguration.class)
+			.withPropertyValues("graceful.shutdown.tasks.track-executors=false")
+			.run((context) -> {
+				assertThat(context).doesNotHaveBean(ExecutorTracking.class);
+				assertThat(context).hasSingleBean(TaskDrain.class);
+				Mailer mailer = context.getBean(Mailer.class);
+				LateMailer late = context.getBean(LateMailer.class);
+				ShutdownReport report = ShutdownReports.close(context);
+				assertThat(late.accepted).hasValue(LateMailer.MAILS);
+				assertThat(mailer.sentCount()).isLessThan(LateMailer.MAILS);
+				assertThat(report.tasks()).isEqualTo(new Tasks(0, 0, 0, 0, List.of()));
+			});
+	}
+
+	@Test
+	void excludedSchedulerRejectsTasksOnceTheContextCloses() {
+		this.contextRunner.withUserConfiguration(SchedulingConfiguration.class)
+			.withPropertyValues("graceful.shutdown.tasks.excluded-executors=taskScheduler")
+			.run((context) -> {
+				LateScheduling late = context.getBean(LateScheduling.class);
+				ShutdownReport report = ShutdownReports.close(context);
+				assertThat(late.rejected).hasValue(LateScheduling.TASKS);
+				assertThat(late.accepted).hasValue(0);
+				assertThat(late.ran).hasValue(0);
+				assertThat(report.tasks()).isEqualTo(new Tasks(0, 0, 0, 0, List.of()));
+			});
+	}
+
+	@Test
+	void trackedSchedulerRunsOneOffTasksHandedToItDuringTheShutdown() {
+		// Runs planned before the shutdown are skipped once it has begun, but one-off work
+		// handed to the scheduler while requests are still served is accepted and run.
+		this.contextRunner.withUserConfiguration(SchedulingConfiguration.class).run((context) -> {
+			LateScheduling late = context.getBean(LateScheduling.class);
+			ShutdownReport report = ShutdownReports.close(context);
+			assertThat(late.accepted).hasValue(LateScheduling.TASKS);
+			assertThat(late.rejected).hasValue(0);
+			assertThat(late.ran).hasValue(LateScheduling.TASKS);
+			assertThat(report.tasks()).isEqualTo(new Tasks(LateScheduling.TASKS, 0, 0, 0, List.of()));
+		});
+	}
+
+	@Test
+	void scheduledMethodRunIsNamedAfterTheMethod() {
+		Runnable run = new Runnable() {
+
+			@Override
+			public void run() {
+			}
+
+			@Override
+			public String toString() {
+				return "DelegatingErrorHandlingRunnable for com.example.ReportJob.export]";
+			}
+
+		};
+		assertThat(ExecutorTracking.describe("taskScheduler", run)).isEqualTo("taskScheduler: com.example.ReportJob.export");
+	}
+
+	@Test
+	void otherTaskIsNamedAfterTheExecutorBean() {
+		assertThat(ExecutorTracking.describe("applicationTaskExecutor", () -> {
+		})).isEqualTo("applicationTaskExecutor task");
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableAsync
+	static class AsyncConfiguration {
+
+		@Bean
+		Mailer mailer() {
+			return new Mailer();
+		}
+
+		@Bean
+		LateMailer lateMailer(Mailer mailer) {
+			return new LateMailer(mailer);
+		}
+
+	}
+
+	static class Mailer {
+
+		private final AtomicInteger sent = new AtomicInteger();
+
+		// Read through a method: the bean is a class-based proxy, whose fields are not the target's.
+		public int sentCount() {
+			return this.sent.get();
+		}
+
+		@Async
+		public void send() {
+			try {
+				Thread.sleep(100);
+				this.sent.incrementAndGet();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+
+	}
+
+	/**
+	 * Hands off ten mails on a one-thread executor in the middle of the shutdown: one
+	 * runs, the others wait in the queue.
+	 */
+	static class LateMailer extends StopAction {
+
+		static final int MAILS = 10;
+
+		final AtomicInteger accepted = new AtomicInteger();
+
+		private final Mailer mailer;
+
+		LateMailer(Mailer mailer) {
+			this.mailer = mailer;
+		}
+
+		@Override
+		void onStop() {
+			for (int i = 0; i < MAILS; i++) {
+				this.mailer.send();
+				this.accepted.incrementAndGet();
+			}
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableScheduling
+	static class SchedulingConfiguration {
+
+		@Bean
+		LateScheduling lateScheduling(ThreadPoolTaskScheduler taskScheduler,
+				ObjectProvider<ExecutorTracking> executorTracking) {
+			return new LateScheduling(taskScheduler, executorTracking);
+		}
+
+	}
+
+	/**
+	 * Hands one-off tasks to the scheduler in the middle of the shutdown.
+	 */
+	static class LateScheduling extends StopAction {
+
+		static final int TASKS = 3;
+
+		final AtomicInteger accepted = new AtomicInteger();
+
+		final AtomicInteger rejected = new AtomicInteger();
+
+		final AtomicInteger ran = new AtomicInteger();
+
+		private final ThreadPoolTaskScheduler scheduler;
+
+		private final ObjectProvider<ExecutorTracking> executorTracking;
+
+		LateScheduling(ThreadPoolTaskScheduler scheduler, ObjectProvider<ExecutorTracking> executorTracking) {
+			this.scheduler = scheduler;
+			this.executorTracking = executorTracking;
+		}
+
+		@Override
+		void onStop() {
+			for (int i = 0; i < TASKS; i++) {
+				try {
+					this.scheduler.execute(this.ran::incrementAndGet);
+					this.accepted.incrementAndGet();
+				}
+				catch (TaskRejectedException ex) {
+					this.rejected.incrementAndGet();
+				}
+			}
+			// Let the scheduler thread reach the accepted tasks before the tasks step shuts
+			// it down (which drops tasks still queued), so that each is decided by the skip.
+			ExecutorTracking tracking = this.executorTracking.getObject();
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> tracking.skippedCount() + this.ran.get() >= this.accepted.get());
+		}
+
+	}
+
+	/**
+	 * A lifecycle bean stopped just above the tasks step.
+	 */
+	abstract static class StopAction implements SmartLifecycle {
+
+		private volatile boolean running;
+
+		abstract void onStop();
+
+		@Override
+		public void start() {
+			this.running = true;
+		}
+
+		@Override
+		public void stop() {
+			this.running = false;
+			onStop();
+		}
+
+		@Override
+		public boolean isRunning() {
+			return this.running;
+		}
+
+		@Override
+		public int getPhase() {
+			return BEFORE_TASKS_PHASE;
+		}
+
+	}
+
+}
