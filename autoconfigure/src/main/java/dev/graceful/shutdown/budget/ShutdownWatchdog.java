@@ -1,5 +1,6 @@
 package dev.graceful.shutdown.budget;
 
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +10,8 @@ import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+
+import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Enforces the shutdown budget for the whole JVM. Installed once, as early as the
@@ -27,6 +30,8 @@ public final class ShutdownWatchdog {
 	private static final Log logger = LogFactory.getLog(ShutdownWatchdog.class);
 
 	private static final List<Supplier<String>> diagnostics = new CopyOnWriteArrayList<>();
+
+	private static final List<WeakReference<ConfigurableApplicationContext>> contexts = new CopyOnWriteArrayList<>();
 
 	private static volatile Settings settings = new Settings(false, Duration.ZERO, Duration.ZERO, 0);
 
@@ -54,6 +59,28 @@ public final class ShutdownWatchdog {
 			// The JVM is already exiting: start the clock now.
 			jvmShutdownStarted();
 		}
+	}
+
+	/**
+	 * Watch an application context: the watchdog halts the JVM only while at least one
+	 * watched context has not finished closing, so a JVM that is slow to exit for reasons
+	 * of its own (a test runner, say) is left alone.
+	 * @param context the context
+	 */
+	public static void watch(ConfigurableApplicationContext context) {
+		contexts.removeIf((reference) -> reference.get() == null);
+		contexts.add(new WeakReference<>(context));
+	}
+
+	private static boolean isAnyContextClosing() {
+		for (WeakReference<ConfigurableApplicationContext> reference : contexts) {
+			ConfigurableApplicationContext context = reference.get();
+			// A context stays active until the very end of close(), @PreDestroy included.
+			if (context != null && context.isActive()) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**
@@ -123,7 +150,9 @@ public final class ShutdownWatchdog {
 				// Keep watching: only the end of the JVM stops the watchdog.
 			}
 		}
-		fire(settings);
+		if (isAnyContextClosing()) {
+			fire(settings);
+		}
 	}
 
 	private static void fire(Settings settings) {

@@ -3,6 +3,8 @@ package dev.graceful.shutdown.budget;
 import java.time.Duration;
 
 import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
+import org.springframework.boot.context.event.ApplicationPreparedEvent;
+import org.springframework.boot.context.event.SpringApplicationEvent;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationListener;
@@ -12,13 +14,22 @@ import org.springframework.context.ApplicationListener;
  * bean is created, so that a SIGTERM during startup is bounded by the budget too.
  * Registered in {@code META-INF/spring.factories}.
  */
-public final class WatchdogInstaller implements ApplicationListener<ApplicationEnvironmentPreparedEvent> {
+public final class WatchdogInstaller implements ApplicationListener<SpringApplicationEvent> {
 
 	/** Exit code of a JVM halted by the watchdog. */
 	public static final int DEFAULT_EXIT_CODE = 124;
 
 	@Override
-	public void onApplicationEvent(ApplicationEnvironmentPreparedEvent event) {
+	public void onApplicationEvent(SpringApplicationEvent event) {
+		if (event instanceof ApplicationEnvironmentPreparedEvent prepared) {
+			install(prepared);
+		}
+		else if (event instanceof ApplicationPreparedEvent prepared) {
+			ShutdownWatchdog.watch(prepared.getApplicationContext());
+		}
+	}
+
+	private void install(ApplicationEnvironmentPreparedEvent event) {
 		Binder binder = Binder.get(event.getEnvironment());
 		boolean enabled = binder.bind("graceful.shutdown.enabled", Boolean.class).orElse(true)
 				&& binder.bind("graceful.shutdown.watchdog.enabled", Boolean.class).orElse(true);
