@@ -1,0 +1,81 @@
+package dev.graceful.shutdown.autoconfigure;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.graceful.shutdown.ShutdownCleanups;
+import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.WorkTracker;
+import dev.graceful.shutdown.tasks.ExecutorTracking;
+import dev.graceful.shutdown.tasks.TaskDrain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link GracefulShutdownTasksAutoConfiguration} and
+ * {@link GracefulShutdownDisabledAutoConfiguration}.
+ */
+class GracefulShutdownTasksAutoConfigurationTests {
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withPropertyValues("spring.main.cloud-platform=none")
+		.withConfiguration(AutoConfigurations.of(GracefulShutdownAutoConfiguration.class,
+				GracefulShutdownTasksAutoConfiguration.class, GracefulShutdownDisabledAutoConfiguration.class));
+
+	@Test
+	void providesTrackerExecutorTrackingAndTaskDrainByDefault() {
+		this.contextRunner.run((context) -> assertThat(context).hasNotFailed()
+			.hasSingleBean(WorkTracker.class)
+			.hasSingleBean(ExecutorTracking.class)
+			.hasSingleBean(TaskDrain.class));
+	}
+
+	@Test
+	void leavesExecutorsAloneWhenTrackingIsOff() {
+		this.contextRunner.withPropertyValues("graceful.shutdown.tasks.track-executors=false")
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(ExecutorTracking.class)
+				.hasSingleBean(WorkTracker.class)
+				.hasSingleBean(TaskDrain.class));
+	}
+
+	@Test
+	void backsOffToUserWorkTracker() {
+		this.contextRunner.withUserConfiguration(UserWorkTrackerConfiguration.class)
+			.run((context) -> assertThat(context).hasSingleBean(WorkTracker.class)
+				.getBean(WorkTracker.class)
+				.isSameAs(context.getBean(UserWorkTrackerConfiguration.class).tracker));
+	}
+
+	@Test
+	void keepsTheApiInjectableButInertWhenDisabled() {
+		this.contextRunner.withPropertyValues("graceful.shutdown.enabled=false").run((context) -> {
+			assertThat(context).hasNotFailed()
+				.hasSingleBean(WorkTracker.class)
+				.hasSingleBean(ShutdownCleanups.class)
+				.doesNotHaveBean(ShutdownProgress.class)
+				.doesNotHaveBean(ExecutorTracking.class)
+				.doesNotHaveBean(TaskDrain.class);
+			WorkTracker tracker = context.getBean(WorkTracker.class);
+			context.close();
+			assertThat(tracker.isShutdownRequested()).isFalse();
+		});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserWorkTrackerConfiguration {
+
+		final WorkTracker tracker = new WorkTracker(new ShutdownProgress());
+
+		@Bean
+		WorkTracker userWorkTracker() {
+			return this.tracker;
+		}
+
+	}
+
+}
