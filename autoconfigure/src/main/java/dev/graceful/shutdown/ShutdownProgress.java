@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -48,7 +49,7 @@ public final class ShutdownProgress {
 
 	private volatile @Nullable Tasks tasks;
 
-	private final List<ShutdownListener> listeners = new CopyOnWriteArrayList<>();
+	private final CopyOnWriteArrayList<ShutdownListener> listeners = new CopyOnWriteArrayList<>();
 
 	private volatile long budgetMillis;
 
@@ -85,7 +86,7 @@ public final class ShutdownProgress {
 	 * @param listener the listener
 	 */
 	public void addListener(ShutdownListener listener) {
-		((CopyOnWriteArrayList<ShutdownListener>) this.listeners).addIfAbsent(listener);
+		this.listeners.addIfAbsent(listener);
 	}
 
 	/**
@@ -96,7 +97,7 @@ public final class ShutdownProgress {
 		this.budgetMillis = budgetMillis;
 	}
 
-	private void notifyListeners(java.util.function.Consumer<ShutdownListener> event) {
+	private void notifyListeners(Consumer<ShutdownListener> event) {
 		for (ShutdownListener listener : this.listeners) {
 			try {
 				event.accept(listener);

@@ -35,6 +35,10 @@ public record ShutdownPlan(Duration delay, @Nullable Duration quietPeriod, boole
 		List<String> quietPeriodIgnoredPaths, Duration drainTimeout, Duration tasksTimeout, Duration tasksCancelGrace, Duration cleanupTimeout,
 		Duration budget, boolean watchdogEnabled, Duration watchdogMargin, int watchdogExitCode) {
 
+	public ShutdownPlan {
+		quietPeriodIgnoredPaths = List.copyOf(quietPeriodIgnoredPaths);
+	}
+
 	/** Delay used on Kubernetes when none is configured. */
 	public static final Duration KUBERNETES_DEFAULT_DELAY = Duration.ofSeconds(10);
 
