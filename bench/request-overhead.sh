@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Request overhead: throughput of GET /work?ms=0 with the starter vs plain Spring Boot.
+#
+# For each server (Tomcat, Reactor Netty): start two instances of the sample jar side by side
+# on free 127.0.0.1 ports, one with the starter (graceful.shutdown.enabled=true) and one
+# without (graceful.shutdown.enabled=false, plain Spring Boot), warm both up with wrk, then run
+# ROUNDS rounds of `wrk -t1 -cCONNS -dDURATION` against each, alternating the two sides (ABBA:
+# odd rounds starter first, even rounds plain first) so that the noise of a shared machine hits
+# both equally. Only the instance under load is busy; the other one idles.
+# Prints a Markdown table of the per-round requests/s, the medians and the ratio starter/plain
+# (target >= 0.99); exits 2 if the harness failed (an instance did not start, wrk errors).
+#
+#   bench/request-overhead.sh                       # both servers, 5 rounds of 10 s each
+#   SERVERS=netty ROUNDS=7 DURATION=15s bench/request-overhead.sh
+#   MAX_LOAD=1.5 bench/request-overhead.sh          # on a shared machine: wait for a quiet moment
+#
+# Settings (environment), defaults in brackets:
+#   SERVERS [tomcat netty]  ROUNDS [5]  DURATION [10s]  WARMUP [30s per instance]  CONNS [16]
+#   THREADS [1]  SERVER_JVM [-Xms512m -Xmx512m]  JAVA [java]  TOMCAT_OPTS [] NETTY_OPTS
+#   [--spring.main.web-application-type=reactive]
+#   MAX_LOAD [unset] and LOAD_WAIT [300]: before each round wait, at most LOAD_WAIT seconds,
+#   until the 1-minute load average is at most MAX_LOAD.
+# Logs: bench/target/request-overhead/<timestamp>/<server>-<side>.log and wrk-*.txt
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SERVERS=${SERVERS:-"tomcat netty"}
+ROUNDS=${ROUNDS:-5}
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-30s}
+CONNS=${CONNS:-16}
+THREADS=${THREADS:-1}
+SERVER_JVM=${SERVER_JVM:-"-Xms512m -Xmx512m"}
+JAVA=${JAVA:-java}
+TOMCAT_OPTS=${TOMCAT_OPTS:-}
+NETTY_OPTS=${NETTY_OPTS:-"--spring.main.web-application-type=reactive"}
+MAX_LOAD=${MAX_LOAD:-}
+LOAD_WAIT=${LOAD_WAIT:-300}
+JAR=sample-app/target/graceful-shutdown-sample-app.jar
+START_TIMEOUT=90
+# wrk's own duration plus slack: a hung wrk is killed.
+WRK_SLACK=30
+
+OUT=bench/target/request-overhead/$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$OUT"
+
+die() { echo "request-overhead: $*" >&2; exit 2; }
+command -v wrk >/dev/null || die "wrk not found"
+if [ ! -f "$JAR" ]; then
+	echo "Building $JAR" >&2
+	mvn -B -o -q package -DskipTests || die "build failed"
+fi
+
+# Everything started here is stopped on exit, whatever the exit path.
+declare -A pids=()
+cleanup() {
+	local pid
+	for pid in "${pids[@]}"; do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now_ms() { date +%s%3N; }
+load_avg() { cut -d' ' -f1 /proc/loadavg; }
+secs() { local d=$1; case $d in *ms) echo $(( ${d%ms} / 1000 )) ;; *s) echo "${d%s}" ;; *m) echo $(( ${d%m} * 60 )) ;; *) echo "$d" ;; esac; }
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) { print "?"; exit } if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+wait_for_quiet() {
+	[ -n "$MAX_LOAD" ] || return 0
+	local until_ms=$(( $(now_ms) + LOAD_WAIT * 1000 ))
+	while awk -v l="$(load_avg)" -v m="$MAX_LOAD" 'BEGIN { exit !(l > m) }'; do
+		if [ "$(now_ms)" -ge "$until_ms" ]; then
+			echo "   load average still $(load_avg) > $MAX_LOAD after ${LOAD_WAIT}s; running anyway" >&2
+			return 0
+		fi
+		sleep 5
+	done
+}
+
+# start <server> <side> -> sets port_<side>
+start() {
+	local server=$1 side=$2 enabled log
+	log=$OUT/$server-$side.log
+	[ "$side" = starter ] && enabled=true || enabled=false
+	local -a cmd
+	# shellcheck disable=SC2206
+	case $server in
+	tomcat) cmd=("$JAVA" $SERVER_JVM -jar "$JAR" $TOMCAT_OPTS) ;;
+	netty) cmd=("$JAVA" $SERVER_JVM -jar "$JAR" $NETTY_OPTS) ;;
+	*) die "unknown server '$server' (tomcat or netty)" ;;
+	esac
+	# No access logging, the default log level; the report file goes to the run directory.
+	cmd+=(--server.address=127.0.0.1 --server.port=0 "--graceful.shutdown.enabled=$enabled"
+		"--graceful.shutdown.report.file=$PWD/$OUT/$server-$side-report.json")
+	echo "== $server $side: ${cmd[*]}" >&2
+	"${cmd[@]}" >"$log" 2>&1 &
+	pids[$side]=$!
+	local port="" deadline=$(( $(now_ms) + START_TIMEOUT * 1000 ))
+	while [ -z "$port" ]; do
+		kill -0 "${pids[$side]}" 2>/dev/null || { tail -20 "$log" >&2; die "$server $side did not start"; }
+		[ "$(now_ms)" -lt "$deadline" ] || die "$server $side did not start within ${START_TIMEOUT}s"
+		sleep 0.2
+		port=$(grep -oP -m1 'started on port \K[0-9]+' "$log" || true)
+	done
+	curl -sf -o /dev/null "http://127.0.0.1:$port/work?ms=0" || die "$server $side: GET /work?ms=0 failed"
+	printf -v "port_$side" '%s' "$port"
+	echo "   listening on 127.0.0.1:$port (pid ${pids[$side]})" >&2
+}
+
+# bench <port> <duration> <file> -> prints requests/s; fails on socket errors or non-2xx.
+bench() {
+	local port=$1 duration=$2 file=$3
+	timeout -k 5 $(( $(secs "$duration") + WRK_SLACK )) \
+		wrk -t"$THREADS" -c"$CONNS" -d"$duration" --latency "http://127.0.0.1:$port/work?ms=0" >"$file" 2>&1 ||
+		{ cat "$file" >&2; die "wrk failed"; }
+	if grep -qE 'Socket errors|Non-2xx' "$file"; then
+		cat "$file" >&2
+		die "wrk saw errors (see $file)"
+	fi
+	grep -oP '^Requests/sec:\s*\K[0-9.]+' "$file"
+}
+
+rows=()
+summary=()
+for server in $SERVERS; do
+	start "$server" starter
+	start "$server" plain
+	# Warm-up: JIT, pools, connection handling; not counted.
+	for side in starter plain; do
+		port_var=port_$side
+		echo "   warm-up $side for $WARMUP" >&2
+		bench "${!port_var}" "$WARMUP" "$OUT/wrk-$server-$side-warmup.txt" >/dev/null
+	done
+	starter_rps=()
+	plain_rps=()
+	for round in $(seq 1 "$ROUNDS"); do
+		wait_for_quiet
+		if (( round % 2 )); then order="starter plain"; else order="plain starter"; fi
+		load=$(load_avg)
+		for side in $order; do
+			port_var=port_$side
+			rps=$(bench "${!port_var}" "$DURATION" "$OUT/wrk-$server-$side-$round.txt")
+			eval "${side}_rps+=(\"\$rps\")"
+			echo "   round $round $side: $rps req/s (load $(load_avg))" >&2
+		done
+		s=${starter_rps[-1]} p=${plain_rps[-1]}
+		rows+=("| $server | $round | ${order/ /, } | $s | $p | $(awk -v s="$s" -v p="$p" 'BEGIN { printf "%.3f", s / p }') | $load |")
+	done
+	for side in starter plain; do
+		kill -KILL "${pids[$side]}" 2>/dev/null || true
+		wait "${pids[$side]}" 2>/dev/null || true
+		unset "pids[$side]"
+	done
+	ms=$(printf '%s\n' "${starter_rps[@]}" | median)
+	mp=$(printf '%s\n' "${plain_rps[@]}" | median)
+	# Also the median of the per-round ratios: each round's pair ran back to back.
+	mr=$(for i in "${!starter_rps[@]}"; do awk -v s="${starter_rps[$i]}" -v p="${plain_rps[$i]}" 'BEGIN { print s / p }'; done | median)
+	summary+=("| $server | $ms | $mp | $(awk -v s="$ms" -v p="$mp" 'BEGIN { printf "%.3f", s / p }') | $(awk -v r="$mr" 'BEGIN { printf "%.3f", r }') |")
+done
+
+echo
+echo "GET /work?ms=0, wrk -t$THREADS -c$CONNS -d$DURATION, $ROUNDS rounds per side alternating (ABBA), warm-up $WARMUP per instance, $(nproc) CPUs, JVM $SERVER_JVM (logs: $OUT)"
+echo
+echo "| server | round | order | starter (req/s) | plain (req/s) | starter/plain | load avg |"
+echo "|---|---|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
+echo
+echo "| server | median starter (req/s) | median plain (req/s) | ratio of medians | median of per-round ratios |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${summary[@]}"
+echo
+echo "Target: starter/plain >= 0.99."
