@@ -20,8 +20,9 @@ import dev.graceful.shutdown.web.RequestTracker;
  * adds {@code Connection: close} to every response so that keep-alive clients pinned to
  * this instance reconnect through the load balancer to a healthy one. A request that
  * arrived before the shutdown gets the header too if its response is committed after
- * the shutdown started (see {@link ConnectionClosingResponse}); asynchronous requests
- * (whose responses are written outside this filter) get it only when they arrive after.
+ * the shutdown started (see {@link ConnectionClosingResponse}), asynchronous ones included
+ * when their response is written through the response passed on here (Spring MVC's
+ * asynchronous support does that; a {@code startAsync()} without arguments does not).
  */
 public final class InFlightRequestFilter implements Filter {
 
