@@ -28,6 +28,8 @@
 # Logs of each run: bench/target/drain-10k/<timestamp>/<server>-<run>/{server,client}.log
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# now_ms, load_avg, median, wait_for_quiet
+. bench/common.sh
 
 SERVERS=${SERVERS:-"tomcat netty"}
 RUNS=${RUNS:-2}
@@ -90,8 +92,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-now_ms() { date +%s%3N; }
-load_avg() { cut -d' ' -f1 /proc/loadavg; }
 # Epoch milliseconds of the first log line matching a pattern (lines start with an ISO-8601 timestamp).
 log_ms() {
 	local line
@@ -101,18 +101,6 @@ log_ms() {
 }
 signed() { if [ "$1" -ge 0 ]; then echo "+$1"; else echo "$1"; fi; }
 field() { grep -oP "(^| )$2=\K[^ ]+" <<<"$1" | head -1 || true; }
-
-wait_for_quiet() {
-	[ -n "$MAX_LOAD" ] || return 0
-	local until_ms=$(( $(now_ms) + LOAD_WAIT * 1000 ))
-	while awk -v l="$(load_avg)" -v m="$MAX_LOAD" 'BEGIN { exit !(l > m) }'; do
-		if [ "$(now_ms)" -ge "$until_ms" ]; then
-			echo "   load average still $(load_avg) > $MAX_LOAD after ${LOAD_WAIT}s; running anyway" >&2
-			return 0
-		fi
-		sleep 5
-	done
-}
 
 rows=()
 any_failed=0

@@ -23,6 +23,8 @@
 # Logs: bench/target/request-overhead/<timestamp>/<server>-<side>.log and wrk-*.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# now_ms, load_avg, median, wait_for_quiet
+. bench/common.sh
 
 SERVERS=${SERVERS:-"tomcat netty"}
 ROUNDS=${ROUNDS:-5}
@@ -62,22 +64,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-now_ms() { date +%s%3N; }
-load_avg() { cut -d' ' -f1 /proc/loadavg; }
 secs() { local d=$1; case $d in *ms) echo $(( ${d%ms} / 1000 )) ;; *s) echo "${d%s}" ;; *m) echo $(( ${d%m} * 60 )) ;; *) echo "$d" ;; esac; }
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) { print "?"; exit } if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-
-wait_for_quiet() {
-	[ -n "$MAX_LOAD" ] || return 0
-	local until_ms=$(( $(now_ms) + LOAD_WAIT * 1000 ))
-	while awk -v l="$(load_avg)" -v m="$MAX_LOAD" 'BEGIN { exit !(l > m) }'; do
-		if [ "$(now_ms)" -ge "$until_ms" ]; then
-			echo "   load average still $(load_avg) > $MAX_LOAD after ${LOAD_WAIT}s; running anyway" >&2
-			return 0
-		fi
-		sleep 5
-	done
-}
 
 # start <server> <side> -> sets port_<side>
 start() {

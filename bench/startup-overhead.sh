@@ -26,6 +26,8 @@
 # Logs: bench/target/startup-overhead/<timestamp>/<server>-<side>-<round>.log
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# now_ms, load_avg, median, wait_for_quiet
+. bench/common.sh
 
 SERVERS=${SERVERS:-"tomcat netty"}
 ROUNDS=${ROUNDS:-5}
@@ -55,23 +57,8 @@ cleanup() { [ -z "$server_pid" ] || kill -KILL "$server_pid" 2>/dev/null || true
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-now_ms() { date +%s%3N; }
-load_avg() { cut -d' ' -f1 /proc/loadavg; }
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) { print "?"; exit } if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v s="$1" -v p="$2" 'BEGIN { printf "%.3f", s / p }'; }
 poll_s=$(awk -v m="$POLL_MS" 'BEGIN { printf "%.3f", m / 1000 }')
-
-wait_for_quiet() {
-	[ -n "$MAX_LOAD" ] || return 0
-	local until_ms=$(( $(now_ms) + LOAD_WAIT * 1000 ))
-	while awk -v l="$(load_avg)" -v m="$MAX_LOAD" 'BEGIN { exit !(l > m) }'; do
-		if [ "$(now_ms)" -ge "$until_ms" ]; then
-			echo "   load average still $(load_avg) > $MAX_LOAD after ${LOAD_WAIT}s; running anyway" >&2
-			return 0
-		fi
-		sleep 5
-	done
-}
 
 # start_once <server> <side> <label> -> prints "<started_ms> <ready_ms>"
 start_once() {
