@@ -1,13 +1,21 @@
 package dev.graceful.shutdown.report;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -25,12 +33,24 @@ public final class ReportFile implements ShutdownListener {
 
 	private static final Log logger = LogFactory.getLog(ReportFile.class);
 
+	private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
 	private final Path path;
+
+	private final Path temporary;
+
+	private final boolean posix;
 
 	private final @Nullable Map<String, Object> previous;
 
 	public ReportFile(Path path) {
 		this.path = path;
+		// Everything but the write itself is worked out now: at shutdown every
+		// millisecond is between the last request and the exit.
+		Path absolute = path.toAbsolutePath();
+		this.temporary = absolute.resolveSibling("." + absolute.getFileName() + "."
+				+ Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+		this.posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 		this.previous = readPrevious(path);
 	}
 
@@ -80,19 +100,24 @@ public final class ReportFile implements ShutdownListener {
 		if (directory != null) {
 			Files.createDirectories(directory);
 		}
-		// Written whole to a private temporary file, then moved: never half a report, never
-		// readable by others even for a moment.
-		Path temporary = (directory != null) ? Files.createTempFile(directory, ".shutdown-report", ".tmp")
-				: Files.createTempFile(".shutdown-report", ".tmp");
+		// Written whole to a private temporary file beside the report (its name random, so
+		// that instances sharing a volume never write the same one), then moved: never
+		// half a report, never readable by others even for a moment.
+		Files.deleteIfExists(this.temporary);
+		FileAttribute<?>[] attributes = this.posix
+				? new FileAttribute<?>[] { PosixFilePermissions.asFileAttribute(OWNER_ONLY) } : new FileAttribute<?>[0];
 		try {
-			if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-				Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
+			try (SeekableByteChannel channel = Files.newByteChannel(this.temporary,
+					EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attributes)) {
+				ByteBuffer bytes = ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8));
+				while (bytes.hasRemaining()) {
+					channel.write(bytes);
+				}
 			}
-			Files.writeString(temporary, json, StandardCharsets.UTF_8);
-			Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+			Files.move(this.temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
 		}
 		finally {
-			Files.deleteIfExists(temporary);
+			Files.deleteIfExists(this.temporary);
 		}
 	}
 

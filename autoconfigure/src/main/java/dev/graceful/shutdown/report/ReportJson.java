@@ -8,7 +8,6 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.json.JsonParserFactory;
-import org.springframework.boot.json.JsonWriter;
 
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Abandoned;
@@ -99,11 +98,80 @@ public final class ReportJson {
 
 	/**
 	 * Write a report as JSON, with all details.
+	 * <p>
+	 * Written by hand rather than with a JSON library: this runs once, on a cold path, as
+	 * the JVM exits, and a general-purpose writer's first use (its classes and lambdas)
+	 * costs tens of milliseconds there.
 	 * @param report the report
 	 * @return the JSON text
 	 */
 	public static String write(ShutdownReport report) {
-		return JsonWriter.<Map<String, Object>>standard().writeToString(toMap(report, true));
+		StringBuilder json = new StringBuilder(1024);
+		append(json, toMap(report, true));
+		return json.toString();
+	}
+
+	private static void append(StringBuilder json, @Nullable Object value) {
+		if (value == null) {
+			json.append("null");
+		}
+		else if (value instanceof String string) {
+			appendString(json, string);
+		}
+		else if (value instanceof Number || value instanceof Boolean) {
+			json.append(value);
+		}
+		else if (value instanceof Map<?, ?> map) {
+			json.append('{');
+			boolean first = true;
+			for (Map.Entry<?, ?> entry : map.entrySet()) {
+				if (!first) {
+					json.append(',');
+				}
+				first = false;
+				appendString(json, String.valueOf(entry.getKey()));
+				json.append(':');
+				append(json, entry.getValue());
+			}
+			json.append('}');
+		}
+		else if (value instanceof List<?> list) {
+			json.append('[');
+			for (int i = 0; i < list.size(); i++) {
+				if (i > 0) {
+					json.append(',');
+				}
+				append(json, list.get(i));
+			}
+			json.append(']');
+		}
+		else {
+			appendString(json, value.toString());
+		}
+	}
+
+	private static void appendString(StringBuilder json, String string) {
+		json.append('"');
+		for (int i = 0; i < string.length(); i++) {
+			char c = string.charAt(i);
+			switch (c) {
+				case '"' -> json.append("\\\"");
+				case '\\' -> json.append("\\\\");
+				case '\n' -> json.append("\\n");
+				case '\r' -> json.append("\\r");
+				case '\t' -> json.append("\\t");
+				default -> {
+					if (c < 0x20 || c == '\u2028' || c == '\u2029') {
+						String hex = Integer.toHexString(c);
+						json.append("\\u").append("0000", hex.length(), 4).append(hex);
+					}
+					else {
+						json.append(c);
+					}
+				}
+			}
+		}
+		json.append('"');
 	}
 
 	/**

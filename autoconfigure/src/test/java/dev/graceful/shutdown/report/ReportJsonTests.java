@@ -106,13 +106,17 @@ class ReportJsonTests {
 	}
 
 	@Test
-	void errorWithQuotesLineBreaksAndNonAsciiSurvivesTheRoundTrip() {
-		String error = "java.lang.IllegalStateException: \"disk\" full\n\tat C:\\data \u00e9\u2603";
+	void errorWithQuotesLineBreaksControlCharactersAndNonAsciiSurvivesTheRoundTrip() {
+		String error = "java.lang.IllegalStateException: \"disk\" full\r\n\tat C:\\data \u00e9\u2603 \u0000\u0001\u001f\u2028/";
 		ShutdownReport report = new ShutdownReport(Instant.EPOCH, 5, 30000, true, List.of(), null, null,
 				List.of(new Cleanup("disk.sync", 0, 1, Outcome.FAILED, error)));
 
-		Map<String, Object> read = ReportJson.read(ReportJson.write(report));
+		String json = ReportJson.write(report);
+		Map<String, Object> read = ReportJson.read(json);
 
+		assertThat(json).doesNotContain("\n", "\r", "\t", "\u0000", "\u0001", "\u001f", "\u2028")
+			.contains("\\u0000", "\\u001f", "\\u2028");
+		assertThat(JsonPath.parse(json).read("$.cleanups[0].error", String.class)).isEqualTo(error);
 		assertThat(cleanups(read)).singleElement().satisfies((cleanup) -> assertThat(cleanup).containsEntry("error", error));
 	}
 
