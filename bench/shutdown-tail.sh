@@ -12,20 +12,23 @@
 # The sample's MisbehavingCleanups hang past a 500 ms timeout on purpose, which adds about
 # 500 ms to every shutdown of the sample; the adjusted tail takes it out. Configurations:
 #   tomcat        Tomcat, starter on
-#   netty         Reactor Netty, starter on, Spring Boot's default event-loop quiet period
-#   netty-q0      Reactor Netty, starter on, --spring.reactor.netty.shutdown-quiet-period=0s
-#   tomcat-plain, netty-plain, netty-q0-plain
+#   netty         Reactor Netty, starter on (which makes Reactor Netty's event-loop quiet
+#                 period 0 s by default)
+#   tomcat-plain, netty-plain
 #                 the same with graceful.shutdown.enabled=false (plain Spring Boot, which
-#                 has no delay: its tail is exit - response received) for reference
+#                 has no delay: its tail is exit - response received), for reference;
+#                 netty-plain keeps Reactor Netty's 2 s quiet period
+#   netty-q0-plain
+#                 netty-plain with --spring.reactor.netty.shutdown-quiet-period=0s
 # Prints a Markdown table of the rounds and of the medians (target: adjusted tail <= 100 ms);
 # exits 1 if the in-flight request did not get a 200, 2 if the harness failed.
 #
-#   bench/shutdown-tail.sh                                  # tomcat netty netty-q0, 5 rounds
+#   bench/shutdown-tail.sh                  # tomcat tomcat-plain netty netty-q0-plain, 5 rounds
 #   CONFIGS="tomcat tomcat-plain" ROUNDS=9 bench/shutdown-tail.sh
 #   MAX_LOAD=1.5 bench/shutdown-tail.sh                     # wait for a quiet moment first
 #
 # Settings (environment), defaults in brackets:
-#   CONFIGS [tomcat netty netty-q0]  ROUNDS [5]  DELAY_MS [1000]  WORK_MS [2000]
+#   CONFIGS [tomcat tomcat-plain netty netty-q0-plain]  ROUNDS [5]  DELAY_MS [1000]  WORK_MS [2000]
 #   SETTLE_MS [300]  WARMUPS [200]  SERVER_JVM [-Xms512m -Xmx512m]  JAVA [java]
 #   MAX_LOAD [unset] and LOAD_WAIT [300]: before each round wait, at most LOAD_WAIT seconds,
 #   until the 1-minute load average is at most MAX_LOAD.
@@ -36,7 +39,7 @@ cd "$(dirname "$0")/.."
 # now_ms, load_avg, median, wait_for_quiet
 . bench/common.sh
 
-CONFIGS=${CONFIGS:-"tomcat netty netty-q0"}
+CONFIGS=${CONFIGS:-"tomcat tomcat-plain netty netty-q0-plain"}
 ROUNDS=${ROUNDS:-5}
 DELAY_MS=${DELAY_MS:-1000}
 WORK_MS=${WORK_MS:-2000}
@@ -91,7 +94,9 @@ run_once() {
 	case ${config%-plain} in
 	tomcat) ;;
 	netty) cmd+=(--spring.main.web-application-type=reactive) ;;
-	netty-q0) cmd+=(--spring.main.web-application-type=reactive --spring.reactor.netty.shutdown-quiet-period=0s) ;;
+	netty-q0)
+		[ "$config" = netty-q0-plain ] || die "netty-q0 is only a plain configuration: the starter's default is already 0s"
+		cmd+=(--spring.main.web-application-type=reactive --spring.reactor.netty.shutdown-quiet-period=0s) ;;
 	*) die "unknown configuration '$config'" ;;
 	esac
 

@@ -25,6 +25,8 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.http.client.ReactorResourceFactory;
+import org.springframework.test.util.ReflectionTestUtils;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -34,6 +36,7 @@ import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReport.Requests;
+import dev.graceful.shutdown.autoconfigure.GracefulShutdownEnvironmentPostProcessor;
 import dev.graceful.shutdown.delay.LameDuckDelay;
 import dev.graceful.shutdown.web.DrainMonitor;
 import dev.graceful.shutdown.web.RequestTracker;
@@ -178,8 +181,42 @@ class ReactiveGracefulShutdownTests {
 	}
 
 	@Test
+	void eventLoopsStopWithoutReactorNettysQuietPeriodOnceTheDrainIsDone() {
+		start();
+		assertThat(this.context.getEnvironment().getPropertySources()
+			.contains(GracefulShutdownEnvironmentPostProcessor.PROPERTY_SOURCE_NAME)).isTrue();
+		assertThat(quietPeriod()).isEqualTo(Duration.ZERO);
+	}
+
+	@Test
+	void quietPeriodSetByTheApplicationWins() {
+		start("--spring.reactor.netty.shutdown-quiet-period=1500ms");
+		assertThat(quietPeriod()).isEqualTo(Duration.ofMillis(1500));
+	}
+
+	@Test
+	void whenDisabledReactorNettyKeepsItsOwnQuietPeriod() {
+		start("--graceful.shutdown.enabled=false");
+		assertThat(this.context.getEnvironment().getPropertySources()
+			.contains(GracefulShutdownEnvironmentPostProcessor.PROPERTY_SOURCE_NAME)).isFalse();
+		assertThat(quietPeriod()).isEqualTo(Duration.ofSeconds(2));
+		// No request ran: nothing to wait for but the quiet period itself.
+		this.gate.open();
+		assertThat(closeInBackground()).succeedsWithin(TIMEOUT)
+			.satisfies((closed) -> assertThat(closed).isGreaterThanOrEqualTo(Duration.ofSeconds(2)));
+		this.context = null;
+	}
+
+	private Duration quietPeriod() {
+		// The factory that Spring Boot configures from spring.reactor.netty.*; it has no getter.
+		return (Duration) ReflectionTestUtils.getField(this.context.getBean(ReactorResourceFactory.class),
+				"shutdownQuietPeriod");
+	}
+
+	@Test
 	void whenDisabledResponsesKeepTheirConnectionAndThereIsNoDelay() throws Exception {
-		start("--graceful.shutdown.enabled=false", "--graceful.shutdown.delay=10s");
+		start("--graceful.shutdown.enabled=false", "--graceful.shutdown.delay=10s",
+				"--spring.reactor.netty.shutdown-quiet-period=0s");
 		assertThat(this.context.getBeanProvider(ShutdownProgress.class).getIfAvailable()).isNull();
 		assertThat(this.context.getBeanProvider(InFlightWebFilter.class).getIfAvailable()).isNull();
 		CompletableFuture<RawHttpClient.Response> held = send("/held");
@@ -207,9 +244,8 @@ class ReactiveGracefulShutdownTests {
 	}
 
 	private static String[] withDefaults(String... args) {
-		// Reactor Netty's event loops wait 2s of quiet when they stop, after the drain.
 		List<String> all = new ArrayList<>(List.of("--server.port=0", "--server.address=127.0.0.1",
-				"--server.shutdown=graceful", "--spring.reactor.netty.shutdown-quiet-period=0s",
+				"--server.shutdown=graceful",
 				"--management.endpoints.web.exposure.include=health",
 				"--management.endpoint.health.probes.enabled=true", "--spring.main.banner-mode=off"));
 		all.addAll(List.of(args));
