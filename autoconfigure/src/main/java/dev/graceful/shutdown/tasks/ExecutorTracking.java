@@ -14,8 +14,10 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.core.task.TaskDecorator;
 import org.springframework.scheduling.concurrent.ExecutorConfigurationSupport;
+import org.springframework.scheduling.concurrent.SimpleAsyncTaskScheduler;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 import org.springframework.util.ReflectionUtils;
@@ -23,9 +25,10 @@ import org.springframework.util.ReflectionUtils;
 import dev.graceful.shutdown.WorkTracker;
 
 /**
- * Puts Spring's {@link ThreadPoolTaskExecutor} and {@link ThreadPoolTaskScheduler} beans
- * (the {@code @Async} executor, the {@code @Scheduled} scheduler and any other, unless
- * excluded by bean name) under the shutdown's control:
+ * Puts Spring's {@link ThreadPoolTaskExecutor}, {@link ThreadPoolTaskScheduler} and
+ * {@link SimpleAsyncTaskExecutor} beans (the {@code @Async} executor, the
+ * {@code @Scheduled} scheduler and any other, unless excluded by bean name) under the
+ * shutdown's control:
  * <ul>
  * <li>they keep accepting tasks after the context starts closing, while HTTP requests
  * are still served (by default Spring shuts them down at {@code ContextClosedEvent},
@@ -35,7 +38,11 @@ import dev.graceful.shutdown.WorkTracker;
  * <li>on schedulers, no run starts once the shutdown has begun, and delayed or periodic
  * runs are dropped when the scheduler is shut down.</li>
  * </ul>
- * {@link TaskDrain} stops them from accepting new tasks after the HTTP drain.
+ * {@link TaskDrain} stops the pooled ones from accepting new tasks after the HTTP drain.
+ * A {@link SimpleAsyncTaskExecutor} (a thread per task; Spring Boot's {@code @Async}
+ * executor with virtual threads) keeps accepting until Spring closes it, but each of its
+ * tasks is awaited like any unit of work. {@link SimpleAsyncTaskScheduler} is left to
+ * Spring.
  */
 public final class ExecutorTracking implements BeanPostProcessor {
 
@@ -44,6 +51,8 @@ public final class ExecutorTracking implements BeanPostProcessor {
 	private final Set<String> excluded;
 
 	private final Map<String, ExecutorConfigurationSupport> executors = new ConcurrentHashMap<>();
+
+	private final Set<String> unpooled = ConcurrentHashMap.newKeySet();
 
 	private final LongAdder skipped = new LongAdder();
 
@@ -69,6 +78,13 @@ public final class ExecutorTracking implements BeanPostProcessor {
 			executor.setTaskDecorator(tracking(beanName, existingDecorator(executor), false));
 			this.executors.put(beanName, executor);
 		}
+		else if (bean instanceof SimpleAsyncTaskExecutor executor && !(bean instanceof SimpleAsyncTaskScheduler)) {
+			// A thread per task (Spring Boot's executor with virtual threads): nothing to
+			// shut down early, but every task is awaited as a unit of work, where without
+			// the starter a (daemon, virtual) thread still running at exit is simply lost.
+			executor.setTaskDecorator(tracking(beanName, existingDecorator(executor), false));
+			this.unpooled.add(beanName);
+		}
 		else if (bean instanceof ThreadPoolTaskScheduler scheduler) {
 			scheduler.setAcceptTasksAfterContextClose(true);
 			scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
@@ -85,6 +101,16 @@ public final class ExecutorTracking implements BeanPostProcessor {
 	 */
 	public Map<String, ExecutorConfigurationSupport> executors() {
 		return Map.copyOf(this.executors);
+	}
+
+	/**
+	 * Return the names of the tracked executors that start a thread per task
+	 * ({@link SimpleAsyncTaskExecutor}): their tasks are awaited, but they have no queue
+	 * to stop.
+	 * @return the bean names
+	 */
+	public Set<String> threadPerTaskExecutors() {
+		return Set.copyOf(this.unpooled);
 	}
 
 	/**
@@ -140,9 +166,9 @@ public final class ExecutorTracking implements BeanPostProcessor {
 		return beanName + " task";
 	}
 
-	private static @Nullable TaskDecorator existingDecorator(ExecutorConfigurationSupport executor) {
-		// Neither executor exposes its decorator; keep the user's (context propagation, say)
-		// by wrapping it instead of replacing it.
+	private static @Nullable TaskDecorator existingDecorator(Object executor) {
+		// No executor exposes its decorator; keep the user's (context propagation, say) by
+		// wrapping it instead of replacing it.
 		Field field = ReflectionUtils.findField(executor.getClass(), "taskDecorator", TaskDecorator.class);
 		if (field == null) {
 			return null;

@@ -86,8 +86,10 @@ public final class TaskDrain extends ShutdownLifecycle {
 		this.tracker.setDeadline(Instant.now().plus(timeout));
 		Map<String, ExecutorConfigurationSupport> executors = (this.executors != null) ? this.executors.executors()
 				: Map.of();
+		int executorCount = executors.size()
+				+ ((this.executors != null) ? this.executors.threadPerTaskExecutors().size() : 0);
 		logger.info("Graceful shutdown: tasks started, waiting up to " + timeout.toMillis() + " ms for "
-				+ this.tracker.active().size() + " tracked unit(s) of work and " + executors.size() + " executor(s)");
+				+ this.tracker.active().size() + " tracked unit(s) of work and " + executorCount + " executor(s)");
 		// From now on the executors reject new tasks; queued ones still run.
 		executors.values().forEach(ExecutorConfigurationSupport::initiateShutdown);
 		boolean idle = awaitIdle(executors, start + timeout.toNanos());

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledForJreRange;
+import org.junit.jupiter.api.condition.JRE;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -12,9 +14,11 @@ import org.springframework.boot.autoconfigure.availability.ApplicationAvailabili
 import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
 import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.core.task.TaskRejectedException;
 import org.springframework.scheduling.annotation.Async;
 import org.springframework.scheduling.annotation.EnableAsync;
@@ -63,14 +67,8 @@ class ExecutorTrackingTests {
 
 	@Test
 	void trackedExecutorRunsEveryTaskSubmittedDuringTheShutdown() {
-		this.contextRunner.withUserConfiguration(AsyncConfiguration.class).run((context) -> {
-			Mailer mailer = context.getBean(Mailer.class);
-			LateMailer late = context.getBean(LateMailer.class);
-			ShutdownReport report = ShutdownReports.close(context);
-			assertThat(late.accepted).hasValue(LateMailer.MAILS);
-			assertThat(mailer.sentCount()).isEqualTo(LateMailer.MAILS);
-			assertThat(report.tasks()).isEqualTo(new Tasks(LateMailer.MAILS, 0, 0, 0, List.of()));
-		});
+		this.contextRunner.withUserConfiguration(AsyncConfiguration.class)
+			.run(ExecutorTrackingTests::assertEveryLateMailIsSentAndAwaited);
 	}
 
 	@Test
@@ -132,6 +130,58 @@ class ExecutorTrackingTests {
 	}
 
 	@Test
+	void threadPerTaskExecutorTasksAreAwaitedAndItsOwnDecoratorStillRuns() {
+		this.contextRunner.withUserConfiguration(AsyncConfiguration.class, ThreadPerTaskConfiguration.class)
+			.run((context) -> {
+				ExecutorTracking tracking = context.getBean(ExecutorTracking.class);
+				assertThat(tracking.threadPerTaskExecutors()).containsExactly("applicationTaskExecutor");
+				assertThat(tracking.executors()).doesNotContainKey("applicationTaskExecutor");
+				Mailer mailer = context.getBean(Mailer.class);
+				LateMailer late = context.getBean(LateMailer.class);
+				AtomicInteger decorated = context.getBean(ThreadPerTaskConfiguration.class).decorated;
+				ShutdownReport report = ShutdownReports.close(context);
+				assertThat(late.accepted).hasValue(LateMailer.MAILS);
+				assertThat(mailer.sentCount()).isEqualTo(LateMailer.MAILS);
+				assertThat(decorated).hasValue(LateMailer.MAILS);
+				assertThat(report.tasks()).isEqualTo(new Tasks(LateMailer.MAILS, 0, 0, 0, List.of()));
+			});
+	}
+
+	@Test
+	void excludedThreadPerTaskExecutorIsNotAwaited() {
+		this.contextRunner.withUserConfiguration(AsyncConfiguration.class, ThreadPerTaskConfiguration.class)
+			.withPropertyValues("graceful.shutdown.tasks.excluded-executors=applicationTaskExecutor")
+			.run((context) -> {
+				assertThat(context.getBean(ExecutorTracking.class).threadPerTaskExecutors()).isEmpty();
+				LateMailer late = context.getBean(LateMailer.class);
+				ShutdownReport report = ShutdownReports.close(context);
+				assertThat(late.accepted).hasValue(LateMailer.MAILS);
+				// Not awaited: the mails may or may not be sent by now, and none is counted.
+				assertThat(report.tasks()).isEqualTo(new Tasks(0, 0, 0, 0, List.of()));
+			});
+	}
+
+	@Test
+	@EnabledForJreRange(min = JRE.JAVA_21)
+	void springBootsVirtualThreadExecutorTasksAreAwaited() {
+		this.contextRunner.withUserConfiguration(AsyncConfiguration.class)
+			.withPropertyValues("spring.threads.virtual.enabled=true")
+			.run((context) -> {
+				assertThat(context.getBean("applicationTaskExecutor")).isInstanceOf(SimpleAsyncTaskExecutor.class);
+				assertEveryLateMailIsSentAndAwaited(context);
+			});
+	}
+
+	private static void assertEveryLateMailIsSentAndAwaited(ConfigurableApplicationContext context) {
+		Mailer mailer = context.getBean(Mailer.class);
+		LateMailer late = context.getBean(LateMailer.class);
+		ShutdownReport report = ShutdownReports.close(context);
+		assertThat(late.accepted).hasValue(LateMailer.MAILS);
+		assertThat(mailer.sentCount()).isEqualTo(LateMailer.MAILS);
+		assertThat(report.tasks()).isEqualTo(new Tasks(LateMailer.MAILS, 0, 0, 0, List.of()));
+	}
+
+	@Test
 	void scheduledMethodRunIsNamedAfterTheMethod() {
 		Runnable run = new Runnable() {
 
@@ -152,6 +202,23 @@ class ExecutorTrackingTests {
 	void otherTaskIsNamedAfterTheExecutorBean() {
 		assertThat(ExecutorTracking.describe("applicationTaskExecutor", () -> {
 		})).isEqualTo("applicationTaskExecutor task");
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class ThreadPerTaskConfiguration {
+
+		final AtomicInteger decorated = new AtomicInteger();
+
+		@Bean
+		SimpleAsyncTaskExecutor applicationTaskExecutor() {
+			SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("mail-");
+			executor.setTaskDecorator((task) -> () -> {
+				this.decorated.incrementAndGet();
+				task.run();
+			});
+			return executor;
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)
