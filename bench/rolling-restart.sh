@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Rolling restart: failed requests with the starter vs plain Spring Boot, behind a real HAProxy.
+#
+# Runs the sample application's RollingRestartIT with more rounds: two sample instances on
+# 127.0.0.1 behind HAProxy (health check on readiness every 500 ms, retries 0), 12 keep-alive
+# workers sending GET /work?ms=0..10 and 4 sending GET /work?ms=2500..5000, never retrying; each
+# instance in turn gets SIGTERM, exits, is started again and rejoins. For each round, server
+# (Tomcat, Reactor Netty) and HAProxy mode (http, tcp) it rolls out the starter
+# (graceful.shutdown.delay=3s) and then plain Spring Boot 4.1.1 (graceful.shutdown.enabled=false),
+# so that the machine's noise hits both sides alike. A failure is any non-2xx, I/O error or
+# connection closed without a response.
+# Prints every rollout, then a Markdown table of failed / sent per side and the failure rates;
+# exits 1 if the starter lost a request (or a rollout went wrong), 2 if the harness failed.
+#
+#   bench/rolling-restart.sh                        # 3 rounds x 2 servers x 2 modes x 2 sides
+#   ROUNDS=1 SERVERS=tomcat MODES=http bench/rolling-restart.sh
+#
+# Settings (environment), defaults in brackets:
+#   ROUNDS [3]  SERVERS [tomcat netty]  MODES [http tcp]
+# Each rollout takes about 30 s. Needs haproxy (scripts/test-all.sh installs it) and builds the
+# project (offline, from the local Maven repository) first.
+# Logs: bench/target/rolling-restart/<timestamp>/maven.log; the instances' and HAProxy's logs
+# are in the directory printed at the end of each rollout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-3}
+SERVERS=${SERVERS:-"tomcat netty"}
+MODES=${MODES:-"http tcp"}
+
+OUT=bench/target/rolling-restart/$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$OUT"
+
+die() { echo "rolling-restart: $*" >&2; exit 2; }
+command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] \
+	|| die "haproxy not found (apt-get install -y haproxy, or run scripts/test-all.sh once)"
+
+echo "Running RollingRestartIT: $ROUNDS round(s) x servers [$SERVERS] x modes [$MODES] x (starter, plain); log: $OUT/maven.log" >&2
+maven_rc=0
+mvn -B -o -ntp verify -pl sample-app -am \
+	-Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
+	-Dit.test=RollingRestartIT -Dfailsafe.failIfNoSpecifiedTests=false \
+	"-Drollout.rounds=$ROUNDS" "-Drollout.servers=${SERVERS// /,}" "-Drollout.modes=${MODES// /,}" \
+	>"$OUT/maven.log" 2>&1 || maven_rc=$?
+
+grep -q '^ROLLOUT-TOTAL' "$OUT/maven.log" || { tail -40 "$OUT/maven.log" >&2; die "no rollout was measured"; }
+
+echo
+grep '^ROLLOUT ' "$OUT/maven.log" | sed 's/^ROLLOUT //'
+echo
+echo "Rolling restart, $ROUNDS round(s), $(nproc) CPUs, $(java -version 2>&1 | head -1)"
+echo
+echo "| server | HAProxy mode | starter: failed / sent | plain: failed / sent | starter failures per 10 000 | plain failures per 10 000 |"
+echo "|---|---|---|---|---|---|"
+grep '^ROLLOUT-TOTAL' "$OUT/maven.log" | tail -n +2 | awk '
+	function rate(failed, sent) { return (sent > 0) ? sprintf("%.1f", failed * 10000 / sent) : "-" }
+	{
+		# ROLLOUT-TOTAL server mode sf / ss pf / ps
+		printf "| %s | %s | %s / %s | %s / %s | %s | %s |\n", $2, $3, $4, $6, $7, $9, rate($4, $6), rate($7, $9)
+	}'
+echo
+if [ "$maven_rc" != 0 ]; then
+	echo "RollingRestartIT failed (exit $maven_rc): see $OUT/maven.log" >&2
+	exit 1
+fi
