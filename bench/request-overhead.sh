@@ -18,6 +18,8 @@
 #   SERVERS [tomcat netty]  ROUNDS [5]  DURATION [10s]  WARMUP [30s per instance]  CONNS [16]
 #   THREADS [1]  SERVER_JVM [-Xms512m -Xmx512m]  JAVA [java]  TOMCAT_OPTS [] NETTY_OPTS
 #   [--spring.main.web-application-type=reactive]
+#   AA [0]: 1 runs plain Spring Boot on both sides (an A/A control: the spread it shows is
+#   the harness's own, between two identical processes)
 #   MAX_LOAD [unset] and LOAD_WAIT [300]: before each round wait, at most LOAD_WAIT seconds,
 #   until the 1-minute load average is at most MAX_LOAD.
 # Logs: bench/target/request-overhead/<timestamp>/<server>-<side>.log and wrk-*.txt
@@ -37,6 +39,7 @@ JAVA=${JAVA:-java}
 TOMCAT_OPTS=${TOMCAT_OPTS:-}
 NETTY_OPTS=${NETTY_OPTS:-"--spring.main.web-application-type=reactive"}
 MAX_LOAD=${MAX_LOAD:-}
+AA=${AA:-0}
 LOAD_WAIT=${LOAD_WAIT:-300}
 JAR=sample-app/target/graceful-shutdown-sample-app.jar
 START_TIMEOUT=90
@@ -70,7 +73,7 @@ secs() { local d=$1; case $d in *ms) echo $(( ${d%ms} / 1000 )) ;; *s) echo "${d
 start() {
 	local server=$1 side=$2 enabled log
 	log=$OUT/$server-$side.log
-	[ "$side" = starter ] && enabled=true || enabled=false
+	if [ "$side" = starter ] && [ "$AA" != 1 ]; then enabled=true; else enabled=false; fi
 	local -a cmd
 	# shellcheck disable=SC2206
 	case $server in

@@ -1,5 +1,8 @@
 package dev.graceful.shutdown.autoconfigure;
 
+import reactor.netty.http.server.HttpServer;
+
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -7,11 +10,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.web.server.WebFilter;
 
 import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.web.reactive.InFlightWebFilter;
+import dev.graceful.shutdown.web.reactive.NettyConnectionClose;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
@@ -27,8 +33,22 @@ public final class GracefulShutdownReactiveAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	InFlightWebFilter gracefulShutdownInFlightWebFilter(RequestTracker tracker, ShutdownPlan plan) {
-		return new InFlightWebFilter(tracker, plan.connectionClose());
+	InFlightWebFilter gracefulShutdownInFlightWebFilter(RequestTracker tracker, ShutdownPlan plan,
+			ObjectProvider<NettyConnectionClose> nettyConnectionClose) {
+		NettyConnectionClose netty = nettyConnectionClose.getIfAvailable();
+		return new InFlightWebFilter(tracker, plan.connectionClose(), (netty != null) ? netty::isApplied : () -> false);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ HttpServer.class, NettyServerCustomizer.class })
+	@ConditionalOnBooleanProperty(name = "graceful.shutdown.web.connection-close", matchIfMissing = true)
+	static class NettyConnectionCloseConfiguration {
+
+		@Bean
+		NettyConnectionClose gracefulShutdownNettyConnectionClose(RequestTracker tracker) {
+			return new NettyConnectionClose(tracker);
+		}
+
 	}
 
 }

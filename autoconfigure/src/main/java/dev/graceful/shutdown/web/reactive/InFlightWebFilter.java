@@ -1,8 +1,14 @@
 package dev.graceful.shutdown.web.reactive;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoOperator;
+import reactor.util.context.Context;
 
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
@@ -17,7 +23,8 @@ import dev.graceful.shutdown.web.RequestTracker;
  * Counts every request in and out (out when its handling completes, fails or is
  * cancelled) and, once the shutdown has started, adds {@code Connection: close} to every
  * response, including those of requests that arrived earlier but commit later, so that
- * keep-alive clients pinned to this instance reconnect through the load balancer.
+ * keep-alive clients pinned to this instance reconnect through the load balancer. On
+ * Reactor Netty the header is left to {@link NettyConnectionClose}, which costs less.
  */
 public final class InFlightWebFilter implements WebFilter, Ordered {
 
@@ -25,9 +32,31 @@ public final class InFlightWebFilter implements WebFilter, Ordered {
 
 	private final boolean connectionClose;
 
+	private final BooleanSupplier serverClosesConnections;
+
+	/**
+	 * Create a new filter.
+	 * @param tracker the request tracker
+	 * @param connectionClose whether responses get {@code Connection: close} once the
+	 * shutdown has started
+	 */
 	public InFlightWebFilter(RequestTracker tracker, boolean connectionClose) {
+		this(tracker, connectionClose, () -> false);
+	}
+
+	/**
+	 * Create a new filter.
+	 * @param tracker the request tracker
+	 * @param connectionClose whether responses get {@code Connection: close} once the
+	 * shutdown has started
+	 * @param serverClosesConnections whether the server adds the header by itself (see
+	 * {@link NettyConnectionClose}); if not, each response gets a commit action that adds
+	 * it
+	 */
+	public InFlightWebFilter(RequestTracker tracker, boolean connectionClose, BooleanSupplier serverClosesConnections) {
 		this.tracker = tracker;
 		this.connectionClose = connectionClose;
+		this.serverClosesConnections = serverClosesConnections;
 	}
 
 	@Override
@@ -36,7 +65,7 @@ public final class InFlightWebFilter implements WebFilter, Ordered {
 		if (shuttingDown) {
 			this.tracker.recordArrival(exchange.getRequest().getPath().pathWithinApplication().value());
 		}
-		if (this.connectionClose) {
+		if (this.connectionClose && !this.serverClosesConnections.getAsBoolean()) {
 			ServerHttpResponse response = exchange.getResponse();
 			if (shuttingDown) {
 				response.getHeaders().set(HttpHeaders.CONNECTION, "close");
@@ -53,23 +82,91 @@ public final class InFlightWebFilter implements WebFilter, Ordered {
 		// Counted out as the chain terminates, before Reactor Netty writes the last bytes and
 		// may end its drain: doFinally would run after that and could count a request that
 		// completed as aborted.
-		Completion completion = new Completion(this.tracker);
-		return chain.filter(exchange).doOnTerminate(completion).doOnCancel(completion);
+		return new Counted(chain.filter(exchange), this.tracker);
 	}
 
 	/**
 	 * Counts a request out once, whichever of termination and cancellation comes first.
 	 */
-	private static final class Completion extends AtomicBoolean implements Runnable {
+	/**
+	 * One operator that counts the request out on completion, error or cancellation
+	 * (once), instead of two peek operators, each with its own subscriber.
+	 */
+	private static final class Counted extends MonoOperator<Void, Void> {
 
 		private final RequestTracker tracker;
 
-		Completion(RequestTracker tracker) {
+		Counted(Mono<Void> source, RequestTracker tracker) {
+			super(source);
 			this.tracker = tracker;
 		}
 
 		@Override
-		public void run() {
+		public void subscribe(CoreSubscriber<? super Void> actual) {
+			this.source.subscribe(new CountingSubscriber(actual, this.tracker));
+		}
+
+	}
+
+	private static final class CountingSubscriber extends AtomicBoolean implements CoreSubscriber<Void>, Subscription {
+
+		private final CoreSubscriber<? super Void> actual;
+
+		private final RequestTracker tracker;
+
+		private @Nullable Subscription subscription;
+
+		CountingSubscriber(CoreSubscriber<? super Void> actual, RequestTracker tracker) {
+			this.actual = actual;
+			this.tracker = tracker;
+		}
+
+		@Override
+		public Context currentContext() {
+			return this.actual.currentContext();
+		}
+
+		@Override
+		public void onSubscribe(Subscription subscription) {
+			this.subscription = subscription;
+			this.actual.onSubscribe(this);
+		}
+
+		@Override
+		public void onNext(Void value) {
+			this.actual.onNext(value);
+		}
+
+		@Override
+		public void onError(Throwable error) {
+			finished();
+			this.actual.onError(error);
+		}
+
+		@Override
+		public void onComplete() {
+			finished();
+			this.actual.onComplete();
+		}
+
+		@Override
+		public void request(long n) {
+			Subscription subscription = this.subscription;
+			if (subscription != null) {
+				subscription.request(n);
+			}
+		}
+
+		@Override
+		public void cancel() {
+			finished();
+			Subscription subscription = this.subscription;
+			if (subscription != null) {
+				subscription.cancel();
+			}
+		}
+
+		private void finished() {
 			if (compareAndSet(false, true)) {
 				this.tracker.requestFinished();
 			}

@@ -78,6 +78,8 @@ class ReactiveGracefulShutdownTests {
 	@Test
 	void requestInFlightAtShutdownCompletesWithConnectionClose() throws Exception {
 		start("--graceful.shutdown.delay=0");
+		// The header comes from the channel handler, not from a commit action on the response.
+		assertThat(this.context.getBean(NettyConnectionClose.class).isApplied()).isTrue();
 		RawHttpClient.Response beforeShutdown = this.http.get("/work?ms=0");
 		assertThat(beforeShutdown.status()).isEqualTo(200);
 		assertThat(beforeShutdown.header("Connection")).isNull();
@@ -166,6 +168,22 @@ class ReactiveGracefulShutdownTests {
 		RawHttpClient.Response response = held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 		assertThat(response.status()).isEqualTo(200);
 		assertThat(response.header("Connection")).isEqualTo("close");
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(report().requests()).isEqualTo(new Requests(1, 1, 0));
+	}
+
+	@Test
+	void withConnectionCloseOffResponsesDuringTheShutdownKeepTheirConnection() throws Exception {
+		start("--graceful.shutdown.delay=0", "--graceful.shutdown.web.connection-close=false");
+		assertThat(this.context.getBeanProvider(NettyConnectionClose.class).getIfAvailable()).isNull();
+		CompletableFuture<RawHttpClient.Response> held = send("/held");
+		awaitInFlight(1);
+		CompletableFuture<Duration> closing = closeInBackground();
+		awaitStep(DrainMonitor.STEP);
+		this.gate.open();
+		RawHttpClient.Response response = held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(response.status()).isEqualTo(200);
+		assertThat(response.header("Connection")).isNull();
 		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 		assertThat(report().requests()).isEqualTo(new Requests(1, 1, 0));
 	}

@@ -1,0 +1,74 @@
+package dev.graceful.shutdown.web.reactive;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponse;
+import reactor.netty.http.server.HttpServer;
+
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+
+import dev.graceful.shutdown.web.RequestTracker;
+
+/**
+ * Adds {@code Connection: close} to every HTTP/1.1 response that Reactor Netty writes once
+ * the shutdown has started, whenever its request arrived, on the channel itself: Reactor
+ * Netty then closes the connection after the response. Doing it here rather than with a
+ * {@code beforeCommit} action on each WebFlux response keeps the per-request cost to a
+ * volatile read (a commit action sends every response through a chain of Reactor
+ * operators; measured at about 8 % of the throughput of a trivial endpoint).
+ */
+public final class NettyConnectionClose implements NettyServerCustomizer {
+
+	/** Name of the channel handler. */
+	public static final String HANDLER_NAME = "gracefulShutdownConnectionClose";
+
+	private final Handler handler;
+
+	private volatile boolean applied;
+
+	public NettyConnectionClose(RequestTracker tracker) {
+		this.handler = new Handler(tracker);
+	}
+
+	@Override
+	public HttpServer apply(HttpServer server) {
+		this.applied = true;
+		// Placed before Reactor Netty's reactive bridge, so that outbound responses reach it
+		// before Reactor Netty's own keep-alive handling, which honours the header.
+		return server.doOnConnection((connection) -> connection.addHandlerLast(HANDLER_NAME, this.handler));
+	}
+
+	/**
+	 * Whether a Reactor Netty server has been configured with this customizer (and the
+	 * responses of its requests need nothing more).
+	 * @return whether the customizer has been applied
+	 */
+	public boolean isApplied() {
+		return this.applied;
+	}
+
+	@ChannelHandler.Sharable
+	private static final class Handler extends ChannelOutboundHandlerAdapter {
+
+		private final RequestTracker tracker;
+
+		Handler(RequestTracker tracker) {
+			this.tracker = tracker;
+		}
+
+		@Override
+		public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+			if (msg instanceof HttpResponse response && response.status().code() >= 200
+					&& this.tracker.isShuttingDown()) {
+				response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+			}
+			ctx.write(msg, promise);
+		}
+
+	}
+
+}
