@@ -71,12 +71,12 @@ for entry in $MATRIX; do
 	echo "=== $entry: Spring Boot $boot_version on $("$java_cmd" -version 2>&1 | head -1) ==="
 	# clean: the previous entry's classes were compiled by another javac or against
 	# another Spring Boot.
-	if [ -n "$java_home" ]; then
-		JAVA_HOME=$java_home PATH="$java_home/bin:$PATH" \
-			mvn -B -ntp clean verify "-Dspring-boot.version=$boot_version" "$@"
-	else
+	(
+		if [ -n "$java_home" ]; then
+			export JAVA_HOME=$java_home PATH="$java_home/bin:$PATH"
+		fi
 		mvn -B -ntp clean verify "-Dspring-boot.version=$boot_version" "$@"
-	fi
+	)
 	summary+=("$entry: passed in $(( $(date +%s) - entry_started )) s")
 done
 

@@ -37,9 +37,11 @@ public final class ReportFile implements ShutdownListener {
 
 	private final Path path;
 
+	private final Path target;
+
 	private final Path temporary;
 
-	private final boolean posix;
+	private final FileAttribute<?>[] ownerOnly;
 
 	private final @Nullable Map<String, Object> previous;
 
@@ -47,10 +49,11 @@ public final class ReportFile implements ShutdownListener {
 		this.path = path;
 		// Everything but the write itself is worked out now: at shutdown every
 		// millisecond is between the last request and the exit.
-		Path absolute = path.toAbsolutePath();
-		this.temporary = absolute.resolveSibling("." + absolute.getFileName() + "."
+		this.target = path.toAbsolutePath();
+		this.temporary = this.target.resolveSibling("." + this.target.getFileName() + "."
 				+ Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-		this.posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+		this.ownerOnly = FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+				? new FileAttribute<?>[] { PosixFilePermissions.asFileAttribute(OWNER_ONLY) } : new FileAttribute<?>[0];
 		this.previous = readPrevious(path);
 	}
 
@@ -95,8 +98,7 @@ public final class ReportFile implements ShutdownListener {
 	}
 
 	private void write(String json) throws IOException {
-		Path absolute = this.path.toAbsolutePath();
-		Path directory = absolute.getParent();
+		Path directory = this.target.getParent();
 		if (directory != null) {
 			Files.createDirectories(directory);
 		}
@@ -104,17 +106,15 @@ public final class ReportFile implements ShutdownListener {
 		// that instances sharing a volume never write the same one), then moved: never
 		// half a report, never readable by others even for a moment.
 		Files.deleteIfExists(this.temporary);
-		FileAttribute<?>[] attributes = this.posix
-				? new FileAttribute<?>[] { PosixFilePermissions.asFileAttribute(OWNER_ONLY) } : new FileAttribute<?>[0];
 		try {
 			try (SeekableByteChannel channel = Files.newByteChannel(this.temporary,
-					EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attributes)) {
+					EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), this.ownerOnly)) {
 				ByteBuffer bytes = ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8));
 				while (bytes.hasRemaining()) {
 					channel.write(bytes);
 				}
 			}
-			Files.move(this.temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+			Files.move(this.temporary, this.target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
 		}
 		finally {
 			Files.deleteIfExists(this.temporary);

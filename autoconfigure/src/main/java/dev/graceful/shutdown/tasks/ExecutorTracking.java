@@ -52,7 +52,7 @@ public final class ExecutorTracking implements BeanPostProcessor {
 
 	private final Map<String, ExecutorConfigurationSupport> executors = new ConcurrentHashMap<>();
 
-	private final Set<String> unpooled = ConcurrentHashMap.newKeySet();
+	private final Set<String> threadPerTask = ConcurrentHashMap.newKeySet();
 
 	private final LongAdder skipped = new LongAdder();
 
@@ -83,7 +83,7 @@ public final class ExecutorTracking implements BeanPostProcessor {
 			// shut down early, but every task is awaited as a unit of work, where without
 			// the starter a (daemon, virtual) thread still running at exit is simply lost.
 			executor.setTaskDecorator(tracking(beanName, existingDecorator(executor), false));
-			this.unpooled.add(beanName);
+			this.threadPerTask.add(beanName);
 		}
 		else if (bean instanceof ThreadPoolTaskScheduler scheduler) {
 			scheduler.setAcceptTasksAfterContextClose(true);
@@ -110,7 +110,7 @@ public final class ExecutorTracking implements BeanPostProcessor {
 	 * @return the bean names
 	 */
 	public Set<String> threadPerTaskExecutors() {
-		return Set.copyOf(this.unpooled);
+		return Set.copyOf(this.threadPerTask);
 	}
 
 	/**

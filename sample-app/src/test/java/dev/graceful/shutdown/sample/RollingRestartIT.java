@@ -139,8 +139,7 @@ class RollingRestartIT {
 	@Timeout(value = 120, unit = TimeUnit.SECONDS)
 	void rollingRestart(int round, String server, String mode, String side) throws Exception {
 		boolean starter = side.equals(STARTER);
-		Rollout rollout = starter ? rollOut(round, "starter (delay 3s)", server, mode, "--graceful.shutdown.delay=3s")
-				: rollOut(round, "plain Spring Boot (disabled)", server, mode, "--graceful.shutdown.enabled=false");
+		Rollout rollout = rollOut(round, side, server, mode);
 		Result load = rollout.load();
 		assertThat(load.allFinished()).as("every load worker finished").isTrue();
 		assertThat(load.sent()).as("sent == ok + failed").isEqualTo(load.ok() + load.failed());
@@ -159,10 +158,10 @@ class RollingRestartIT {
 		// asserted. What is asserted above is that the measurement itself is sound.
 	}
 
-	private Rollout rollOut(int round, String configuration, String stack, String mode, String... configurationArgs)
-			throws Exception {
-		String label = (configuration.startsWith("starter") ? STARTER : PLAIN) + "-" + stack + "-" + mode + "-r" + round;
-		List<String> args = new ArrayList<>(List.of(configurationArgs));
+	private Rollout rollOut(int round, String side, String stack, String mode) throws Exception {
+		String label = side + "-" + stack + "-" + mode + "-r" + round;
+		List<String> args = new ArrayList<>();
+		args.add(side.equals(STARTER) ? "--graceful.shutdown.delay=3s" : "--graceful.shutdown.enabled=false");
 		if (stack.equals("netty")) {
 			args.add("--spring.main.web-application-type=reactive");
 		}
@@ -221,11 +220,11 @@ class RollingRestartIT {
 			watcher.close();
 		}
 		List<String> abnormalSessions = haproxy.abnormalSessions();
-		report(round, configuration, stack, mode, label, result, timeline, abnormalSessions, haproxy.logFile());
+		report(round, side, stack, mode, label, result, timeline, abnormalSessions, haproxy.logFile());
 		return new Rollout(result, exitCodes, timeline.lines(), abnormalSessions);
 	}
 
-	private void report(int round, String configuration, String stack, String mode, String label, Result result,
+	private void report(int round, String side, String stack, String mode, String label, Result result,
 			Timeline timeline,
 			List<String> abnormal, Path haproxyLog) {
 		String prefix = "[" + label + "] ";
@@ -239,9 +238,8 @@ class RollingRestartIT {
 		System.out.println(prefix + "logs in " + SampleAppProcess.logDirectory() + " (" + label + "-*.log), HAProxy: "
 				+ haproxyLog);
 		long longOk = result.okByGroup().getOrDefault("long", 0L);
-		long[] total = totals.computeIfAbsent(
-				stack + " " + mode + " " + (configuration.startsWith("starter") ? STARTER : PLAIN),
-				(key) -> new long[2]);
+		long[] total = totals.computeIfAbsent(stack + " " + mode + " " + side, (key) -> new long[2]);
+		String configuration = side.equals(STARTER) ? "starter (delay 3s)" : "plain Spring Boot (disabled)";
 		total[0] += result.sent();
 		total[1] += result.failed();
 		table.add(String.format("ROLLOUT %5d %-28s %-6s %-5s %7d %7d %7d %8d %8.1f", round, configuration, stack,

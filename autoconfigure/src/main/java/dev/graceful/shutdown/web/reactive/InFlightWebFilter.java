@@ -86,11 +86,8 @@ public final class InFlightWebFilter implements WebFilter, Ordered {
 	}
 
 	/**
-	 * Counts a request out once, whichever of termination and cancellation comes first.
-	 */
-	/**
-	 * One operator that counts the request out on completion, error or cancellation
-	 * (once), instead of two peek operators, each with its own subscriber.
+	 * Counts a request out once, whichever of completion, error and cancellation comes
+	 * first: one operator rather than two peek operators, each with its own subscriber.
 	 */
 	private static final class Counted extends MonoOperator<Void, Void> {
 
