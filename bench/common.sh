@@ -2,7 +2,7 @@
 
 now_ms() { date +%s%3N; }
 load_avg() { cut -d' ' -f1 /proc/loadavg; }
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) { print "?"; exit } if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) { print "?"; exit } if (NR % 2) print a[(NR + 1) / 2]; else printf "%.6g\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # With MAX_LOAD set, wait (at most LOAD_WAIT seconds) until the 1-minute load average is at
 # most MAX_LOAD: a shared machine's noise otherwise swamps the figures.

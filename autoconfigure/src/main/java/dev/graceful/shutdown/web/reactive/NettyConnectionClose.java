@@ -3,10 +3,14 @@ package dev.graceful.shutdown.web.reactive;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import reactor.netty.Connection;
+import reactor.netty.NettyPipeline;
 import reactor.netty.http.server.HttpServer;
 
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
@@ -20,6 +24,11 @@ import dev.graceful.shutdown.web.RequestTracker;
  * {@code beforeCommit} action on each WebFlux response keeps the per-request cost to a
  * type check and a volatile read: a commit action sends every response through a chain
  * of Reactor operators.
+ * <p>
+ * The handler is added once per connection and stays for the connection's life. Reactor
+ * Netty's {@code Connection.addHandlerLast} is not used: on a server it runs for every
+ * request of a keep-alive connection, and each time it adds the handler to the pipeline,
+ * subscribes to the request's termination and removes the handler again.
  */
 public final class NettyConnectionClose implements NettyServerCustomizer {
 
@@ -39,7 +48,28 @@ public final class NettyConnectionClose implements NettyServerCustomizer {
 		this.applied = true;
 		// Placed before Reactor Netty's reactive bridge, so that outbound responses reach it
 		// before Reactor Netty's own keep-alive handling, which honours the header.
-		return server.doOnConnection((connection) -> connection.addHandlerLast(HANDLER_NAME, this.handler));
+		return server.doOnConnection(this::addHandler);
+	}
+
+	/**
+	 * Called for every request (Reactor Netty signals a configured connection for each):
+	 * adds the handler to the channel the first time, and then finds it there.
+	 */
+	private void addHandler(Connection connection) {
+		if (connection.channel() instanceof Http2StreamChannel) {
+			// HTTP/2 has no Connection header: a stream's response never carries one.
+			return;
+		}
+		ChannelPipeline pipeline = connection.channel().pipeline();
+		if (pipeline.context(this.handler) != null) {
+			return;
+		}
+		if (pipeline.context(NettyPipeline.ReactiveBridge) != null) {
+			pipeline.addBefore(NettyPipeline.ReactiveBridge, HANDLER_NAME, this.handler);
+		}
+		else {
+			pipeline.addLast(HANDLER_NAME, this.handler);
+		}
 	}
 
 	/**

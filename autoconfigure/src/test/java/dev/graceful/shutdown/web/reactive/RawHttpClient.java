@@ -19,9 +19,10 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A minimal HTTP/1.1 client on a plain socket, one connection per request, so that tests
- * see the response headers exactly as sent (including {@code Connection}), whether the
- * server closed the connection afterwards, and whether it accepted the connection at all.
+ * A minimal HTTP/1.1 client on a plain socket, one connection per request unless a test
+ * {@link #open() opens} a keep-alive connection, so that tests see the response headers
+ * exactly as sent (including {@code Connection}), whether the server closed the
+ * connection afterwards, and whether it accepted the connection at all.
  */
 final class RawHttpClient {
 
@@ -49,24 +50,45 @@ final class RawHttpClient {
 		try (Socket socket = new Socket()) {
 			socket.connect(new InetSocketAddress(this.address, this.port), READ_TIMEOUT_MS);
 			socket.setSoTimeout(READ_TIMEOUT_MS);
-			OutputStream out = socket.getOutputStream();
-			String request = "GET " + path + " HTTP/1.1\r\nHost: " + this.address.getHostAddress() + ":" + this.port
-					+ "\r\n\r\n";
-			out.write(request.getBytes(StandardCharsets.US_ASCII));
-			out.flush();
-			InputStream in = new BufferedInputStream(socket.getInputStream());
-			String statusLine = readLine(in);
-			int status = Integer.parseInt(statusLine.split(" ", 3)[1]);
-			Map<String, String> headers = new LinkedHashMap<>();
-			for (String line = readLine(in); !line.isEmpty(); line = readLine(in)) {
-				int colon = line.indexOf(':');
-				headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
-			}
-			String body = readBody(in, headers);
-			boolean closeRequested = "close".equalsIgnoreCase(headers.get("connection"));
-			boolean closedByServer = closeRequested && awaitClose(socket, in);
-			return new Response(status, headers, body, closedByServer);
+			return exchange(socket, new BufferedInputStream(socket.getInputStream()), path);
 		}
+	}
+
+	/**
+	 * Open a connection for several requests in a row (HTTP/1.1 keep-alive).
+	 * @return the connection, to be closed by the caller
+	 * @throws IOException if the connection is refused or fails
+	 */
+	KeepAliveConnection open() throws IOException {
+		Socket socket = new Socket();
+		try {
+			socket.connect(new InetSocketAddress(this.address, this.port), READ_TIMEOUT_MS);
+			socket.setSoTimeout(READ_TIMEOUT_MS);
+			return new KeepAliveConnection(socket);
+		}
+		catch (IOException ex) {
+			socket.close();
+			throw ex;
+		}
+	}
+
+	private Response exchange(Socket socket, InputStream in, String path) throws IOException {
+		OutputStream out = socket.getOutputStream();
+		String request = "GET " + path + " HTTP/1.1\r\nHost: " + this.address.getHostAddress() + ":" + this.port
+				+ "\r\n\r\n";
+		out.write(request.getBytes(StandardCharsets.US_ASCII));
+		out.flush();
+		String statusLine = readLine(in);
+		int status = Integer.parseInt(statusLine.split(" ", 3)[1]);
+		Map<String, String> headers = new LinkedHashMap<>();
+		for (String line = readLine(in); !line.isEmpty(); line = readLine(in)) {
+			int colon = line.indexOf(':');
+			headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+		}
+		String body = readBody(in, headers);
+		boolean closeRequested = "close".equalsIgnoreCase(headers.get("connection"));
+		boolean closedByServer = closeRequested && awaitClose(socket, in);
+		return new Response(status, headers, body, closedByServer);
 	}
 
 	/**
@@ -140,6 +162,39 @@ final class RawHttpClient {
 			}
 			line.append((char) b);
 		}
+	}
+
+	/**
+	 * A connection that stays open for the next request.
+	 */
+	final class KeepAliveConnection implements AutoCloseable {
+
+		private final Socket socket;
+
+		private final InputStream in;
+
+		private KeepAliveConnection(Socket socket) throws IOException {
+			this.socket = socket;
+			this.in = new BufferedInputStream(socket.getInputStream());
+		}
+
+		/**
+		 * Send {@code GET path} on this connection and read the response; as
+		 * {@link RawHttpClient#get(String)}, but the connection stays open unless the
+		 * server closes it.
+		 * @param path the path and query
+		 * @return the response
+		 * @throws IOException if the connection fails
+		 */
+		Response get(String path) throws IOException {
+			return exchange(this.socket, this.in, path);
+		}
+
+		@Override
+		public void close() throws IOException {
+			this.socket.close();
+		}
+
 	}
 
 	/**

@@ -3,15 +3,19 @@ package dev.graceful.shutdown.web.reactive;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import io.netty.channel.Channel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.netty.http.server.HttpServer;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
@@ -19,6 +23,7 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.boot.reactor.netty.NettyWebServer;
 import org.springframework.boot.web.server.WebServer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
@@ -97,6 +102,34 @@ class ReactiveGracefulShutdownTests {
 		ShutdownReport report = report();
 		assertThat(report.requests()).isEqualTo(new Requests(1, 1, 0));
 		assertThat(report.phase(DrainMonitor.STEP).outcome()).isEqualTo(Outcome.COMPLETED);
+	}
+
+	@Test
+	void keepAliveConnectionKeepsItsChannelHandlerAcrossRequestsAndIsClosedOnceTheShutdownStarts() throws Exception {
+		start("--graceful.shutdown.delay=5s");
+		ChannelRecorder channels = this.context.getBean(ChannelRecorder.class);
+		RequestTracker tracker = this.context.getBean(RequestTracker.class);
+		try (RawHttpClient.KeepAliveConnection connection = this.http.open()) {
+			for (int i = 0; i < 3; i++) {
+				RawHttpClient.Response response = connection.get("/work?ms=0");
+				assertThat(response.status()).isEqualTo(200);
+				assertThat(response.header("Connection")).isNull();
+				// Added once for the connection and still there between its requests, not added
+				// and removed again for each request.
+				assertThat(channels.handlersBetweenRequests()).containsExactly(NettyConnectionClose.HANDLER_NAME);
+			}
+			CompletableFuture<Duration> closing = closeInBackground();
+			awaitStep(LameDuckDelay.STEP);
+			RawHttpClient.Response response = connection.get("/work?ms=0");
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.header("Connection")).isEqualTo("close");
+			assertThat(response.closedByServer()).isTrue();
+			closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		}
+		assertThat(channels.count()).isEqualTo(1);
+		assertThat(tracker.finishedCount()).isEqualTo(4);
+		// All four were done before the drain started.
+		assertThat(report().requests()).isEqualTo(new Requests(0, 0, 0));
 	}
 
 	@Test
@@ -312,6 +345,46 @@ class ReactiveGracefulShutdownTests {
 		@Bean
 		RequestGate requestGate() {
 			return new RequestGate();
+		}
+
+		@Bean
+		ChannelRecorder channelRecorder() {
+			return new ChannelRecorder();
+		}
+
+	}
+
+	/**
+	 * Records the channels of the server's connections, to look at their pipelines.
+	 */
+	static final class ChannelRecorder implements NettyServerCustomizer {
+
+		private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
+
+		@Override
+		public HttpServer apply(HttpServer server) {
+			return server.doOnConnection((connection) -> this.channels.add(connection.channel()));
+		}
+
+		int count() {
+			return this.channels.size();
+		}
+
+		/**
+		 * Return the names of the starter's handlers in the pipeline of the only channel,
+		 * read on its event loop (after everything the server did for the previous
+		 * response, the end of the request included).
+		 */
+		List<String> handlersBetweenRequests() throws Exception {
+			assertThat(this.channels).hasSize(1);
+			Channel channel = this.channels.iterator().next();
+			return channel.eventLoop()
+				.submit(() -> channel.pipeline()
+					.names()
+					.stream()
+					.filter((name) -> name.startsWith("gracefulShutdown"))
+					.toList())
+				.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 		}
 
 	}
