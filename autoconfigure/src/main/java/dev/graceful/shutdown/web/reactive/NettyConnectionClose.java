@@ -61,14 +61,9 @@ public final class NettyConnectionClose implements NettyServerCustomizer {
 			return;
 		}
 		ChannelPipeline pipeline = connection.channel().pipeline();
-		if (pipeline.context(this.handler) != null) {
-			return;
-		}
-		if (pipeline.context(NettyPipeline.ReactiveBridge) != null) {
+		if (pipeline.context(this.handler) == null) {
+			// Reactor Netty puts its reactive bridge on every channel it initialises.
 			pipeline.addBefore(NettyPipeline.ReactiveBridge, HANDLER_NAME, this.handler);
-		}
-		else {
-			pipeline.addLast(HANDLER_NAME, this.handler);
 		}
 	}
 
