@@ -11,16 +11,22 @@
 # Why forks: two JVMs running the same code settle into throughputs that differ by a few
 # per cent for the life of the process (what the JIT compiled, and how), as the A/A control
 # shows; fresh pairs of processes average that out, as JMH's forks do.
+# Why a 60 s warm-up: under this load a fresh JVM reaches its steady throughput only after
+# about 55 s (C2 compiling while wrk and the event loops share the two CPUs); measured on
+# Reactor Netty in 5 s slices: 2 400, 4 700, 5 400, 7 700, 15 900, 21 100, 22 300 ... 24 400
+# req/s. Rounds run inside that ramp measure the JIT, not the starter.
+# Also measured: the server's CPU time per request (user + system, from /proc/<pid>/stat, JIT
+# and GC threads included), which CPU steal and wrk's scheduling do not change.
 # Prints a Markdown table of the per-round requests/s, each fork's median ratio, and per server
-# the median of all per-round ratios starter/plain (target >= 0.99); exits 2 if the harness
-# failed (an instance did not start, wrk errors).
+# the median of all per-round ratios starter/plain (target >= 0.99) and of the CPU time per
+# request; exits 2 if the harness failed (an instance did not start, wrk errors).
 #
 #   bench/request-overhead.sh                       # both servers, 3 forks of 4 rounds of 8 s
 #   SERVERS=netty FORKS=5 bench/request-overhead.sh
 #   MAX_LOAD=1.5 bench/request-overhead.sh          # on a shared machine: wait for a quiet moment
 #
 # Settings (environment), defaults in brackets:
-#   SERVERS [tomcat netty]  FORKS [3]  ROUNDS [4 per fork]  DURATION [8s]  WARMUP [20s per
+#   SERVERS [tomcat netty]  FORKS [3]  ROUNDS [4 per fork]  DURATION [8s]  WARMUP [60s per
 #   instance]  CONNS [16]  THREADS [1]  SERVER_JVM [-Xms512m -Xmx512m]  JAVA [java]
 #   TOMCAT_OPTS [] NETTY_OPTS [--spring.main.web-application-type=reactive]
 #   AA [0]: 1 runs plain Spring Boot on both sides (an A/A control: the spread it shows is
@@ -37,7 +43,7 @@ SERVERS=${SERVERS:-"tomcat netty"}
 FORKS=${FORKS:-3}
 ROUNDS=${ROUNDS:-4}
 DURATION=${DURATION:-8s}
-WARMUP=${WARMUP:-20s}
+WARMUP=${WARMUP:-60s}
 CONNS=${CONNS:-16}
 THREADS=${THREADS:-1}
 SERVER_JVM=${SERVER_JVM:-"-Xms512m -Xmx512m"}
@@ -105,9 +111,15 @@ start() {
 	echo "   listening on 127.0.0.1:$port (pid ${pids[$side]})" >&2
 }
 
-# bench <port> <duration> <file> -> prints requests/s; fails on socket errors or non-2xx.
+CLK_TCK=$(getconf CLK_TCK)
+# cpu_ticks <pid> -> the process's user + system CPU time so far, in clock ticks
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# bench <port> <duration> <file> [pid] -> prints requests/s (and, given the server's pid, its CPU
+# microseconds per request); fails on socket errors or non-2xx.
 bench() {
-	local port=$1 duration=$2 file=$3
+	local port=$1 duration=$2 file=$3 pid=${4:-} before=""
+	[ -z "$pid" ] || before=$(cpu_ticks "$pid")
 	timeout -k 5 $(( $(secs "$duration") + WRK_SLACK )) \
 		wrk -t"$THREADS" -c"$CONNS" -d"$duration" --latency "http://127.0.0.1:$port/work?ms=0" >"$file" 2>&1 ||
 		{ cat "$file" >&2; die "wrk failed"; }
@@ -115,7 +127,15 @@ bench() {
 		cat "$file" >&2
 		die "wrk saw errors (see $file)"
 	fi
-	grep -oP '^Requests/sec:\s*\K[0-9.]+' "$file"
+	local rps requests
+	rps=$(grep -oP '^Requests/sec:\s*\K[0-9.]+' "$file")
+	if [ -z "$pid" ]; then
+		echo "$rps"
+		return
+	fi
+	requests=$(grep -oP '^\s*\K[0-9]+(?= requests in )' "$file")
+	awk -v r="$rps" -v t="$(( $(cpu_ticks "$pid") - before ))" -v n="$requests" -v hz="$CLK_TCK" \
+		'BEGIN { printf "%s %.1f\n", r, t * 1000000 / hz / n }'
 }
 
 ratio() { awk -v s="$1" -v p="$2" 'BEGIN { printf "%.3f", s / p }'; }
@@ -126,7 +146,10 @@ summary=()
 for server in $SERVERS; do
 	starter_rps=()
 	plain_rps=()
+	starter_cpu=()
+	plain_cpu=()
 	ratios=()
+	cpu_ratios=()
 	for fork in $(seq 1 "$FORKS"); do
 		# Alternate which side starts (and warms up) first.
 		if (( fork % 2 )); then sides="starter plain"; else sides="plain starter"; fi
@@ -146,13 +169,16 @@ for server in $SERVERS; do
 			load=$(load_avg)
 			for side in $order; do
 				port_var=port_$side
-				rps=$(bench "${!port_var}" "$DURATION" "$OUT/wrk-$server-$fork-$side-$round.txt")
+				measured=$(bench "${!port_var}" "$DURATION" "$OUT/wrk-$server-$fork-$side-$round.txt" "${pids[$side]}")
+				read -r rps cpu <<<"$measured"
 				eval "${side}_rps+=(\"\$rps\")"
-				echo "   fork $fork round $round $side: $rps req/s (load $(load_avg))" >&2
+				eval "${side}_cpu+=(\"\$cpu\")"
+				echo "   fork $fork round $round $side: $rps req/s, $cpu us CPU/request (load $(load_avg))" >&2
 			done
 			s=${starter_rps[-1]} p=${plain_rps[-1]}
 			fork_ratios+=("$(ratio "$s" "$p")")
-			rows+=("| $server | $fork | $round | ${order/ /, } | $s | $p | ${fork_ratios[-1]} | $load |")
+			cpu_ratios+=("$(ratio "${starter_cpu[-1]}" "${plain_cpu[-1]}")")
+			rows+=("| $server | $fork | $round | ${order/ /, } | $s | $p | ${fork_ratios[-1]} | ${starter_cpu[-1]} | ${plain_cpu[-1]} | ${cpu_ratios[-1]} | $load |")
 		done
 		for side in starter plain; do
 			kill -KILL "${pids[$side]}" 2>/dev/null || true
@@ -167,22 +193,24 @@ for server in $SERVERS; do
 	# Each round's pair ran back to back on the same pair of processes: their ratio is the
 	# figure; the median over all rounds of all forks is the result.
 	mr=$(printf '%s\n' "${ratios[@]}" | median)
-	summary+=("| $server | $ms | $mp | $(ratio "$ms" "$mp") | $(awk -v r="$mr" 'BEGIN { printf "%.3f", r }') |")
+	mc=$(printf '%s\n' "${cpu_ratios[@]}" | median)
+	summary+=("| $server | $ms | $mp | $(ratio "$ms" "$mp") | $(awk -v r="$mr" 'BEGIN { printf "%.3f", r }') | $(printf '%s\n' "${starter_cpu[@]}" | median) | $(printf '%s\n' "${plain_cpu[@]}" | median) | $(awk -v r="$mc" 'BEGIN { printf "%.3f", r }') |")
 done
 
 echo
 echo "GET /work?ms=0, wrk -t$THREADS -c$CONNS -d$DURATION, $FORKS forks (fresh pairs of processes) of $ROUNDS rounds per side alternating (ABBA), warm-up $WARMUP per instance, $(nproc) CPUs, JVM $SERVER_JVM, $("$JAVA" -version 2>&1 | head -1) (logs: $OUT)"
 echo
-echo "| server | fork | round | order | starter (req/s) | plain (req/s) | starter/plain | load avg |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| server | fork | round | order | starter (req/s) | plain (req/s) | starter/plain | starter CPU (µs/req) | plain CPU (µs/req) | CPU starter/plain | load avg |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 echo "| server | fork | per-round ratios | median |"
 echo "|---|---|---|---|"
 printf '%s\n' "${forks[@]}"
 echo
-echo "| server | median starter (req/s) | median plain (req/s) | ratio of medians | median of all per-round ratios |"
-echo "|---|---|---|---|---|"
+echo "| server | median starter (req/s) | median plain (req/s) | ratio of medians | median of all per-round ratios | median starter CPU (µs/req) | median plain CPU (µs/req) | median of per-round CPU ratios |"
+echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${summary[@]}"
 echo
-echo "Target: starter/plain >= 0.99 (median of all per-round ratios)."
+echo "Target: starter/plain >= 0.99 (median of all per-round throughput ratios). CPU per request: the"
+echo "server's user + system time (JIT and GC threads included) over the requests wrk completed."

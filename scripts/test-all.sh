@@ -15,14 +15,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian packages the tests run: haproxy (rolling restarts), curl (HTTP/2 drain on Reactor Netty).
+missing=()
 if ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
-	echo "Installing haproxy (needed by the rolling-restart tests)"
+	missing+=(haproxy)
+fi
+if ! command -v curl >/dev/null 2>&1; then
+	missing+=(curl)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "Installing ${missing[*]} (needed by the tests)"
 	sudo=""
 	if [ "$(id -u)" != 0 ]; then
 		sudo="sudo"
 	fi
 	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq haproxy >/dev/null
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 find_jdk25() {

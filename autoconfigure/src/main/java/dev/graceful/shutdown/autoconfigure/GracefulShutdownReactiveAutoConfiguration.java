@@ -11,18 +11,21 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.web.server.WebFilter;
 
 import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.web.reactive.InFlightWebFilter;
-import dev.graceful.shutdown.web.reactive.NettyConnectionClose;
+import dev.graceful.shutdown.web.reactive.NettyRequestTracking;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
- * Auto-configuration} for reactive (WebFlux) applications: the filter that counts
- * requests and hands keep-alive connections off once the shutdown has started.
+ * Auto-configuration} for reactive (WebFlux) applications: request counting and the
+ * keep-alive hand-off once the shutdown has started, on the channel for Reactor Netty and
+ * with a filter for other servers.
  */
 @AutoConfiguration(after = GracefulShutdownWebAutoConfiguration.class)
 @ConditionalOnWebApplication(type = Type.REACTIVE)
@@ -34,19 +37,43 @@ public final class GracefulShutdownReactiveAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	InFlightWebFilter gracefulShutdownInFlightWebFilter(RequestTracker tracker, ShutdownPlan plan,
-			ObjectProvider<NettyConnectionClose> nettyConnectionClose) {
-		NettyConnectionClose netty = nettyConnectionClose.getIfAvailable();
-		return new InFlightWebFilter(tracker, plan.connectionClose(), (netty != null) ? netty::isApplied : () -> false);
+			ObjectProvider<NettyRequestTracking> nettyRequestTracking) {
+		NettyRequestTracking netty = nettyRequestTracking.getIfAvailable();
+		return new InFlightWebFilter(tracker, plan.connectionClose(),
+				(netty != null) ? netty::countsRequestOf : (exchange) -> false);
 	}
 
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass({ HttpServer.class, NettyServerCustomizer.class })
-	@ConditionalOnBooleanProperty(name = "graceful.shutdown.web.connection-close", matchIfMissing = true)
-	static class NettyConnectionCloseConfiguration {
+	static class NettyRequestTrackingConfiguration {
 
 		@Bean
-		NettyConnectionClose gracefulShutdownNettyConnectionClose(RequestTracker tracker) {
-			return new NettyConnectionClose(tracker);
+		NettyRequestTracking gracefulShutdownNettyRequestTracking(RequestTracker tracker, ShutdownPlan plan,
+				Environment environment) {
+			return new NettyRequestTracking(tracker, plan.connectionClose(),
+					environment.getProperty("spring.webflux.base-path", ""));
+		}
+
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnClass(WebHttpHandlerBuilderCustomizer.class)
+		static class FilterChainConfiguration {
+
+			/**
+			 * Leaves the filter out of the application's filter chain when Reactor Netty
+			 * counts the requests on its channels: a filter costs every request a longer
+			 * chain of Reactor operators, even one that only passes the request on. The
+			 * server is configured (in {@code onRefresh}) before the {@code HttpHandler} is
+			 * built.
+			 */
+			@Bean
+			WebHttpHandlerBuilderCustomizer gracefulShutdownFilterChainCustomizer(NettyRequestTracking netty) {
+				return (builder) -> {
+					if (netty.isApplied()) {
+						builder.filters((filters) -> filters.removeIf(InFlightWebFilter.class::isInstance));
+					}
+				};
+			}
+
 		}
 
 	}

@@ -1,22 +1,30 @@
 package dev.graceful.shutdown.autoconfigure;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServer;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.adapter.WebHttpHandlerBuilder;
 
 import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.delay.LameDuckDelay;
 import dev.graceful.shutdown.web.DrainMonitor;
 import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.web.reactive.InFlightWebFilter;
+import dev.graceful.shutdown.web.reactive.NettyRequestTracking;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,6 +50,45 @@ class GracefulShutdownReactiveAutoConfigurationTests {
 			assertThat(context).hasSingleBean(InFlightWebFilter.class).hasBean(WEB_FILTER_BEAN);
 			assertThat(context.getBean(InFlightWebFilter.class).getOrder()).isEqualTo(Ordered.HIGHEST_PRECEDENCE);
 		});
+	}
+
+	@Test
+	void reactorNettyCountsRequestsOnItsChannelsWithOrWithoutConnectionClose() {
+		this.contextRunner.run((context) -> assertThat(context).hasSingleBean(NettyRequestTracking.class)
+			.hasBean("gracefulShutdownFilterChainCustomizer"));
+		this.contextRunner.withPropertyValues("graceful.shutdown.web.connection-close=false")
+			.run((context) -> assertThat(context).hasSingleBean(NettyRequestTracking.class));
+	}
+
+	@Test
+	void filterIsLeftOutOfTheFilterChainOnceReactorNettyHasBeenConfigured() {
+		this.contextRunner.run((context) -> {
+			WebHttpHandlerBuilderCustomizer customizer = context.getBean("gracefulShutdownFilterChainCustomizer",
+					WebHttpHandlerBuilderCustomizer.class);
+			WebFilter other = (exchange, chain) -> chain.filter(exchange);
+			assertThat(filtersAfter(customizer, context.getBean(InFlightWebFilter.class), other))
+				.containsExactly(context.getBean(InFlightWebFilter.class), other);
+			context.getBean(NettyRequestTracking.class).apply(HttpServer.create());
+			assertThat(filtersAfter(customizer, context.getBean(InFlightWebFilter.class), other))
+				.containsExactly(other);
+		});
+	}
+
+	private static List<WebFilter> filtersAfter(WebHttpHandlerBuilderCustomizer customizer, WebFilter... filters) {
+		WebHttpHandlerBuilder builder = WebHttpHandlerBuilder.webHandler((exchange) -> Mono.empty())
+			.filters((list) -> list.addAll(List.of(filters)));
+		customizer.customize(builder);
+		List<WebFilter> result = new ArrayList<>();
+		builder.filters(result::addAll);
+		return result;
+	}
+
+	@Test
+	void withoutReactorNettyTheFilterCountsRequests() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(HttpServer.class))
+			.run((context) -> assertThat(context).hasSingleBean(InFlightWebFilter.class)
+				.doesNotHaveBean(NettyRequestTracking.class)
+				.doesNotHaveBean(WebHttpHandlerBuilderCustomizer.class));
 	}
 
 	@Test
@@ -112,7 +159,7 @@ class GracefulShutdownReactiveAutoConfigurationTests {
 
 		@Bean
 		InFlightWebFilter customInFlightWebFilter() {
-			return new InFlightWebFilter(new RequestTracker(new ShutdownProgress(), java.util.List.of()), false);
+			return new InFlightWebFilter(new RequestTracker(new ShutdownProgress(), List.of()), false);
 		}
 
 	}

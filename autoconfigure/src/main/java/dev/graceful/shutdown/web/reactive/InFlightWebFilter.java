@@ -1,7 +1,7 @@
 package dev.graceful.shutdown.web.reactive;
 
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
@@ -23,8 +23,13 @@ import dev.graceful.shutdown.web.RequestTracker;
  * Counts every request in and out (out when its handling completes, fails or is
  * cancelled) and, once the shutdown has started, adds {@code Connection: close} to every
  * response, including those of requests that arrived earlier but commit later, so that
- * keep-alive clients pinned to this instance reconnect through the load balancer. On
- * Reactor Netty the header is left to {@link NettyConnectionClose}, which costs less.
+ * keep-alive clients pinned to this instance reconnect through the load balancer. For
+ * reactive servers other than Reactor Netty: on Reactor Netty {@link NettyRequestTracking}
+ * does both on the channel, which costs less, and this filter is left out of the
+ * application's filter chain. Where it is still called, by a filter chain built elsewhere
+ * (such as that of a separate management server, which Spring Boot does not configure
+ * with the application's Netty customizers), it counts only the requests that no channel
+ * has counted.
  */
 public final class InFlightWebFilter implements WebFilter, Ordered {
 
@@ -32,7 +37,7 @@ public final class InFlightWebFilter implements WebFilter, Ordered {
 
 	private final boolean connectionClose;
 
-	private final BooleanSupplier serverClosesConnections;
+	private final Predicate<ServerWebExchange> countedByServer;
 
 	/**
 	 * Create a new filter.
@@ -41,7 +46,7 @@ public final class InFlightWebFilter implements WebFilter, Ordered {
 	 * shutdown has started
 	 */
 	public InFlightWebFilter(RequestTracker tracker, boolean connectionClose) {
-		this(tracker, connectionClose, () -> false);
+		this(tracker, connectionClose, (exchange) -> false);
 	}
 
 	/**
@@ -49,23 +54,27 @@ public final class InFlightWebFilter implements WebFilter, Ordered {
 	 * @param tracker the request tracker
 	 * @param connectionClose whether responses get {@code Connection: close} once the
 	 * shutdown has started
-	 * @param serverClosesConnections whether the server adds the header by itself (see
-	 * {@link NettyConnectionClose}); if not, each response gets a commit action that adds
-	 * it
+	 * @param countedByServer whether the server has counted a request, and hands its
+	 * connection off, by itself (see {@link NettyRequestTracking#countsRequestOf}), in
+	 * which case the filter passes it on and does nothing else
 	 */
-	public InFlightWebFilter(RequestTracker tracker, boolean connectionClose, BooleanSupplier serverClosesConnections) {
+	public InFlightWebFilter(RequestTracker tracker, boolean connectionClose,
+			Predicate<ServerWebExchange> countedByServer) {
 		this.tracker = tracker;
 		this.connectionClose = connectionClose;
-		this.serverClosesConnections = serverClosesConnections;
+		this.countedByServer = countedByServer;
 	}
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+		if (this.countedByServer.test(exchange)) {
+			return chain.filter(exchange);
+		}
 		boolean shuttingDown = this.tracker.requestStarted();
 		if (shuttingDown) {
 			this.tracker.recordArrival(exchange.getRequest().getPath().pathWithinApplication().value());
 		}
-		if (this.connectionClose && !this.serverClosesConnections.getAsBoolean()) {
+		if (this.connectionClose) {
 			ServerHttpResponse response = exchange.getResponse();
 			if (shuttingDown) {
 				response.getHeaders().set(HttpHeaders.CONNECTION, "close");

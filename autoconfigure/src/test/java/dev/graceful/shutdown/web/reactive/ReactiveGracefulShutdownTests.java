@@ -1,5 +1,10 @@
 package dev.graceful.shutdown.web.reactive;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.server.HttpServer;
 
 import org.springframework.boot.SpringBootConfiguration;
@@ -31,10 +37,17 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.client.ReactorResourceFactory;
+import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.test.util.ReflectionTestUtils;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebHandler;
+import org.springframework.web.server.handler.FilteringWebHandler;
+import org.springframework.web.server.handler.WebHandlerDecorator;
 
 import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport;
@@ -83,8 +96,9 @@ class ReactiveGracefulShutdownTests {
 	@Test
 	void requestInFlightAtShutdownCompletesWithConnectionClose() throws Exception {
 		start("--graceful.shutdown.delay=0");
-		// The header comes from the channel handler, not from a commit action on the response.
-		assertThat(this.context.getBean(NettyConnectionClose.class).isApplied()).isTrue();
+		// Counted, and the header added, by the channel handler, not by a filter.
+		assertThat(this.context.getBean(NettyRequestTracking.class).isApplied()).isTrue();
+		assertThat(filterChain()).noneMatch(InFlightWebFilter.class::isInstance);
 		RawHttpClient.Response beforeShutdown = this.http.get("/work?ms=0");
 		assertThat(beforeShutdown.status()).isEqualTo(200);
 		assertThat(beforeShutdown.header("Connection")).isNull();
@@ -116,7 +130,7 @@ class ReactiveGracefulShutdownTests {
 				assertThat(response.header("Connection")).isNull();
 				// Added once for the connection and still there between its requests, not added
 				// and removed again for each request.
-				assertThat(channels.handlersBetweenRequests()).containsExactly(NettyConnectionClose.HANDLER_NAME);
+				assertThat(channels.handlersBetweenRequests()).containsExactly(NettyRequestTracking.HANDLER_NAME);
 			}
 			CompletableFuture<Duration> closing = closeInBackground();
 			awaitStep(LameDuckDelay.STEP);
@@ -208,7 +222,9 @@ class ReactiveGracefulShutdownTests {
 	@Test
 	void withConnectionCloseOffResponsesDuringTheShutdownKeepTheirConnection() throws Exception {
 		start("--graceful.shutdown.delay=0", "--graceful.shutdown.web.connection-close=false");
-		assertThat(this.context.getBeanProvider(NettyConnectionClose.class).getIfAvailable()).isNull();
+		// Still counted on the channel.
+		assertThat(this.context.getBean(NettyRequestTracking.class).isApplied()).isTrue();
+		assertThat(filterChain()).noneMatch(InFlightWebFilter.class::isInstance);
 		CompletableFuture<RawHttpClient.Response> held = send("/held");
 		awaitInFlight(1);
 		CompletableFuture<Duration> closing = closeInBackground();
@@ -219,6 +235,205 @@ class ReactiveGracefulShutdownTests {
 		assertThat(response.header("Connection")).isNull();
 		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 		assertThat(report().requests()).isEqualTo(new Requests(1, 1, 0));
+	}
+
+	@Test
+	void requestWhoseClientGoesAwayIsCountedOutWhenItsConnectionCloses() throws Exception {
+		start("--graceful.shutdown.delay=0");
+		RequestTracker tracker = this.context.getBean(RequestTracker.class);
+		try (Socket socket = new Socket("127.0.0.1", port())) {
+			socket.getOutputStream()
+				.write("GET /held HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+			socket.getOutputStream().flush();
+			awaitInFlight(1);
+		}
+		await().atMost(TIMEOUT).until(() -> tracker.inFlight() == 0);
+		assertThat(tracker.finishedCount()).isEqualTo(1);
+		// Nothing left for the drain.
+		closeInBackground().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(report().requests()).isEqualTo(new Requests(0, 0, 0));
+	}
+
+	@Test
+	void requestsOnASeparateManagementPortAreCountedOnce() throws Exception {
+		// Tomcat is on the test class path too; an application has one server.
+		start("--management.server.port=0", "--management.server.address=127.0.0.1",
+				"--spring.autoconfigure.exclude=org.springframework.boot.tomcat.autoconfigure.actuate.web.server."
+						+ "TomcatReactiveManagementContextAutoConfiguration");
+		RequestTracker tracker = this.context.getBean(RequestTracker.class);
+		RawHttpClient management = new RawHttpClient(
+				this.context.getEnvironment().getRequiredProperty("local.management.port", Integer.class));
+		for (int i = 0; i < 2; i++) {
+			assertThat(this.http.get("/work?ms=0").status()).isEqualTo(200);
+			assertThat(management.get("/actuator/health/liveness").status()).isEqualTo(200);
+		}
+		// The management server's own filter chain (built without Spring Boot's customizers)
+		// has the filter; Spring Boot does not apply the application's Netty customizers to
+		// that server, so the filter counts its requests (out as its chain ends, which may be
+		// just after the client has the response), and the channel handler the others.
+		await().atMost(TIMEOUT).until(() -> tracker.inFlight() == 0 && tracker.finishedCount() >= 4);
+		assertThat(tracker.finishedCount()).isEqualTo(4);
+	}
+
+	@Test
+	void interimContinueResponseDoesNotCountTheRequestOut() throws Exception {
+		start();
+		RequestTracker tracker = this.context.getBean(RequestTracker.class);
+		try (Socket socket = new Socket("127.0.0.1", port())) {
+			socket.setSoTimeout((int) TIMEOUT.toMillis());
+			OutputStream out = socket.getOutputStream();
+			InputStream in = socket.getInputStream();
+			out.write(("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\n"
+					+ "Content-Length: 5\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+			out.flush();
+			// Sent when the application starts reading the body.
+			assertThat(readHead(in)).startsWith("HTTP/1.1 100 Continue\r\n");
+			assertThat(tracker.inFlight()).isEqualTo(1);
+			out.write("hello".getBytes(StandardCharsets.US_ASCII));
+			out.flush();
+			String head = readHead(in);
+			assertThat(head).startsWith("HTTP/1.1 200 OK\r\n").contains("Content-Length: 10\r\n");
+			assertThat(new String(in.readNBytes(10), StandardCharsets.US_ASCII)).isEqualTo("echo hello");
+		}
+		await().atMost(TIMEOUT).until(() -> tracker.inFlight() == 0);
+		assertThat(tracker.finishedCount()).isEqualTo(1);
+	}
+
+	/**
+	 * Read a response's status line and headers.
+	 */
+	private static String readHead(InputStream in) throws IOException {
+		StringBuilder head = new StringBuilder();
+		while (!head.toString().endsWith("\r\n\r\n")) {
+			int b = in.read();
+			assertThat(b).as("end of stream after %s", head).isNotNegative();
+			head.append((char) b);
+		}
+		return head.toString();
+	}
+
+	@Test
+	void http2RequestsAreCountedPerStream() throws Exception {
+		start("--server.http2.enabled=true");
+		RequestTracker tracker = this.context.getBean(RequestTracker.class);
+		reactor.netty.http.client.HttpClient client = reactor.netty.http.client.HttpClient.create()
+			.protocol(HttpProtocol.H2C)
+			.baseUrl("http://127.0.0.1:" + port())
+			.responseTimeout(TIMEOUT);
+		assertThat(h2Get(client, "/work?ms=0").get(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+			.isEqualTo("HTTP/2.0 200 connection=null worked 0 ms\n");
+		assertThat(tracker.finishedCount()).isEqualTo(1);
+		List<CompletableFuture<String>> held = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			held.add(h2Get(client, "/held"));
+		}
+		awaitInFlight(3);
+		assertThat(tracker.finishedCount()).isEqualTo(1);
+		this.gate.open();
+		for (CompletableFuture<String> request : held) {
+			assertThat(request.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+				.isEqualTo("HTTP/2.0 200 connection=null released\n");
+		}
+		await().atMost(TIMEOUT).until(() -> tracker.inFlight() == 0);
+		assertThat(tracker.finishedCount()).isEqualTo(4);
+	}
+
+	@Test
+	void http2RequestsInFlightAtShutdownCompleteDuringTheDrain() throws Exception {
+		start("--graceful.shutdown.delay=0", "--server.http2.enabled=true");
+		// curl: it keeps the streams below GOAWAY's last stream id open, as RFC 9113 asks.
+		// Java's client before Java 24 (JDK-8335181) and Reactor Netty's fail them instead.
+		List<String> command = new ArrayList<>(List.of("curl", "--silent", "--http2-prior-knowledge", "--parallel",
+				"--parallel-immediate", "--max-time", String.valueOf(TIMEOUT.toSeconds()), "--write-out",
+				"%{http_version} %{http_code} %{size_download}\\n"));
+		for (int i = 0; i < 3; i++) {
+			command.addAll(List.of("--output", "/dev/null", "http://127.0.0.1:" + port() + "/held"));
+		}
+		Process curl;
+		try {
+			// In parallel mode curl 7.88 shows a progress meter on stderr despite --silent.
+			curl = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("This test needs curl with HTTP/2 (apt-get install curl)", ex);
+		}
+		try {
+			awaitInFlight(3);
+			CompletableFuture<Duration> closing = closeInBackground();
+			awaitStep(DrainMonitor.STEP);
+			assertThat(curl.isAlive()).isTrue();
+			this.gate.open();
+			assertThat(curl.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+			String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			assertThat(output.lines()).containsExactly("2 200 9", "2 200 9", "2 200 9");
+			closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		}
+		finally {
+			curl.destroyForcibly();
+		}
+		assertThat(report().requests()).isEqualTo(new Requests(3, 3, 0));
+		assertThat(report().phase(DrainMonitor.STEP).outcome()).isEqualTo(Outcome.COMPLETED);
+	}
+
+	private static CompletableFuture<String> h2Get(reactor.netty.http.client.HttpClient client, String path) {
+		return client.get()
+			.uri(path)
+			.responseSingle((response, body) -> body.asString()
+				.map((text) -> response.version() + " " + response.status().code() + " connection="
+						+ response.responseHeaders().get("connection") + " " + text))
+			.toFuture();
+	}
+
+	@Test
+	void healthChecksUnderTheWebFluxBasePathDoNotHoldTheQuietPeriodOff() throws Exception {
+		start("--spring.webflux.base-path=/api", "--graceful.shutdown.delay=20s",
+				"--graceful.shutdown.quiet-period=1s", "--graceful.shutdown.timeout=60s");
+		assertThat(this.http.get("/api/actuator/health/readiness").status()).isEqualTo(200);
+		CompletableFuture<Duration> closing = closeInBackground();
+		awaitStep(LameDuckDelay.STEP);
+		// What a kubelet or a balancer keeps doing during the delay: not traffic.
+		int probes = sendEvery100msDuringTheDelay("/api/actuator/health/readiness", 503);
+		assertThat(probes).isGreaterThan(5);
+		assertThat(closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isLessThan(Duration.ofSeconds(20));
+		Phase delay = report().phase(LameDuckDelay.STEP);
+		assertThat(delay.outcome()).isEqualTo(Outcome.ENDED_EARLY);
+		assertThat(delay.detail()).isEqualTo("no new request for 1000 ms");
+	}
+
+	@Test
+	void requestsUnderTheWebFluxBasePathHoldTheQuietPeriodOff() throws Exception {
+		start("--spring.webflux.base-path=/api", "--graceful.shutdown.delay=3s", "--graceful.shutdown.quiet-period=1s");
+		CompletableFuture<Duration> closing = closeInBackground();
+		awaitStep(LameDuckDelay.STEP);
+		int requests = sendEvery100msDuringTheDelay("/api/work?ms=0", 200);
+		assertThat(requests).isGreaterThan(10);
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		Phase delay = report().phase(LameDuckDelay.STEP);
+		assertThat(delay.outcome()).isEqualTo(Outcome.COMPLETED);
+		assertThat(delay.durationMs()).isGreaterThanOrEqualTo(3000);
+	}
+
+	/**
+	 * Send a request every 100 ms for as long as the delay lasts, each of which must get
+	 * the given status, and return how many were sent during the delay.
+	 */
+	private int sendEvery100msDuringTheDelay(String path, int status) throws Exception {
+		int sent = 0;
+		while (LameDuckDelay.STEP.equals(this.progress.currentStep())) {
+			RawHttpClient.Response response;
+			try {
+				response = this.http.get(path);
+			}
+			catch (IOException ex) {
+				// Refused once the delay is over and the drain has closed the server's channel.
+				assertThat(this.progress.currentStep()).isNotEqualTo(LameDuckDelay.STEP);
+				break;
+			}
+			assertThat(response.status()).isEqualTo(status);
+			sent++;
+			Thread.sleep(100);
+		}
+		return sent;
 	}
 
 	@Test
@@ -322,6 +537,23 @@ class ReactiveGracefulShutdownTests {
 		}, this.executor);
 	}
 
+	private int port() {
+		return ((WebServerApplicationContext) this.context).getWebServer().getPort();
+	}
+
+	/**
+	 * Return the filters of the application's filter chain.
+	 */
+	private List<WebFilter> filterChain() {
+		HttpHandler handler = this.context.getBean(HttpHandler.class);
+		WebHandler webHandler = (WebHandler) handler;
+		while (webHandler instanceof WebHandlerDecorator decorator && !(webHandler instanceof FilteringWebHandler)) {
+			webHandler = decorator.getDelegate();
+		}
+		assertThat(webHandler).isInstanceOf(FilteringWebHandler.class);
+		return ((FilteringWebHandler) webHandler).getFilters();
+	}
+
 	private void awaitInFlight(int count) {
 		RequestTracker tracker = this.context.getBean(RequestTracker.class);
 		await().atMost(TIMEOUT).until(() -> this.gate.waiting() == count && tracker.inFlight() == count);
@@ -402,6 +634,11 @@ class ReactiveGracefulShutdownTests {
 		Mono<String> work(@RequestParam(defaultValue = "0") long ms) {
 			Mono<String> result = Mono.just("worked " + ms + " ms\n");
 			return (ms > 0) ? result.delayElement(Duration.ofMillis(ms)) : result;
+		}
+
+		@PostMapping("/echo")
+		Mono<String> echo(@RequestBody Mono<String> body) {
+			return body.map((text) -> "echo " + text);
 		}
 
 		@GetMapping("/held")
