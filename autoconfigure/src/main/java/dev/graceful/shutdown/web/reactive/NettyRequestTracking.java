@@ -117,7 +117,7 @@ public final class NettyRequestTracking implements NettyServerCustomizer {
 			// connection stays open. HTTP/2 has no Connection header.
 			boolean http1 = !(connection.channel() instanceof Http2StreamChannel);
 			pipeline.addBefore(NettyPipeline.ReactiveBridge, HANDLER_NAME,
-					new Handler(this, this.connectionClose && http1));
+					new Handler(this.connectionClose && http1));
 		}
 	}
 
@@ -154,20 +154,14 @@ public final class NettyRequestTracking implements NettyServerCustomizer {
 	 * The handler of one connection or stream. Netty calls it on the channel's event loop
 	 * only, so its count of pending requests needs no synchronisation.
 	 */
-	private static final class Handler extends ChannelDuplexHandler {
-
-		private final NettyRequestTracking owner;
-
-		private final RequestTracker tracker;
+	private final class Handler extends ChannelDuplexHandler {
 
 		private final boolean connectionClose;
 
 		/** Requests counted in and not yet out. */
 		private int pending;
 
-		Handler(NettyRequestTracking owner, boolean connectionClose) {
-			this.owner = owner;
-			this.tracker = owner.tracker;
+		Handler(boolean connectionClose) {
 			this.connectionClose = connectionClose;
 		}
 
@@ -175,8 +169,8 @@ public final class NettyRequestTracking implements NettyServerCustomizer {
 		public void channelRead(ChannelHandlerContext ctx, Object msg) {
 			if (msg instanceof HttpRequest request) {
 				this.pending++;
-				if (this.tracker.requestStarted()) {
-					this.tracker.recordArrival(this.owner.pathWithinApplication(request.uri()));
+				if (NettyRequestTracking.this.tracker.requestStarted()) {
+					NettyRequestTracking.this.tracker.recordArrival(pathWithinApplication(request.uri()));
 				}
 			}
 			ctx.fireChannelRead(msg);
@@ -184,18 +178,15 @@ public final class NettyRequestTracking implements NettyServerCustomizer {
 
 		@Override
 		public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-			if (msg instanceof HttpResponse response) {
-				if (response.status().code() >= 200) {
-					if (this.connectionClose && this.tracker.isShuttingDown()) {
-						response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-					}
-					if (msg instanceof LastHttpContent) {
-						finishOne();
-					}
+			boolean interim = msg instanceof HttpResponse response && response.status().code() < 200;
+			if (!interim) {
+				if (this.connectionClose && msg instanceof HttpResponse response
+						&& NettyRequestTracking.this.tracker.isShuttingDown()) {
+					response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
 				}
-			}
-			else if (msg instanceof LastHttpContent) {
-				finishOne();
+				if (msg instanceof LastHttpContent) {
+					finishOne();
+				}
 			}
 			// Counted out before the last bytes go out, as the request's handling ends: the
 			// drain may end (and the server close the connection) once they have.
@@ -205,7 +196,7 @@ public final class NettyRequestTracking implements NettyServerCustomizer {
 		private void finishOne() {
 			if (this.pending > 0) {
 				this.pending--;
-				this.tracker.requestFinished();
+				NettyRequestTracking.this.tracker.requestFinished();
 			}
 		}
 
