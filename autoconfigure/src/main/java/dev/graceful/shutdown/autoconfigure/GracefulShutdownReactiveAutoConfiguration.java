@@ -17,6 +17,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.web.server.WebFilter;
 
+import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.web.reactive.InFlightWebFilter;
 import dev.graceful.shutdown.web.reactive.NettyRequestTracking;
@@ -48,9 +49,9 @@ public final class GracefulShutdownReactiveAutoConfiguration {
 	static class NettyRequestTrackingConfiguration {
 
 		@Bean
-		NettyRequestTracking gracefulShutdownNettyRequestTracking(RequestTracker tracker, ShutdownPlan plan,
-				Environment environment) {
-			return new NettyRequestTracking(tracker, plan.connectionClose(),
+		NettyRequestTracking gracefulShutdownNettyRequestTracking(ShutdownProgress progress, RequestTracker tracker,
+				ShutdownPlan plan, Environment environment) {
+			return new NettyRequestTracking(progress, tracker, plan.connectionClose(),
 					environment.getProperty("spring.webflux.base-path", ""));
 		}
 

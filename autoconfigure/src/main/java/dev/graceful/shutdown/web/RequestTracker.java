@@ -2,13 +2,17 @@ package dev.graceful.shutdown.web;
 
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 import dev.graceful.shutdown.ShutdownProgress;
 
 /**
- * Counts HTTP requests in and out, on every request, for the whole life of the
- * application. Two {@link LongAdder} updates and one volatile read per request; the
- * arrival time is taken only once the shutdown has started, for the quiet period.
+ * Counts HTTP requests in and out. Two {@link LongAdder} updates and one volatile read
+ * per counted request; the arrival time is taken only once the shutdown has started, for
+ * the quiet period. A server that counts its requests only once the shutdown has started
+ * (Reactor Netty's HTTP/1.1 connections, see
+ * {@link dev.graceful.shutdown.web.reactive.NettyRequestTracking}) reports the requests
+ * it has not counted through {@link #countUncountedWith(LongSupplier)}.
  */
 public final class RequestTracker {
 
@@ -20,6 +24,8 @@ public final class RequestTracker {
 
 	private volatile long lastArrivalNanos;
 
+	private volatile LongSupplier uncounted = () -> 0;
+
 	private final List<String> ignoredPaths;
 
 	/**
@@ -30,6 +36,17 @@ public final class RequestTracker {
 	public RequestTracker(ShutdownProgress progress, List<String> ignoredPaths) {
 		this.progress = progress;
 		this.ignoredPaths = List.copyOf(ignoredPaths);
+	}
+
+	/**
+	 * Add the requests in flight that a server has not counted in (nor will count out) to
+	 * {@link #inFlight()}.
+	 * @param uncounted returns how many requests are in flight and not counted; called
+	 * whenever {@link #inFlight()} is
+	 */
+	public void countUncountedWith(LongSupplier uncounted) {
+		LongSupplier others = this.uncounted;
+		this.uncounted = () -> others.getAsLong() + uncounted.getAsLong();
 	}
 
 	/**
@@ -81,11 +98,11 @@ public final class RequestTracker {
 		// Read the finished count first: a request that finishes in between then counts as
 		// still in flight, never as a negative number.
 		long finished = this.finished.sum();
-		return this.started.sum() - finished;
+		return this.started.sum() - finished + this.uncounted.getAsLong();
 	}
 
 	/**
-	 * Return how many requests have finished since the application started.
+	 * Return how many counted requests have finished since the application started.
 	 * @return the number of finished requests
 	 */
 	public long finishedCount() {

@@ -1,6 +1,17 @@
 package dev.graceful.shutdown.web.reactive;
 
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
@@ -10,41 +21,68 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.Future;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import reactor.netty.Connection;
+import reactor.netty.ConnectionObserver;
 import reactor.netty.NettyPipeline;
+import reactor.netty.channel.ChannelOperations;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
 
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ServerWebExchange;
 
+import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.web.RequestTracker;
 
 /**
- * Counts the requests of a Reactor Netty server in and out on the channel itself, and
- * once the shutdown has started adds {@code Connection: close} to every HTTP/1.1 response,
- * whenever its request arrived: Reactor Netty then closes the connection after the
- * response, so keep-alive clients pinned to this instance reconnect through the load
- * balancer.
+ * Counts the requests of a Reactor Netty server, and once the shutdown has started adds
+ * {@code Connection: close} to every HTTP/1.1 response, whenever its request arrived:
+ * Reactor Netty then closes the connection after the response, so keep-alive clients
+ * pinned to this instance reconnect through the load balancer.
  * <p>
- * A request is counted in when Reactor Netty passes it to the application, and out when
- * its last response part (not an interim {@code 1xx} response) is written, or when its
- * connection or HTTP/2 stream closes first. Doing this on the channel rather than in a
- * {@link InFlightWebFilter} keeps the per-request cost to two {@code LongAdder} updates
- * and a few type checks: a {@code WebFilter} lengthens WebFlux's chain of Reactor
+ * Until the shutdown starts nothing is added to an HTTP/1.1 connection's request path:
+ * the connection is only remembered while it is open, and its request in flight, if any,
+ * is the one Reactor Netty has bound to the channel, which {@link RequestTracker#inFlight()}
+ * reads when asked. When the shutdown starts, each open connection is taken over on its
+ * event loop: a handler is added to it, and the request in flight there is counted in and
+ * counted out when Reactor Netty terminates it (what Reactor Netty's own drain waits
+ * for). The handler counts each later request of the connection in when Reactor Netty
+ * passes it to the application, and out when its last response part (not an interim
+ * {@code 1xx} response) is written, or when the connection closes first; connections
+ * opened after the start get the handler with their first request. HTTP/2 streams, each a
+ * channel of its own, get the handler from the start.
+ * <p>
+ * Doing this on the channel rather than in a {@link InFlightWebFilter} costs the requests
+ * before the shutdown nothing: a {@code WebFilter} lengthens WebFlux's chain of Reactor
  * operators on every request. While this customizer is applied the filter is left out of
  * the application's filter chain; where it is still called (a filter chain built
- * elsewhere), it leaves the requests that this customizer counts alone.
- * <p>
- * One handler is added to each HTTP/1.1 connection, once, and stays for the connection's
- * life (Reactor Netty's {@code Connection.addHandlerLast} runs for every request of a
- * keep-alive connection, adding and removing the handler each time); one to each HTTP/2
- * stream.
+ * elsewhere), it leaves the requests of this server alone.
  */
 public final class NettyRequestTracking implements NettyServerCustomizer {
 
 	/** Name of the channel handler. */
 	public static final String HANDLER_NAME = "gracefulShutdownRequests";
+
+	private static final Log logger = LogFactory.getLog(NettyRequestTracking.class);
+
+	/** Set on a channel once it has the handler. */
+	private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf(NettyRequestTracking.class,
+			"counted");
+
+	/**
+	 * Reactor Netty's {@code ReactorNetty.CONNECTION}, the same key (keys are unique by
+	 * name): {@link ChannelOperations#get(Channel)} binds a connection to a channel that
+	 * has none yet, which must not happen from another thread before Reactor Netty's own.
+	 */
+	private static final AttributeKey<Connection> REACTOR_CONNECTION = AttributeKey.valueOf("$CONNECTION");
+
+	private static final Duration TAKE_OVER_TIMEOUT = Duration.ofSeconds(2);
 
 	private final RequestTracker tracker;
 
@@ -52,20 +90,29 @@ public final class NettyRequestTracking implements NettyServerCustomizer {
 
 	private final String basePath;
 
+	/** The server's open connections, HTTP/1.1 and HTTP/2. */
+	private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
+
+	private final ChannelFutureListener forgetConnection = (future) -> this.connections.remove(future.channel());
+
 	private volatile boolean applied;
 
 	/**
 	 * Create a new customizer.
+	 * @param progress the shutdown progress, whose start takes the open connections over
 	 * @param tracker the request tracker
 	 * @param connectionClose whether HTTP/1.1 responses get {@code Connection: close} once
 	 * the shutdown has started
 	 * @param basePath {@code spring.webflux.base-path} (empty if not set), stripped from
 	 * request paths before they are matched against the quiet period's ignored paths
 	 */
-	public NettyRequestTracking(RequestTracker tracker, boolean connectionClose, String basePath) {
+	public NettyRequestTracking(ShutdownProgress progress, RequestTracker tracker, boolean connectionClose,
+			String basePath) {
 		this.tracker = tracker;
 		this.connectionClose = connectionClose;
 		this.basePath = normalize(basePath);
+		tracker.countUncountedWith(this::uncounted);
+		progress.onBegin(this::takeOverConnections);
 	}
 
 	private static String normalize(String basePath) {
@@ -79,7 +126,7 @@ public final class NettyRequestTracking implements NettyServerCustomizer {
 	@Override
 	public HttpServer apply(HttpServer server) {
 		this.applied = true;
-		return server.doOnConnection(this::addHandler);
+		return server.doOnChannelInit(this::connectionOpened).doOnConnection(this::requestConfigured);
 	}
 
 	/**
@@ -92,33 +139,133 @@ public final class NettyRequestTracking implements NettyServerCustomizer {
 	}
 
 	/**
-	 * Whether an exchange's request has been counted on its channel (it came through a
-	 * server configured with this customizer), so that a filter must not count it again.
+	 * Whether an exchange's request is counted on its channel (it came through a server
+	 * configured with this customizer), so that a filter must not count it again.
 	 * @param exchange the exchange
-	 * @return whether the request has been counted
+	 * @return whether the request is counted
 	 */
 	public boolean countsRequestOf(ServerWebExchange exchange) {
-		return this.applied && ServerHttpRequestDecorator
-			.getNativeRequest(exchange.getRequest()) instanceof Connection connection
-				&& connection.channel().pipeline().context(HANDLER_NAME) != null;
+		if (this.applied && ServerHttpRequestDecorator
+			.getNativeRequest(exchange.getRequest()) instanceof Connection connection) {
+			Channel channel = connection.channel();
+			return channel.hasAttr(COUNTED) || this.connections.contains(channel);
+		}
+		return false;
 	}
 
 	/**
-	 * Called for every request, when Reactor Netty has set up its operations and before it
-	 * passes the request on: adds the handler to the channel (an HTTP/1.1 connection, or an
-	 * HTTP/2 stream) the first time, and then finds it there.
+	 * Called once for each connection, on its event loop, as it is set up.
 	 */
-	private void addHandler(Connection connection) {
-		ChannelPipeline pipeline = connection.channel().pipeline();
-		if (pipeline.context(HANDLER_NAME) == null) {
-			// Before Reactor Netty's reactive bridge, which starts the application when the
-			// request reaches it, and after its HTTP/1.1 traffic handler (or HTTP/2 stream
-			// bridge), whose write decides from the response's headers whether the
-			// connection stays open. HTTP/2 has no Connection header.
-			boolean http1 = !(connection.channel() instanceof Http2StreamChannel);
-			pipeline.addBefore(NettyPipeline.ReactiveBridge, HANDLER_NAME,
-					new Handler(this.connectionClose && http1));
+	private void connectionOpened(ConnectionObserver observer, Channel channel, @Nullable SocketAddress remote) {
+		if (this.connections.add(channel)) {
+			channel.closeFuture().addListener(this.forgetConnection);
 		}
+	}
+
+	/**
+	 * Called for every request, on the event loop, when Reactor Netty has set up its
+	 * operations and before it passes the request on: adds the handler to an HTTP/2 stream,
+	 * and to an HTTP/1.1 connection that does not have it yet once the shutdown has started.
+	 */
+	private void requestConfigured(Connection connection) {
+		Channel channel = connection.channel();
+		if (channel instanceof Http2StreamChannel) {
+			// HTTP/2 has no Connection header.
+			addHandler(channel, false);
+		}
+		else if (this.tracker.isShuttingDown() && !channel.hasAttr(COUNTED)) {
+			addHandler(channel, this.connectionClose);
+		}
+	}
+
+	private void addHandler(Channel channel, boolean connectionClose) {
+		// Before Reactor Netty's reactive bridge, which starts the application when the
+		// request reaches it, and after its HTTP/1.1 traffic handler (or HTTP/2 stream
+		// bridge), whose write decides from the response's headers whether the connection
+		// stays open.
+		channel.pipeline().addBefore(NettyPipeline.ReactiveBridge, HANDLER_NAME, new Handler(connectionClose));
+		channel.attr(COUNTED).set(Boolean.TRUE);
+	}
+
+	/**
+	 * Take every open HTTP/1.1 connection over, each on its event loop, and wait (briefly)
+	 * until they all are: from then on every response closes its connection. A connection
+	 * not yet taken over still has its request in flight counted by {@link #uncounted()}.
+	 */
+	private void takeOverConnections() {
+		List<Future<?>> takeOvers = new ArrayList<>();
+		for (Channel channel : this.connections) {
+			try {
+				takeOvers.add(channel.eventLoop().submit(() -> takeOver(channel)));
+			}
+			catch (RejectedExecutionException ex) {
+				// Its event loop has shut down, and the connection with it.
+			}
+		}
+		long deadline = System.nanoTime() + TAKE_OVER_TIMEOUT.toNanos();
+		int pending = 0;
+		for (Future<?> takeOver : takeOvers) {
+			if (!takeOver.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+				pending++;
+			}
+			else if (!takeOver.isSuccess()) {
+				logger.warn("Graceful shutdown: could not take a connection over", takeOver.cause());
+			}
+		}
+		if (pending > 0) {
+			logger.warn("Graceful shutdown: " + pending + " connection(s) not taken over within "
+					+ TAKE_OVER_TIMEOUT.toMillis() + " ms (busy event loop); their responses may keep the "
+					+ "connection open");
+		}
+	}
+
+	/**
+	 * Take one HTTP/1.1 connection over, on its event loop: count its request in flight
+	 * (if any) until Reactor Netty terminates it, and add the handler for what follows.
+	 */
+	private void takeOver(Channel channel) {
+		ChannelPipeline pipeline = channel.pipeline();
+		if (channel.hasAttr(COUNTED) || pipeline.context(NettyPipeline.HttpTrafficHandler) == null
+				|| pipeline.context(NettyPipeline.ReactiveBridge) == null) {
+			// Already taken over by its latest request, closed, or an HTTP/2 connection,
+			// whose streams have the handler.
+			return;
+		}
+		ChannelOperations<?, ?> operations = requestInFlight(channel);
+		if (operations != null) {
+			// Counted in before the handler is added: until then uncounted() counts it too,
+			// so it is never missing from the number in flight.
+			this.tracker.requestStarted();
+			operations.onTerminate()
+				.subscribe(null, (ex) -> this.tracker.requestFinished(), this.tracker::requestFinished);
+		}
+		addHandler(channel, this.connectionClose);
+	}
+
+	/**
+	 * Return the requests in flight on HTTP/1.1 connections that have not been taken over.
+	 */
+	private long uncounted() {
+		long uncounted = 0;
+		for (Channel channel : this.connections) {
+			if (!channel.hasAttr(COUNTED) && requestInFlight(channel) != null) {
+				uncounted++;
+			}
+		}
+		return uncounted;
+	}
+
+	/**
+	 * Return the operations of the HTTP request that Reactor Netty has bound to an HTTP/1.1
+	 * connection, from its arrival until its response has been sent (or the connection has
+	 * closed), or {@code null}.
+	 */
+	private static @Nullable ChannelOperations<?, ?> requestInFlight(Channel channel) {
+		if (!channel.hasAttr(REACTOR_CONNECTION)) {
+			return null;
+		}
+		ChannelOperations<?, ?> operations = ChannelOperations.get(channel);
+		return (operations instanceof HttpServerRequest) ? operations : null;
 	}
 
 	/**

@@ -20,7 +20,7 @@ class NettyRequestTrackingTests {
 
 	@Test
 	void pathWithinApplicationIsTheRequestTargetsPathWithoutQueryOrFragment() {
-		NettyRequestTracking tracking = new NettyRequestTracking(TRACKER, true, "");
+		NettyRequestTracking tracking = new NettyRequestTracking(new ShutdownProgress(), TRACKER, true, "");
 		assertThat(tracking.pathWithinApplication("/actuator/health/readiness")).isEqualTo("/actuator/health/readiness");
 		assertThat(tracking.pathWithinApplication("/actuator/health?probe=1")).isEqualTo("/actuator/health");
 		assertThat(tracking.pathWithinApplication("/work#top")).isEqualTo("/work");
@@ -30,7 +30,7 @@ class NettyRequestTrackingTests {
 
 	@Test
 	void absoluteFormRequestTargetLosesSchemeAndAuthority() {
-		NettyRequestTracking tracking = new NettyRequestTracking(TRACKER, true, "");
+		NettyRequestTracking tracking = new NettyRequestTracking(new ShutdownProgress(), TRACKER, true, "");
 		assertThat(tracking.pathWithinApplication("http://127.0.0.1:8080/actuator/health?x=1"))
 			.isEqualTo("/actuator/health");
 		assertThat(tracking.pathWithinApplication("http://127.0.0.1:8080")).isEqualTo("/");
@@ -39,7 +39,7 @@ class NettyRequestTrackingTests {
 
 	@Test
 	void webFluxBasePathIsStrippedOnlyAsAWholeSegment() {
-		NettyRequestTracking tracking = new NettyRequestTracking(TRACKER, true, "/api");
+		NettyRequestTracking tracking = new NettyRequestTracking(new ShutdownProgress(), TRACKER, true, "/api");
 		assertThat(tracking.pathWithinApplication("/api/actuator/health")).isEqualTo("/actuator/health");
 		assertThat(tracking.pathWithinApplication("/api?x=1")).isEqualTo("/");
 		assertThat(tracking.pathWithinApplication("/api")).isEqualTo("/");
@@ -51,10 +51,10 @@ class NettyRequestTrackingTests {
 
 	@Test
 	void basePathIsNormalized() {
-		assertThat(new NettyRequestTracking(TRACKER, true, "api/").pathWithinApplication("/api/x")).isEqualTo("/x");
-		assertThat(new NettyRequestTracking(TRACKER, true, " /api// ").pathWithinApplication("/api/x"))
+		assertThat(new NettyRequestTracking(new ShutdownProgress(), TRACKER, true, "api/").pathWithinApplication("/api/x")).isEqualTo("/x");
+		assertThat(new NettyRequestTracking(new ShutdownProgress(), TRACKER, true, " /api// ").pathWithinApplication("/api/x"))
 			.isEqualTo("/x");
-		assertThat(new NettyRequestTracking(TRACKER, true, "/").pathWithinApplication("/x")).isEqualTo("/x");
+		assertThat(new NettyRequestTracking(new ShutdownProgress(), TRACKER, true, "/").pathWithinApplication("/x")).isEqualTo("/x");
 	}
 
 }

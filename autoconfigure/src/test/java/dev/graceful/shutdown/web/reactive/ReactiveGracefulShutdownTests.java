@@ -8,12 +8,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.channel.Channel;
 import org.junit.jupiter.api.AfterEach;
@@ -119,7 +122,7 @@ class ReactiveGracefulShutdownTests {
 	}
 
 	@Test
-	void keepAliveConnectionKeepsItsChannelHandlerAcrossRequestsAndIsClosedOnceTheShutdownStarts() throws Exception {
+	void keepAliveConnectionGetsTheChannelHandlerOnlyOnceTheShutdownStartsAndIsThenClosed() throws Exception {
 		start("--graceful.shutdown.delay=5s");
 		ChannelRecorder channels = this.context.getBean(ChannelRecorder.class);
 		RequestTracker tracker = this.context.getBean(RequestTracker.class);
@@ -128,12 +131,14 @@ class ReactiveGracefulShutdownTests {
 				RawHttpClient.Response response = connection.get("/work?ms=0");
 				assertThat(response.status()).isEqualTo(200);
 				assertThat(response.header("Connection")).isNull();
-				// Added once for the connection and still there between its requests, not added
-				// and removed again for each request.
-				assertThat(channels.handlersBetweenRequests()).containsExactly(NettyRequestTracking.HANDLER_NAME);
+				// Nothing on the request path before the shutdown.
+				assertThat(channels.handlersBetweenRequests()).isEmpty();
 			}
+			assertThat(tracker.inFlight()).isZero();
 			CompletableFuture<Duration> closing = closeInBackground();
 			awaitStep(LameDuckDelay.STEP);
+			// Taken over when the shutdown started, before its next request.
+			assertThat(channels.handlersBetweenRequests()).containsExactly(NettyRequestTracking.HANDLER_NAME);
 			RawHttpClient.Response response = connection.get("/work?ms=0");
 			assertThat(response.status()).isEqualTo(200);
 			assertThat(response.header("Connection")).isEqualTo("close");
@@ -141,9 +146,58 @@ class ReactiveGracefulShutdownTests {
 			closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 		}
 		assertThat(channels.count()).isEqualTo(1);
-		assertThat(tracker.finishedCount()).isEqualTo(4);
-		// All four were done before the drain started.
+		// The request during the delay; the three before the shutdown were not counted.
+		assertThat(tracker.finishedCount()).isEqualTo(1);
+		assertThat(tracker.inFlight()).isZero();
 		assertThat(report().requests()).isEqualTo(new Requests(0, 0, 0));
+	}
+
+	@Test
+	void requestsArrivingAsTheShutdownStartsAreEachCountedInAndOutOnce() throws Exception {
+		start("--graceful.shutdown.delay=1s");
+		RequestTracker tracker = this.context.getBean(RequestTracker.class);
+		int clients = 8;
+		AtomicInteger responses = new AtomicInteger();
+		AtomicInteger closing = new AtomicInteger();
+		CountDownLatch busy = new CountDownLatch(clients * 20);
+		List<CompletableFuture<Void>> loops = new ArrayList<>();
+		for (int i = 0; i < clients; i++) {
+			loops.add(CompletableFuture.runAsync(() -> {
+				// Keep-alive connections, reopened when the server closes one, until the
+				// server refuses them (the drain has started).
+				while (true) {
+					try (RawHttpClient.KeepAliveConnection connection = this.http.open()) {
+						while (true) {
+							RawHttpClient.Response response = connection.get("/work?ms=2");
+							assertThat(response.status()).isEqualTo(200);
+							responses.incrementAndGet();
+							busy.countDown();
+							if ("close".equals(response.header("Connection"))) {
+								closing.incrementAndGet();
+								break;
+							}
+						}
+					}
+					catch (IOException ex) {
+						return;
+					}
+				}
+			}, this.executor));
+		}
+		assertThat(busy.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+		closeInBackground().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		// Every request counted in since the shutdown started (by the take-over or the
+		// handler) was counted out exactly once, and none was left uncounted.
+		assertThat(tracker.inFlight()).isZero();
+		assertThat(closing.get()).isPositive();
+		assertThat(tracker.finishedCount()).isPositive().isLessThan(responses.get());
+		// Completed: those in flight at the start and those that arrived during the drain on
+		// connections accepted just before the server's channel closed.
+		Requests requests = report().requests();
+		assertThat(requests.aborted()).isZero();
+		assertThat(requests.completed()).isGreaterThanOrEqualTo(requests.inFlightAtStart());
+		assertThat(report().phase(DrainMonitor.STEP).outcome()).isEqualTo(Outcome.COMPLETED);
 	}
 
 	@Test
@@ -238,20 +292,38 @@ class ReactiveGracefulShutdownTests {
 	}
 
 	@Test
-	void requestWhoseClientGoesAwayIsCountedOutWhenItsConnectionCloses() throws Exception {
-		start("--graceful.shutdown.delay=0");
+	void requestsWhoseClientGoesAwayAreCountedOutWhenTheirConnectionCloses() throws Exception {
+		start("--graceful.shutdown.delay=8s", "--graceful.shutdown.timeout=60s");
 		RequestTracker tracker = this.context.getBean(RequestTracker.class);
-		try (Socket socket = new Socket("127.0.0.1", port())) {
-			socket.getOutputStream()
-				.write("GET /held HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-			socket.getOutputStream().flush();
+		try (Socket before = new Socket("127.0.0.1", port())) {
+			// Before the shutdown: bound to its channel by Reactor Netty, not counted.
+			sendHeld(before);
 			awaitInFlight(1);
+			assertThat(tracker.finishedCount()).isZero();
+			CompletableFuture<Duration> closing = closeInBackground();
+			awaitStep(LameDuckDelay.STEP);
+			try (Socket during = new Socket("127.0.0.1", port())) {
+				// During the delay: counted by the handler.
+				sendHeld(during);
+				awaitInFlight(2);
+				before.close();
+				// The first, counted when its connection was taken over, is counted out when
+				// Reactor Netty terminates it.
+				await().atMost(TIMEOUT).until(() -> tracker.inFlight() == 1);
+				assertThat(tracker.finishedCount()).isEqualTo(1);
+			}
+			await().atMost(TIMEOUT).until(() -> tracker.inFlight() == 0);
+			assertThat(tracker.finishedCount()).isEqualTo(2);
+			this.gate.open();
+			closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 		}
-		await().atMost(TIMEOUT).until(() -> tracker.inFlight() == 0);
-		assertThat(tracker.finishedCount()).isEqualTo(1);
 		// Nothing left for the drain.
-		closeInBackground().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 		assertThat(report().requests()).isEqualTo(new Requests(0, 0, 0));
+	}
+
+	private static void sendHeld(Socket socket) throws IOException {
+		socket.getOutputStream().write("GET /held HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+		socket.getOutputStream().flush();
 	}
 
 	@Test
@@ -270,15 +342,18 @@ class ReactiveGracefulShutdownTests {
 		// The management server's own filter chain (built without Spring Boot's customizers)
 		// has the filter; Spring Boot does not apply the application's Netty customizers to
 		// that server, so the filter counts its requests (out as its chain ends, which may be
-		// just after the client has the response), and the channel handler the others.
-		await().atMost(TIMEOUT).until(() -> tracker.inFlight() == 0 && tracker.finishedCount() >= 4);
-		assertThat(tracker.finishedCount()).isEqualTo(4);
+		// just after the client has the response). The application's chain has no filter, and
+		// its server counts requests only once the shutdown has started.
+		await().atMost(TIMEOUT).until(() -> tracker.inFlight() == 0 && tracker.finishedCount() >= 2);
+		assertThat(tracker.finishedCount()).isEqualTo(2);
 	}
 
 	@Test
 	void interimContinueResponseDoesNotCountTheRequestOut() throws Exception {
-		start();
+		start("--graceful.shutdown.delay=3s");
 		RequestTracker tracker = this.context.getBean(RequestTracker.class);
+		CompletableFuture<Duration> closing = closeInBackground();
+		awaitStep(LameDuckDelay.STEP);
 		try (Socket socket = new Socket("127.0.0.1", port())) {
 			socket.setSoTimeout((int) TIMEOUT.toMillis());
 			OutputStream out = socket.getOutputStream();
@@ -292,11 +367,14 @@ class ReactiveGracefulShutdownTests {
 			out.write("hello".getBytes(StandardCharsets.US_ASCII));
 			out.flush();
 			String head = readHead(in);
-			assertThat(head).startsWith("HTTP/1.1 200 OK\r\n").contains("Content-Length: 10\r\n");
+			assertThat(head).startsWith("HTTP/1.1 200 OK\r\n");
+			assertThat(head.toLowerCase(Locale.ROOT)).contains("content-length: 10\r\n")
+				.contains("connection: close\r\n");
 			assertThat(new String(in.readNBytes(10), StandardCharsets.US_ASCII)).isEqualTo("echo hello");
 		}
 		await().atMost(TIMEOUT).until(() -> tracker.inFlight() == 0);
 		assertThat(tracker.finishedCount()).isEqualTo(1);
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 	}
 
 	/**
