@@ -1,36 +1,43 @@
 #!/usr/bin/env bash
 # Request overhead: throughput of GET /work?ms=0 with the starter vs plain Spring Boot.
 #
-# For each server (Tomcat, Reactor Netty) and each of FORKS forks: start two fresh instances
-# of the sample jar side by side on free 127.0.0.1 ports, one with the starter
-# (graceful.shutdown.enabled=true) and one without (graceful.shutdown.enabled=false, plain
-# Spring Boot), warm both up with wrk, then run ROUNDS rounds of `wrk -t1 -cCONNS -dDURATION`
-# against each, alternating the two sides (ABBA: odd rounds starter first, even rounds plain
-# first) so that the noise of a shared machine hits both equally. Only the instance under load
-# is busy; the other one idles.
+# For each server (Tomcat, Reactor Netty) and each of FORKS forks: start three fresh instances
+# of the sample jar side by side on free 127.0.0.1 ports: "starter" (graceful.shutdown.enabled=
+# true), "plain" (graceful.shutdown.enabled=false, plain Spring Boot) and "control" (plain
+# again). Warm them up with wrk, then run ROUNDS rounds: in each, one
+# `wrk -t1 -cCONNS -dDURATION` against every side, back to back, in an order that rotates from
+# round to round so that the noise of a shared machine hits all sides equally. Only the
+# instance under load is busy; the others idle.
+# The figure of a round is starter / without, where without is the geometric mean of plain's
+# and control's throughput in that round: two processes without the starter halve the
+# per-process noise of that side. control/plain measures the harness itself, between two
+# identical processes, in the same run and under the same noise: a gap no larger than its
+# spread is not the starter's.
 # Why forks: two JVMs running the same code settle into throughputs that differ by a few
-# per cent for the life of the process (what the JIT compiled, and how), as the A/A control
-# shows; fresh pairs of processes average that out, as JMH's forks do.
-# Why a 60 s warm-up: under this load a fresh JVM reaches its steady throughput only after
-# about 55 s (C2 compiling while wrk and the event loops share the two CPUs); measured on
-# Reactor Netty in 5 s slices: 2 400, 4 700, 5 400, 7 700, 15 900, 21 100, 22 300 ... 24 400
-# req/s. Rounds run inside that ramp measure the JIT, not the starter.
+# per cent for the life of the process (what the JIT compiled, and how); fresh processes
+# average that out, as JMH's forks do.
+# Why a 60 s warm-up in short runs: under this load a fresh JVM reaches its steady throughput
+# only after about 55 s (C2 compiling while wrk and the event loops share the two CPUs);
+# measured on Reactor Netty in 5 s slices: 2 400, 4 700, 5 400, 7 700, 15 900, 21 100,
+# 22 300 ... 24 400 req/s. And each new wrk run (new connections) sets off a wave of JIT
+# deoptimizations in the server (-XX:+PrintCompilation: 20-50 methods made not entrant, then
+# recompiled) that shrinks over the first ten or so runs; the warm-up's short runs take those
+# waves instead of the measured rounds.
 # Also measured: the server's CPU time per request (user + system, from /proc/<pid>/stat, JIT
 # and GC threads included), which CPU steal and wrk's scheduling do not change.
-# Prints a Markdown table of the per-round requests/s, each fork's median ratio, and per server
-# the median of all per-round ratios starter/plain (target >= 0.99) and of the CPU time per
+# Prints a Markdown table of the per-round requests/s, each fork's median ratios, and per server
+# the median of all per-round ratios starter/without (target >= 0.99) and control/plain, their
+# geometric means with a 95 % interval from resampling whole forks, and the CPU time per
 # request; exits 2 if the harness failed (an instance did not start, wrk errors).
 #
 #   bench/request-overhead.sh                       # both servers, 3 forks of 4 rounds of 8 s
-#   SERVERS=netty FORKS=5 bench/request-overhead.sh
+#   SERVERS=netty FORKS=8 ROUNDS=5 bench/request-overhead.sh   # about 45 min
 #   MAX_LOAD=1.5 bench/request-overhead.sh          # on a shared machine: wait for a quiet moment
 #
 # Settings (environment), defaults in brackets:
 #   SERVERS [tomcat netty]  FORKS [3]  ROUNDS [4 per fork]  DURATION [8s]  WARMUP [60s per
-#   instance]  CONNS [16]  THREADS [1]  SERVER_JVM [-Xms512m -Xmx512m]  JAVA [java]
-#   TOMCAT_OPTS [] NETTY_OPTS [--spring.main.web-application-type=reactive]
-#   AA [0]: 1 runs plain Spring Boot on both sides (an A/A control: the spread it shows is
-#   the harness's own, between two identical processes)
+#   instance]  WARMUP_RUNS [6]  CONNS [16]  THREADS [1]  SERVER_JVM [-Xms512m -Xmx512m]
+#   JAVA [java]  TOMCAT_OPTS []  NETTY_OPTS [--spring.main.web-application-type=reactive]
 #   MAX_LOAD [unset] and LOAD_WAIT [300]: before each round wait, at most LOAD_WAIT seconds,
 #   until the 1-minute load average is at most MAX_LOAD.
 # Logs: bench/target/request-overhead/<timestamp>/<server>-<fork>-<side>.log and wrk-*.txt
@@ -50,8 +57,8 @@ SERVER_JVM=${SERVER_JVM:-"-Xms512m -Xmx512m"}
 JAVA=${JAVA:-java}
 TOMCAT_OPTS=${TOMCAT_OPTS:-}
 NETTY_OPTS=${NETTY_OPTS:-"--spring.main.web-application-type=reactive"}
+WARMUP_RUNS=${WARMUP_RUNS:-6}
 MAX_LOAD=${MAX_LOAD:-}
-AA=${AA:-0}
 LOAD_WAIT=${LOAD_WAIT:-300}
 JAR=sample-app/target/graceful-shutdown-sample-app.jar
 START_TIMEOUT=90
@@ -85,7 +92,7 @@ secs() { local d=$1; case $d in *ms) echo $(( ${d%ms} / 1000 )) ;; *s) echo "${d
 start() {
 	local server=$1 fork=$2 side=$3 enabled log
 	log=$OUT/$server-$fork-$side.log
-	if [ "$side" = starter ] && [ "$AA" != 1 ]; then enabled=true; else enabled=false; fi
+	if [ "$side" = starter ]; then enabled=true; else enabled=false; fi
 	local -a cmd
 	# shellcheck disable=SC2206
 	case $server in
@@ -139,78 +146,123 @@ bench() {
 }
 
 ratio() { awk -v s="$1" -v p="$2" 'BEGIN { printf "%.3f", s / p }'; }
+# without <plain> <control> -> their geometric mean: the "without the starter" figure of a round
+without() { awk -v p="$1" -v c="$2" 'BEGIN { printf "%.2f", sqrt(p * c) }'; }
+fmt3() { awk '{ printf "%.3f", $1 }'; }
+# Reads "<fork> <ratio>" lines; prints the geometric mean of all ratios and a 95 % interval
+# for it from 10 000 bootstrap resamples of whole forks (rounds of one fork are not
+# independent: the processes are the same).
+geomean_ci() {
+	local lines lo hi
+	lines=$(cat)
+	read -r lo hi < <(awk 'BEGIN { srand(1) }
+		{ if (!($1 in n)) forks[++k] = $1; n[$1]++; s[$1] += log($2) }
+		END {
+			for (b = 1; b <= 10000; b++) {
+				t = 0; c = 0
+				for (i = 1; i <= k; i++) { f = forks[int(rand() * k) + 1]; t += s[f]; c += n[f] }
+				print exp(t / c)
+			}
+		}' <<<"$lines" | sort -g | sed -n '250p;9751p' | paste -sd' ')
+	awk -v lo="$lo" -v hi="$hi" '{ all += log($2); count++ }
+		END { printf "%.3f (95 %% over forks: %.3f-%.3f)", exp(all / count), lo, hi }' <<<"$lines"
+}
+
+SIDES=(starter plain control)
+
+# One round: every side once, back to back, in an order that rotates from round to round
+# (starter plain control, plain control starter, control starter plain, ...), so that each
+# side is first, second and last equally often.
+order_for() {
+	local round=$1 i n=${#SIDES[@]} out=()
+	for (( i = 0; i < n; i++ )); do out+=("${SIDES[(i + round - 1) % n]}"); done
+	echo "${out[*]}"
+}
 
 rows=()
 forks=()
 summary=()
 for server in $SERVERS; do
-	starter_rps=()
-	plain_rps=()
-	starter_cpu=()
-	plain_cpu=()
+	declare -A all_rps=() all_cpu=()
+	# "<fork> <ratio>" lines: starter / without, control / plain (the A/A), CPU starter / without
 	ratios=()
+	control_ratios=()
 	cpu_ratios=()
 	for fork in $(seq 1 "$FORKS"); do
-		# Alternate which side starts (and warms up) first.
-		if (( fork % 2 )); then sides="starter plain"; else sides="plain starter"; fi
+		# Rotate which side starts (and warms up) first.
+		sides=$(order_for "$fork")
 		for side in $sides; do
 			start "$server" "$fork" "$side"
 		done
-		# Warm-up: JIT, pools, connection handling; not counted.
-		for side in $sides; do
-			port_var=port_$side
-			echo "   warm-up $side for $WARMUP" >&2
-			bench "${!port_var}" "$WARMUP" "$OUT/wrk-$server-$fork-$side-warmup.txt" >/dev/null
+		# Warm-up, not counted: WARMUP_RUNS short runs per side, the sides taking turns. Each
+		# wrk run opens new connections, and the first few of those set off waves of JIT
+		# deoptimization and recompilation in the server; a single long run leaves them to
+		# the measured rounds.
+		warm=$(( $(secs "$WARMUP") / WARMUP_RUNS ))
+		echo "   warm-up: $WARMUP_RUNS runs of ${warm}s per side, sides taking turns" >&2
+		for run in $(seq 1 "$WARMUP_RUNS"); do
+			for side in $sides; do
+				port_var=port_$side
+				bench "${!port_var}" "${warm}s" "$OUT/wrk-$server-$fork-$side-warmup-$run.txt" >/dev/null
+			done
 		done
 		fork_ratios=()
+		fork_control=()
 		for round in $(seq 1 "$ROUNDS"); do
 			wait_for_quiet
-			if (( round % 2 )); then order="starter plain"; else order="plain starter"; fi
+			order=$(order_for "$round")
 			load=$(load_avg)
+			declare -A rps=() cpu=()
 			for side in $order; do
 				port_var=port_$side
 				measured=$(bench "${!port_var}" "$DURATION" "$OUT/wrk-$server-$fork-$side-$round.txt" "${pids[$side]}")
-				read -r rps cpu <<<"$measured"
-				eval "${side}_rps+=(\"\$rps\")"
-				eval "${side}_cpu+=(\"\$cpu\")"
-				echo "   fork $fork round $round $side: $rps req/s, $cpu us CPU/request (load $(load_avg))" >&2
+				read -r "rps[$side]" "cpu[$side]" <<<"$measured"
+				all_rps[$side]+="${rps[$side]} "
+				all_cpu[$side]+="${cpu[$side]} "
+				echo "   fork $fork round $round $side: ${rps[$side]} req/s, ${cpu[$side]} us CPU/request (load $(load_avg))" >&2
 			done
-			s=${starter_rps[-1]} p=${plain_rps[-1]}
-			fork_ratios+=("$(ratio "$s" "$p")")
-			cpu_ratios+=("$(ratio "${starter_cpu[-1]}" "${plain_cpu[-1]}")")
-			rows+=("| $server | $fork | $round | ${order/ /, } | $s | $p | ${fork_ratios[-1]} | ${starter_cpu[-1]} | ${plain_cpu[-1]} | ${cpu_ratios[-1]} | $load |")
+			base=$(without "${rps[plain]}" "${rps[control]}")
+			cpu_base=$(without "${cpu[plain]}" "${cpu[control]}")
+			fork_ratios+=("$(ratio "${rps[starter]}" "$base")")
+			fork_control+=("$(ratio "${rps[control]}" "${rps[plain]}")")
+			ratios+=("$fork ${fork_ratios[-1]}")
+			control_ratios+=("$fork ${fork_control[-1]}")
+			cpu_ratios+=("$fork $(ratio "${cpu[starter]}" "$cpu_base")")
+			rows+=("| $server | $fork | $round | ${order// /, } | ${rps[starter]} | ${rps[plain]} | ${rps[control]} | **${fork_ratios[-1]}** | $(ratio "${rps[starter]}" "${rps[plain]}") | ${fork_control[-1]} | ${cpu[starter]} | ${cpu[plain]} | ${cpu[control]} | ${cpu_ratios[-1]#* } | $load |")
 		done
-		for side in starter plain; do
+		for side in "${SIDES[@]}"; do
 			kill -KILL "${pids[$side]}" 2>/dev/null || true
 			wait "${pids[$side]}" 2>/dev/null || true
 			unset "pids[$side]"
 		done
-		ratios+=("${fork_ratios[@]}")
-		forks+=("| $server | $fork | ${fork_ratios[*]} | $(printf '%s\n' "${fork_ratios[@]}" | median) |")
+		forks+=("| $server | $fork | ${fork_ratios[*]} | $(printf '%s\n' "${fork_ratios[@]}" | median | fmt3) | ${fork_control[*]} | $(printf '%s\n' "${fork_control[@]}" | median | fmt3) |")
 	done
-	ms=$(printf '%s\n' "${starter_rps[@]}" | median)
-	mp=$(printf '%s\n' "${plain_rps[@]}" | median)
-	# Each round's pair ran back to back on the same pair of processes: their ratio is the
-	# figure; the median over all rounds of all forks is the result.
-	mr=$(printf '%s\n' "${ratios[@]}" | median)
-	mc=$(printf '%s\n' "${cpu_ratios[@]}" | median)
-	summary+=("| $server | $ms | $mp | $(ratio "$ms" "$mp") | $(awk -v r="$mr" 'BEGIN { printf "%.3f", r }') | $(printf '%s\n' "${starter_cpu[@]}" | median) | $(printf '%s\n' "${plain_cpu[@]}" | median) | $(awk -v r="$mc" 'BEGIN { printf "%.3f", r }') |")
+	ms=$(printf '%s\n' ${all_rps[starter]} | median)
+	mw=$(printf '%s\n' ${all_rps[plain]} ${all_rps[control]} | median)
+	# Each round's sides ran back to back on the same processes: their ratio is the figure;
+	# the median over all rounds of all forks is the result.
+	summary+=("| $server | $ms | $mw | **$(printf '%s\n' "${ratios[@]}" | cut -d' ' -f2 | median | fmt3)** | $(printf '%s\n' "${ratios[@]}" | geomean_ci) | $(printf '%s\n' "${control_ratios[@]}" | cut -d' ' -f2 | median | fmt3) | $(printf '%s\n' "${control_ratios[@]}" | geomean_ci) | $(printf '%s\n' ${all_cpu[starter]} | median) | $(printf '%s\n' ${all_cpu[plain]} ${all_cpu[control]} | median) | $(printf '%s\n' "${cpu_ratios[@]}" | cut -d' ' -f2 | median | fmt3) |")
+	unset all_rps all_cpu
 done
 
 echo
-echo "GET /work?ms=0, wrk -t$THREADS -c$CONNS -d$DURATION, $FORKS forks (fresh pairs of processes) of $ROUNDS rounds per side alternating (ABBA), warm-up $WARMUP per instance, $(nproc) CPUs, JVM $SERVER_JVM, $("$JAVA" -version 2>&1 | head -1) (logs: $OUT)"
+echo "GET /work?ms=0, wrk -t$THREADS -c$CONNS -d$DURATION, $FORKS forks (fresh processes: ${SIDES[*]}) of $ROUNDS rounds, each side once per round in rotating order, warm-up $WARMUP per instance in $WARMUP_RUNS runs, $(nproc) CPUs, JVM $SERVER_JVM, $("$JAVA" -version 2>&1 | head -1) (logs: $OUT)"
 echo
-echo "| server | fork | round | order | starter (req/s) | plain (req/s) | starter/plain | starter CPU (µs/req) | plain CPU (µs/req) | CPU starter/plain | load avg |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "without = geometric mean of plain and control (both plain Spring Boot) in the same round."
+echo
+echo "| server | fork | round | order | starter (req/s) | plain (req/s) | control (req/s) | starter/without | starter/plain | control/plain (A/A) | starter CPU (µs/req) | plain CPU (µs/req) | control CPU (µs/req) | CPU starter/without | load avg |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
-echo "| server | fork | per-round ratios | median |"
-echo "|---|---|---|---|"
+echo "| server | fork | starter/without per round | median | control/plain per round | median |"
+echo "|---|---|---|---|---|---|"
 printf '%s\n' "${forks[@]}"
 echo
-echo "| server | median starter (req/s) | median plain (req/s) | ratio of medians | median of all per-round ratios | median starter CPU (µs/req) | median plain CPU (µs/req) | median of per-round CPU ratios |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| server | median starter (req/s) | median without (req/s) | median of per-round starter/without | geometric mean starter/without | median of per-round control/plain (A/A) | geometric mean control/plain | median starter CPU (µs/req) | median without CPU (µs/req) | median of per-round CPU starter/without |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${summary[@]}"
 echo
-echo "Target: starter/plain >= 0.99 (median of all per-round throughput ratios). CPU per request: the"
-echo "server's user + system time (JIT and GC threads included) over the requests wrk completed."
+echo "Target: starter/without >= 0.99 (median of all per-round throughput ratios). control/plain is"
+echo "what the harness measures between two identical processes, in the same run: the resolution"
+echo "of the figure. CPU per request: the server's user + system time (JIT and GC threads included)"
+echo "over the requests wrk completed."
