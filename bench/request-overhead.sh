@@ -5,8 +5,9 @@
 # of the sample jar side by side on free 127.0.0.1 ports: "starter" (graceful.shutdown.enabled=
 # true), "plain" (graceful.shutdown.enabled=false, plain Spring Boot) and "control" (plain
 # again). Warm them up with wrk, then run ROUNDS rounds: in each, one
-# `wrk -t1 -cCONNS -dDURATION` against every side, back to back, in an order that rotates from
-# round to round so that the noise of a shared machine hits all sides equally. Only the
+# `wrk -t1 -cCONNS -dDURATION` against every side, back to back, in an order that changes from
+# round to round so that the noise of a shared machine hits all sides equally (ROUNDS and
+# FORKS are best multiples of 6, see ORDERS). Only the
 # instance under load is busy; the others idle.
 # The figure of a round is starter / without, where without is the geometric mean of plain's
 # and control's throughput in that round: two processes without the starter halve the
@@ -30,12 +31,12 @@
 # geometric means with a 95 % interval from resampling whole forks, and the CPU time per
 # request; exits 2 if the harness failed (an instance did not start, wrk errors).
 #
-#   bench/request-overhead.sh                       # both servers, 3 forks of 4 rounds of 8 s
-#   SERVERS=netty FORKS=8 ROUNDS=5 bench/request-overhead.sh   # about 45 min
+#   bench/request-overhead.sh                       # both servers, 6 forks of 6 rounds of 8 s
+#   SERVERS=netty bench/request-overhead.sh         # about 35 min
 #   MAX_LOAD=1.5 bench/request-overhead.sh          # on a shared machine: wait for a quiet moment
 #
 # Settings (environment), defaults in brackets:
-#   SERVERS [tomcat netty]  FORKS [3]  ROUNDS [4 per fork]  DURATION [8s]  WARMUP [60s per
+#   SERVERS [tomcat netty]  FORKS [6]  ROUNDS [6 per fork]  DURATION [8s]  WARMUP [60s per
 #   instance]  WARMUP_RUNS [6]  CONNS [16]  THREADS [1]  SERVER_JVM [-Xms512m -Xmx512m]
 #   JAVA [java]  TOMCAT_OPTS []  NETTY_OPTS [--spring.main.web-application-type=reactive]
 #   MAX_LOAD [unset] and LOAD_WAIT [300]: before each round wait, at most LOAD_WAIT seconds,
@@ -47,8 +48,8 @@ cd "$(dirname "$0")/.."
 . bench/common.sh
 
 SERVERS=${SERVERS:-"tomcat netty"}
-FORKS=${FORKS:-3}
-ROUNDS=${ROUNDS:-4}
+FORKS=${FORKS:-6}
+ROUNDS=${ROUNDS:-6}
 DURATION=${DURATION:-8s}
 WARMUP=${WARMUP:-60s}
 CONNS=${CONNS:-16}
@@ -170,14 +171,15 @@ geomean_ci() {
 
 SIDES=(starter plain control)
 
-# One round: every side once, back to back, in an order that rotates from round to round
-# (starter plain control, plain control starter, control starter plain, ...), so that each
-# side is first, second and last equally often.
-order_for() {
-	local round=$1 i n=${#SIDES[@]} out=()
-	for (( i = 0; i < n; i++ )); do out+=("${SIDES[(i + round - 1) % n]}"); done
-	echo "${out[*]}"
-}
+# The orders of one block of six rounds: the three rotations and their reverses (a Williams
+# design), so that over a block each side runs first, second and last twice, and right after
+# each other side twice. Both matter on this kind of machine: in runs with plain rotation the
+# first measurement of a round ran 1.2 % slow and the first one after the warm-up 2.7 % slow.
+ORDERS=("starter plain control" "plain control starter" "control starter plain"
+	"control plain starter" "starter control plain" "plain starter control")
+# order_for <fork> <round> -> the order of that round; a fork starts one order further than the
+# one before it, so that the first round after the warm-up does not always start with one side.
+order_for() { echo "${ORDERS[($1 + $2 - 2) % 6]}"; }
 
 rows=()
 forks=()
@@ -190,7 +192,7 @@ for server in $SERVERS; do
 	cpu_ratios=()
 	for fork in $(seq 1 "$FORKS"); do
 		# Rotate which side starts (and warms up) first.
-		sides=$(order_for "$fork")
+		sides=$(order_for "$fork" 1)
 		for side in $sides; do
 			start "$server" "$fork" "$side"
 		done
@@ -210,7 +212,7 @@ for server in $SERVERS; do
 		fork_control=()
 		for round in $(seq 1 "$ROUNDS"); do
 			wait_for_quiet
-			order=$(order_for "$round")
+			order=$(order_for "$fork" "$round")
 			load=$(load_avg)
 			declare -A rps=() cpu=()
 			for side in $order; do
@@ -246,7 +248,7 @@ for server in $SERVERS; do
 done
 
 echo
-echo "GET /work?ms=0, wrk -t$THREADS -c$CONNS -d$DURATION, $FORKS forks (fresh processes: ${SIDES[*]}) of $ROUNDS rounds, each side once per round in rotating order, warm-up $WARMUP per instance in $WARMUP_RUNS runs, $(nproc) CPUs, JVM $SERVER_JVM, $("$JAVA" -version 2>&1 | head -1) (logs: $OUT)"
+echo "GET /work?ms=0, wrk -t$THREADS -c$CONNS -d$DURATION, $FORKS forks (fresh processes: ${SIDES[*]}) of $ROUNDS rounds, each side once per round, orders balanced (Williams design), warm-up $WARMUP per instance in $WARMUP_RUNS runs, $(nproc) CPUs, JVM $SERVER_JVM, $("$JAVA" -version 2>&1 | head -1) (logs: $OUT)"
 echo
 echo "without = geometric mean of plain and control (both plain Spring Boot) in the same round."
 echo
