@@ -16,11 +16,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class NettyRequestTrackingTests {
 
-	private static final RequestTracker TRACKER = new RequestTracker(new ShutdownProgress(), List.of());
+	private static NettyRequestTracking tracking(String basePath) {
+		ShutdownProgress progress = new ShutdownProgress();
+		return new NettyRequestTracking(progress, new RequestTracker(progress, List.of()), true, basePath);
+	}
 
 	@Test
 	void pathWithinApplicationIsTheRequestTargetsPathWithoutQueryOrFragment() {
-		NettyRequestTracking tracking = new NettyRequestTracking(new ShutdownProgress(), TRACKER, true, "");
+		NettyRequestTracking tracking = tracking("");
 		assertThat(tracking.pathWithinApplication("/actuator/health/readiness")).isEqualTo("/actuator/health/readiness");
 		assertThat(tracking.pathWithinApplication("/actuator/health?probe=1")).isEqualTo("/actuator/health");
 		assertThat(tracking.pathWithinApplication("/work#top")).isEqualTo("/work");
@@ -30,7 +33,7 @@ class NettyRequestTrackingTests {
 
 	@Test
 	void absoluteFormRequestTargetLosesSchemeAndAuthority() {
-		NettyRequestTracking tracking = new NettyRequestTracking(new ShutdownProgress(), TRACKER, true, "");
+		NettyRequestTracking tracking = tracking("");
 		assertThat(tracking.pathWithinApplication("http://127.0.0.1:8080/actuator/health?x=1"))
 			.isEqualTo("/actuator/health");
 		assertThat(tracking.pathWithinApplication("http://127.0.0.1:8080")).isEqualTo("/");
@@ -39,7 +42,7 @@ class NettyRequestTrackingTests {
 
 	@Test
 	void webFluxBasePathIsStrippedOnlyAsAWholeSegment() {
-		NettyRequestTracking tracking = new NettyRequestTracking(new ShutdownProgress(), TRACKER, true, "/api");
+		NettyRequestTracking tracking = tracking("/api");
 		assertThat(tracking.pathWithinApplication("/api/actuator/health")).isEqualTo("/actuator/health");
 		assertThat(tracking.pathWithinApplication("/api?x=1")).isEqualTo("/");
 		assertThat(tracking.pathWithinApplication("/api")).isEqualTo("/");
@@ -51,10 +54,9 @@ class NettyRequestTrackingTests {
 
 	@Test
 	void basePathIsNormalized() {
-		assertThat(new NettyRequestTracking(new ShutdownProgress(), TRACKER, true, "api/").pathWithinApplication("/api/x")).isEqualTo("/x");
-		assertThat(new NettyRequestTracking(new ShutdownProgress(), TRACKER, true, " /api// ").pathWithinApplication("/api/x"))
-			.isEqualTo("/x");
-		assertThat(new NettyRequestTracking(new ShutdownProgress(), TRACKER, true, "/").pathWithinApplication("/x")).isEqualTo("/x");
+		assertThat(tracking("api/").pathWithinApplication("/api/x")).isEqualTo("/x");
+		assertThat(tracking(" /api// ").pathWithinApplication("/api/x")).isEqualTo("/x");
+		assertThat(tracking("/").pathWithinApplication("/x")).isEqualTo("/x");
 	}
 
 }
