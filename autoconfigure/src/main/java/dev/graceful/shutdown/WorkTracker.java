@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
@@ -45,6 +46,8 @@ public final class WorkTracker {
 
 	private final LongAdder finished = new LongAdder();
 
+	private final LongAdder dropped = new LongAdder();
+
 	private final Object monitor = new Object();
 
 	private final List<Runnable> shutdownCallbacks = new CopyOnWriteArrayList<>();
@@ -78,18 +81,37 @@ public final class WorkTracker {
 	 * @return the unit of work
 	 */
 	public Work start(Supplier<String> name) {
-		Work work = new Work(this, name, Thread.currentThread(), System.nanoTime());
+		Work work = new Work(this, name, Thread.currentThread(), Work.RUNNING);
+		this.active.add(work);
+		return work;
+	}
+
+	/**
+	 * Register a unit of work that another thread will run, such as a task handed to an
+	 * executor that starts a thread for it. It is counted and awaited from now on, so that
+	 * a shutdown cannot miss it between the hand-off and the moment its thread reaches
+	 * it. That thread calls {@link Work#begin()} before running it, and closes it after.
+	 * @param name supplies what the work is, for logs and the report
+	 * @return the unit of work, not begun yet
+	 */
+	public Work handOff(Supplier<String> name) {
+		Work work = new Work(this, name, null, Work.HANDED_OFF);
 		this.active.add(work);
 		return work;
 	}
 
 	private void finished(Work work) {
-		if (this.active.remove(work)) {
+		if (work.end()) {
 			this.finished.increment();
-			if (this.active.isEmpty()) {
-				synchronized (this.monitor) {
-					this.monitor.notifyAll();
-				}
+		}
+		else if (work.drop()) {
+			// Handed off, and closed or reached after the cancel without having begun.
+			this.dropped.increment();
+		}
+		// Counted before it leaves the set: whoever sees the set empty sees the count.
+		if (this.active.remove(work) && this.active.isEmpty()) {
+			synchronized (this.monitor) {
+				this.monitor.notifyAll();
 			}
 		}
 	}
@@ -188,6 +210,31 @@ public final class WorkTracker {
 	}
 
 	/**
+	 * Return how many handed-off units of work were dropped without running: their
+	 * thread reached them only after the work was cancelled.
+	 * @return the number of dropped units
+	 * @see #handOff(Supplier)
+	 */
+	public long droppedCount() {
+		return this.dropped.sum();
+	}
+
+	/**
+	 * Count every handed-off unit that has not begun as dropped: once the work is
+	 * cancelled, its thread will drop it when it gets there. Called by the shutdown after
+	 * {@link #cancel()}; each unit is counted once, here or when it is dropped.
+	 * @return the number of dropped units, now including those
+	 */
+	public long dropNotBegun() {
+		for (Work work : this.active) {
+			if (work.drop()) {
+				this.dropped.increment();
+			}
+		}
+		return this.dropped.sum();
+	}
+
+	/**
 	 * Set the deadline after which the work is cancelled. Called by the shutdown.
 	 * @param deadline the deadline
 	 */
@@ -225,7 +272,10 @@ public final class WorkTracker {
 		this.cancelled = true;
 		runCallbacks(this.cancelCallbacks);
 		for (Work work : this.active) {
-			work.thread.interrupt();
+			Thread thread = work.thread;
+			if (thread != null) {
+				thread.interrupt();
+			}
 		}
 	}
 
@@ -251,19 +301,70 @@ public final class WorkTracker {
 	 */
 	public static final class Work implements AutoCloseable {
 
+		private static final int HANDED_OFF = 0;
+
+		private static final int RUNNING = 1;
+
+		private static final int ENDED = 2;
+
+		private static final int DROPPED = 3;
+
 		private final WorkTracker tracker;
 
 		private final Supplier<String> name;
 
-		private final Thread thread;
+		private final AtomicInteger state;
 
-		private final long startNanos;
+		private volatile @Nullable Thread thread;
 
-		private Work(WorkTracker tracker, Supplier<String> name, Thread thread, long startNanos) {
+		private volatile long startNanos = System.nanoTime();
+
+		private Work(WorkTracker tracker, Supplier<String> name, @Nullable Thread thread, int state) {
 			this.tracker = tracker;
 			this.name = name;
 			this.thread = thread;
-			this.startNanos = startNanos;
+			this.state = new AtomicInteger(state);
+		}
+
+		/**
+		 * Begin a {@link WorkTracker#handOff(Supplier) handed-off} unit on the calling
+		 * thread, which is then the one interrupted on cancellation. A unit reached only
+		 * after the work was cancelled is dropped: it must not run, and is counted as never
+		 * started.
+		 * @return whether to run the work; {@code false} if it was dropped
+		 * @throws IllegalStateException if the unit has begun already
+		 */
+		public boolean begin() {
+			if (hasBegun()) {
+				throw new IllegalStateException("Work '" + name() + "' has already begun");
+			}
+			this.startNanos = System.nanoTime();
+			// Published before cancellation is checked: a cancel that comes after the check
+			// sees the thread and interrupts it.
+			this.thread = Thread.currentThread();
+			if (!this.tracker.isCancelled() && this.state.compareAndSet(HANDED_OFF, RUNNING)) {
+				return true;
+			}
+			this.tracker.finished(this);
+			return false;
+		}
+
+		private boolean end() {
+			return this.state.compareAndSet(RUNNING, ENDED);
+		}
+
+		private boolean drop() {
+			return this.state.compareAndSet(HANDED_OFF, DROPPED);
+		}
+
+		/**
+		 * Whether the work has begun: started with {@link WorkTracker#start(String)}, or
+		 * handed off and reached by its thread before the work was cancelled.
+		 * @return whether the work has begun
+		 */
+		public boolean hasBegun() {
+			int state = this.state.get();
+			return state == RUNNING || state == ENDED;
 		}
 
 		/**
@@ -275,15 +376,16 @@ public final class WorkTracker {
 		}
 
 		/**
-		 * Return the thread that started the work.
-		 * @return the thread
+		 * Return the thread that runs the work.
+		 * @return the thread, or {@code null} for a handed-off unit that has not begun
 		 */
-		public Thread thread() {
+		public @Nullable Thread thread() {
 			return this.thread;
 		}
 
 		/**
-		 * Return how long the work has been running.
+		 * Return how long the work has been running, or for a handed-off unit that has
+		 * not begun, how long it has been waiting for its thread.
 		 * @return the running time
 		 */
 		public Duration runningFor() {

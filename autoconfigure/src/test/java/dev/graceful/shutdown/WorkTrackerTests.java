@@ -5,6 +5,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
  * Tests for {@link WorkTracker}.
@@ -66,6 +70,106 @@ class WorkTrackerTests {
 			assertThat(work.thread()).isSameAs(Thread.currentThread());
 			assertThat(work.runningFor().isNegative()).isFalse();
 			assertThat(work.shouldStop()).isFalse();
+		}
+	}
+
+	@Test
+	void handedOffWorkIsActiveBeforeItsThreadBeginsItAndCountedOnceItCloses() throws InterruptedException {
+		WorkTracker.Work work = this.tracker.handOff(() -> "mail");
+		assertThat(this.tracker.active()).containsExactly(work);
+		assertThat(work.hasBegun()).isFalse();
+		assertThat(work.thread()).isNull();
+		assertThat(this.tracker.awaitIdle(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50))).isFalse();
+		AtomicReference<Thread> ranOn = new AtomicReference<>();
+		Thread thread = new Thread(() -> {
+			try (work) {
+				if (work.begin()) {
+					ranOn.set(Thread.currentThread());
+				}
+			}
+		});
+		thread.start();
+		thread.join(5000);
+		assertThat(ranOn.get()).isSameAs(thread);
+		assertThat(work.thread()).isSameAs(thread);
+		assertThat(this.tracker.active()).isEmpty();
+		assertThat(this.tracker.finishedCount()).isEqualTo(1);
+		assertThat(this.tracker.droppedCount()).isZero();
+	}
+
+	@Test
+	void handedOffWorkReachedAfterTheCancelIsDroppedAndCountedOnce() {
+		WorkTracker.Work work = this.tracker.handOff(() -> "mail");
+		this.tracker.cancel();
+		assertThat(Thread.interrupted()).isFalse();
+		assertThat(work.begin()).isFalse();
+		work.close();
+		assertThat(this.tracker.active()).isEmpty();
+		assertThat(this.tracker.finishedCount()).isZero();
+		assertThat(this.tracker.droppedCount()).isEqualTo(1);
+	}
+
+	@Test
+	void dropNotBegunCountsWaitingHandOffsOnceAndTheirThreadsThenDropThem() {
+		WorkTracker.Work waiting = this.tracker.handOff(() -> "mail");
+		WorkTracker.Work begun = this.tracker.handOff(() -> "report");
+		assertThat(begun.begin()).isTrue();
+		this.tracker.cancel();
+		assertThat(Thread.interrupted()).isTrue();
+		assertThat(this.tracker.dropNotBegun()).isEqualTo(1);
+		assertThat(this.tracker.dropNotBegun()).isEqualTo(1);
+		assertThat(waiting.begin()).isFalse();
+		assertThat(this.tracker.droppedCount()).isEqualTo(1);
+		assertThat(this.tracker.active()).containsExactly(begun);
+		begun.close();
+		assertThat(this.tracker.finishedCount()).isEqualTo(1);
+	}
+
+	@Test
+	void handedOffWorkClosedWithoutBeginningIsCountedAsDropped() {
+		this.tracker.handOff(() -> "mail").close();
+		assertThat(this.tracker.active()).isEmpty();
+		assertThat(this.tracker.finishedCount()).isZero();
+		assertThat(this.tracker.droppedCount()).isEqualTo(1);
+	}
+
+	@Test
+	void beginningWorkTwiceIsRefused() {
+		WorkTracker.Work work = this.tracker.handOff(() -> "mail");
+		assertThat(work.begin()).isTrue();
+		assertThatIllegalStateException().isThrownBy(work::begin).withMessage("Work 'mail' has already begun");
+		assertThatIllegalStateException().isThrownBy(this.tracker.start("import")::begin)
+			.withMessage("Work 'import' has already begun");
+	}
+
+	@Test
+	void everyUnitIsCountedByTheTimeAwaitIdleSeesNoneActive() throws Exception {
+		// Units closing together: the one that empties the set must not wake the waiter
+		// before the others are counted.
+		int rounds = 2000;
+		int units = 4;
+		ExecutorService pool = Executors.newFixedThreadPool(units);
+		try {
+			for (int round = 1; round <= rounds; round++) {
+				CyclicBarrier together = new CyclicBarrier(units);
+				for (int i = 0; i < units; i++) {
+					WorkTracker.Work work = this.tracker.start("unit");
+					pool.execute(() -> {
+						try {
+							together.await(5, TimeUnit.SECONDS);
+						}
+						catch (Exception ex) {
+							throw new IllegalStateException(ex);
+						}
+						work.close();
+					});
+				}
+				assertThat(this.tracker.awaitIdle(System.nanoTime() + TimeUnit.SECONDS.toNanos(5))).isTrue();
+				assertThat(this.tracker.finishedCount()).as("round %d", round).isEqualTo((long) round * units);
+			}
+		}
+		finally {
+			pool.shutdownNow();
 		}
 	}
 

@@ -110,8 +110,12 @@ public class GracefulShutdownEndpoint {
 		Map<String, Object> entry = new LinkedHashMap<>();
 		entry.put("name", work.name());
 		entry.put("runningMs", work.runningFor().toMillis());
-		if (details) {
-			entry.put("thread", work.thread().getName());
+		Thread thread = work.thread();
+		if (!work.hasBegun()) {
+			entry.put("waitingForThread", true);
+		}
+		else if (details && thread != null) {
+			entry.put("thread", thread.getName());
 		}
 		return entry;
 	}

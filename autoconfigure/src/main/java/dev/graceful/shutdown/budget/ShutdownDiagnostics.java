@@ -64,12 +64,17 @@ public final class ShutdownDiagnostics implements DisposableBean {
 			if (!active.isEmpty()) {
 				text.append(": ")
 					.append(active.stream()
-						.map((work) -> "'" + work.name() + "' for " + work.runningFor().toMillis() + " ms on "
-								+ work.thread().getName())
+						.map(ShutdownDiagnostics::describeWork)
 						.collect(Collectors.joining(", ")));
 			}
 		}
 		return text.toString();
+	}
+
+	private static String describeWork(WorkTracker.Work work) {
+		Thread thread = work.thread();
+		String where = (work.hasBegun() && thread != null) ? "on " + thread.getName() : "waiting for its thread";
+		return "'" + work.name() + "' for " + work.runningFor().toMillis() + " ms " + where;
 	}
 
 	@Override

@@ -41,8 +41,9 @@ import dev.graceful.shutdown.WorkTracker;
  * {@link TaskDrain} stops the pooled ones from accepting new tasks after the HTTP drain.
  * A {@link SimpleAsyncTaskExecutor} (a thread per task; Spring Boot's {@code @Async}
  * executor with virtual threads) keeps accepting until Spring closes it, but each of its
- * tasks is awaited like any unit of work. {@link SimpleAsyncTaskScheduler} is left to
- * Spring.
+ * tasks is awaited like any unit of work, counted from the moment it is handed to the
+ * executor (from the moment it runs if a concurrency limit rejects tasks).
+ * {@link SimpleAsyncTaskScheduler} is left to Spring.
  */
 public final class ExecutorTracking implements BeanPostProcessor {
 
@@ -82,7 +83,7 @@ public final class ExecutorTracking implements BeanPostProcessor {
 			// A thread per task (Spring Boot's executor with virtual threads): nothing to
 			// shut down early, but every task is awaited as a unit of work, where without
 			// the starter a (daemon, virtual) thread still running at exit is simply lost.
-			executor.setTaskDecorator(tracking(beanName, existingDecorator(executor), false));
+			executor.setTaskDecorator(threadPerTaskTracking(beanName, executor, existingDecorator(executor)));
 			this.threadPerTask.add(beanName);
 		}
 		else if (bean instanceof ThreadPoolTaskScheduler scheduler) {
@@ -139,6 +140,47 @@ public final class ExecutorTracking implements BeanPostProcessor {
 				}
 			};
 		};
+	}
+
+	private TaskDecorator threadPerTaskTracking(String beanName, SimpleAsyncTaskExecutor executor,
+			@Nullable TaskDecorator existing) {
+		if (mayRejectAfterDecorating(executor)) {
+			// Counted once its thread runs it, as on a pool.
+			return tracking(beanName, existing, false);
+		}
+		return (runnable) -> {
+			Runnable decorated = (existing != null) ? existing.decorate(runnable) : runnable;
+			// Decorated on the submitting thread just before the executor starts a thread for
+			// it: counted from now on, or a shutdown that looks between the hand-off and the
+			// moment that thread (a virtual one on a busy carrier, say) reaches the task
+			// would not wait for it.
+			WorkTracker.Work work = tracker().handOff(() -> describe(beanName, runnable));
+			return () -> {
+				try (work) {
+					if (work.begin()) {
+						decorated.run();
+					}
+				}
+			};
+		};
+	}
+
+	/**
+	 * Whether the executor can refuse a task after decorating it, leaving a handed-off
+	 * unit that no thread would ever begin: only with a concurrency limit that rejects
+	 * rather than waits (a waiting submitter is rejected only if interrupted).
+	 */
+	private static boolean mayRejectAfterDecorating(SimpleAsyncTaskExecutor executor) {
+		if (!executor.isThrottleActive()) {
+			return false;
+		}
+		Field field = ReflectionUtils.findField(SimpleAsyncTaskExecutor.class, "rejectTasksWhenLimitReached",
+				boolean.class);
+		if (field == null) {
+			return true;
+		}
+		ReflectionUtils.makeAccessible(field);
+		return Boolean.TRUE.equals(ReflectionUtils.getField(field, executor));
 	}
 
 	private WorkTracker tracker() {

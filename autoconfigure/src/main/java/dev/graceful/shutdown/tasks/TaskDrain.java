@@ -94,6 +94,7 @@ public final class TaskDrain extends ShutdownLifecycle {
 		executors.values().forEach(ExecutorConfigurationSupport::initiateShutdown);
 		boolean idle = awaitIdle(executors, start + timeout.toNanos());
 		long finishedAtCancel = this.tracker.finishedCount();
+		long droppedAtCancel = this.tracker.droppedCount();
 		long neverStarted = 0;
 		List<Abandoned> abandoned = new ArrayList<>();
 		if (!idle) {
@@ -105,9 +106,15 @@ public final class TaskDrain extends ShutdownLifecycle {
 				neverStarted += cancelQueued(executor);
 			}
 			awaitIdle(executors, System.nanoTime() + this.cancelGrace.toNanos());
+			// Handed off, their threads not there yet: dropped when they are.
+			neverStarted += this.tracker.dropNotBegun() - droppedAtCancel;
 			for (WorkTracker.Work work : this.tracker.active()) {
-				Abandoned entry = new Abandoned(work.name(), work.runningFor().toMillis(), work.thread().getName(),
-						applicationFrame(work.thread()));
+				Thread thread = work.thread();
+				if (!work.hasBegun() || thread == null) {
+					continue;
+				}
+				Abandoned entry = new Abandoned(work.name(), work.runningFor().toMillis(), thread.getName(),
+						applicationFrame(thread));
 				abandoned.add(entry);
 				logger.warn("Graceful shutdown: abandoned '" + entry.name() + "' after " + entry.runningMs()
 						+ " ms on thread " + entry.thread() + ((entry.at() != null) ? " at " + entry.at() : ""));

@@ -24,6 +24,7 @@ import dev.graceful.shutdown.LocalHttp.Response;
 import dev.graceful.shutdown.OnShutdown;
 import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport;
+import dev.graceful.shutdown.WorkTracker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -109,6 +110,28 @@ class GracefulShutdownEndpointDetailsTests {
 		assertThat(byDefault.<List<Map<String, Object>>>json("$.previousReport.cleanups[*]")).singleElement()
 			.satisfies((cleanup) -> assertThat(cleanup).containsEntry("name", "disk.sync").doesNotContainKey("error"));
 		assertThat(always.<List<String>>json("$.previousReport.cleanups[*].error")).containsExactly(ERROR);
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void activeWorkNamesItsThreadOnlyWithDetailsAndShowsHandOffsWaitingForTheirThread() {
+		start();
+		GracefulShutdownEndpoint endpoint = this.context.getBean(GracefulShutdownEndpoint.class);
+		WorkTracker tracker = this.context.getBean(WorkTracker.class);
+		try (WorkTracker.Work running = tracker.start("import"); WorkTracker.Work waiting = tracker.handOff(() -> "mail")) {
+			List<Map<String, Object>> withDetails = (List<Map<String, Object>>) endpoint.shutdown(AUTHENTICATED)
+				.get("activeWork");
+			List<Map<String, Object>> without = (List<Map<String, Object>>) endpoint.shutdown(SecurityContext.NONE)
+				.get("activeWork");
+			assertThat(withDetails).filteredOn("name", "import")
+				.singleElement()
+				.satisfies((work) -> assertThat(work).containsEntry("thread", Thread.currentThread().getName())
+					.doesNotContainKey("waitingForThread"));
+			assertThat(withDetails).filteredOn("name", "mail")
+				.singleElement()
+				.satisfies((work) -> assertThat(work).containsEntry("waitingForThread", true).doesNotContainKey("thread"));
+			assertThat(without).extracting((work) -> work.containsKey("thread")).containsExactly(false, false);
+		}
 	}
 
 	private int start(String... properties) {

@@ -2,6 +2,8 @@ package dev.graceful.shutdown.tasks;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
@@ -26,8 +28,10 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 
 import dev.graceful.shutdown.ShutdownReport;
+import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Tasks;
 import dev.graceful.shutdown.ShutdownReports;
+import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownAutoConfiguration;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownTasksAutoConfiguration;
 
@@ -162,6 +166,68 @@ class ExecutorTrackingTests {
 	}
 
 	@Test
+	void threadPerTaskTasksAreAwaitedEvenBeforeTheirThreadsReachThem() {
+		// The threads are started, but reach their tasks only once the tasks step is
+		// waiting (as virtual threads may on busy carriers): each task counts from the
+		// moment it is handed to the executor.
+		this.contextRunner.withUserConfiguration(AsyncConfiguration.class, GatedThreadPerTaskConfiguration.class)
+			.run((context) -> {
+				GatedThreadPerTaskConfiguration gate = context.getBean(GatedThreadPerTaskConfiguration.class);
+				WorkTracker tracker = context.getBean(WorkTracker.class);
+				tracker.onShutdown(() -> new Thread(() -> {
+					await().atMost(Duration.ofSeconds(10))
+						.until(() -> tracker.active().size() == LateMailer.MAILS
+								&& tracker.active().stream().noneMatch(WorkTracker.Work::hasBegun));
+					gate.release.countDown();
+				}).start());
+				assertEveryLateMailIsSentAndAwaited(context);
+				assertThat(gate.threads).hasValue(LateMailer.MAILS);
+			});
+	}
+
+	@Test
+	void threadPerTaskTasksWhoseThreadsArriveAfterTheTimeoutAreDroppedAndCountedAsNeverStarted() {
+		this.contextRunner.withUserConfiguration(AsyncConfiguration.class, GatedThreadPerTaskConfiguration.class)
+			.withPropertyValues("graceful.shutdown.tasks.timeout=200ms", "graceful.shutdown.tasks.cancel-grace=50ms")
+			.run((context) -> {
+				GatedThreadPerTaskConfiguration gate = context.getBean(GatedThreadPerTaskConfiguration.class);
+				WorkTracker tracker = context.getBean(WorkTracker.class);
+				Mailer mailer = context.getBean(Mailer.class);
+				LateMailer late = context.getBean(LateMailer.class);
+				ShutdownReport report = ShutdownReports.close(context);
+				assertThat(late.accepted).hasValue(LateMailer.MAILS);
+				assertThat(report.tasks()).isEqualTo(new Tasks(0, 0, LateMailer.MAILS, 0, List.of()));
+				gate.release.countDown();
+				await().atMost(Duration.ofSeconds(10)).until(() -> gate.finished.get() == LateMailer.MAILS);
+				assertThat(mailer.sentCount()).isZero();
+				assertThat(tracker.droppedCount()).isEqualTo(LateMailer.MAILS);
+				assertThat(tracker.finishedCount()).isZero();
+			});
+	}
+
+	@Test
+	void threadPerTaskExecutorThatRejectsAtItsLimitLeavesNothingToWaitFor() {
+		// It may refuse a task after decorating it: counted when its thread runs it, so that
+		// the refused ones are not waited for until the timeout.
+		this.contextRunner.withUserConfiguration(AsyncConfiguration.class, RejectingThreadPerTaskConfiguration.class)
+			.withPropertyValues("graceful.shutdown.tasks.timeout=5s")
+			.run((context) -> {
+				Mailer mailer = context.getBean(Mailer.class);
+				LateMailer late = context.getBean(LateMailer.class);
+				// Counted only once running: let the accepted one get there first.
+				late.awaitStartedBeforeTheTasksStep = true;
+				ShutdownReport report = ShutdownReports.close(context);
+				assertThat(late.accepted).hasValue(1);
+				assertThat(late.rejected).hasValue(LateMailer.MAILS - 1);
+				assertThat(mailer.sentCount()).isEqualTo(1);
+				assertThat(report.tasks()).isEqualTo(new Tasks(1, 0, 0, 0, List.of()));
+				assertThat(report.phases()).filteredOn((phase) -> phase.name().equals(TaskDrain.STEP))
+					.singleElement()
+					.satisfies((phase) -> assertThat(phase.outcome()).isEqualTo(Outcome.COMPLETED));
+			});
+	}
+
+	@Test
 	@EnabledForJreRange(min = JRE.JAVA_21)
 	void springBootsVirtualThreadExecutorTasksAreAwaited() {
 		this.contextRunner.withUserConfiguration(AsyncConfiguration.class)
@@ -222,6 +288,58 @@ class ExecutorTrackingTests {
 	}
 
 	@Configuration(proxyBeanMethods = false)
+	static class RejectingThreadPerTaskConfiguration {
+
+		@Bean
+		SimpleAsyncTaskExecutor applicationTaskExecutor() {
+			SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("mail-");
+			executor.setConcurrencyLimit(1);
+			executor.setRejectTasksWhenLimitReached(true);
+			return executor;
+		}
+
+	}
+
+	/**
+	 * A thread-per-task executor whose threads, once started, wait for {@link #release}
+	 * before they run their task.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	static class GatedThreadPerTaskConfiguration {
+
+		final CountDownLatch release = new CountDownLatch(1);
+
+		final AtomicInteger threads = new AtomicInteger();
+
+		final AtomicInteger finished = new AtomicInteger();
+
+		@Bean
+		SimpleAsyncTaskExecutor applicationTaskExecutor() {
+			SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor();
+			executor.setThreadFactory((task) -> {
+				Thread thread = new Thread(() -> {
+					this.threads.incrementAndGet();
+					try {
+						if (this.release.await(10, TimeUnit.SECONDS)) {
+							task.run();
+						}
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+					finally {
+						this.finished.incrementAndGet();
+					}
+				}, "gated-mail-" + this.threads.get());
+				thread.setDaemon(true);
+				return thread;
+			});
+			return executor;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
 	@EnableAsync
 	static class AsyncConfiguration {
 
@@ -239,7 +357,13 @@ class ExecutorTrackingTests {
 
 	static class Mailer {
 
+		private final AtomicInteger started = new AtomicInteger();
+
 		private final AtomicInteger sent = new AtomicInteger();
+
+		public int startedCount() {
+			return this.started.get();
+		}
 
 		// Read through a method: the bean is a class-based proxy, whose fields are not the target's.
 		public int sentCount() {
@@ -248,6 +372,7 @@ class ExecutorTrackingTests {
 
 		@Async
 		public void send() {
+			this.started.incrementAndGet();
 			try {
 				Thread.sleep(100);
 				this.sent.incrementAndGet();
@@ -269,6 +394,10 @@ class ExecutorTrackingTests {
 
 		final AtomicInteger accepted = new AtomicInteger();
 
+		final AtomicInteger rejected = new AtomicInteger();
+
+		volatile boolean awaitStartedBeforeTheTasksStep;
+
 		private final Mailer mailer;
 
 		LateMailer(Mailer mailer) {
@@ -278,8 +407,16 @@ class ExecutorTrackingTests {
 		@Override
 		void onStop() {
 			for (int i = 0; i < MAILS; i++) {
-				this.mailer.send();
-				this.accepted.incrementAndGet();
+				try {
+					this.mailer.send();
+					this.accepted.incrementAndGet();
+				}
+				catch (TaskRejectedException ex) {
+					this.rejected.incrementAndGet();
+				}
+			}
+			if (this.awaitStartedBeforeTheTasksStep) {
+				await().atMost(Duration.ofSeconds(10)).until(() -> this.mailer.startedCount() == this.accepted.get());
 			}
 		}
 
