@@ -380,7 +380,7 @@ public final class WorkTracker {
 		 * @return the thread, or {@code null} for a handed-off unit that has not begun
 		 */
 		public @Nullable Thread thread() {
-			return this.thread;
+			return hasBegun() ? this.thread : null;
 		}
 
 		/**

@@ -111,10 +111,10 @@ public class GracefulShutdownEndpoint {
 		entry.put("name", work.name());
 		entry.put("runningMs", work.runningFor().toMillis());
 		Thread thread = work.thread();
-		if (!work.hasBegun()) {
+		if (thread == null) {
 			entry.put("waitingForThread", true);
 		}
-		else if (details && thread != null) {
+		else if (details) {
 			entry.put("thread", thread.getName());
 		}
 		return entry;

@@ -73,7 +73,7 @@ public final class ShutdownDiagnostics implements DisposableBean {
 
 	private static String describeWork(WorkTracker.Work work) {
 		Thread thread = work.thread();
-		String where = (work.hasBegun() && thread != null) ? "on " + thread.getName() : "waiting for its thread";
+		String where = (thread != null) ? "on " + thread.getName() : "waiting for its thread";
 		return "'" + work.name() + "' for " + work.runningFor().toMillis() + " ms " + where;
 	}
 

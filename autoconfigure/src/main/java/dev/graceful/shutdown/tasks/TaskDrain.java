@@ -110,7 +110,7 @@ public final class TaskDrain extends ShutdownLifecycle {
 			neverStarted += this.tracker.dropNotBegun() - droppedAtCancel;
 			for (WorkTracker.Work work : this.tracker.active()) {
 				Thread thread = work.thread();
-				if (!work.hasBegun() || thread == null) {
+				if (thread == null) {
 					continue;
 				}
 				Abandoned entry = new Abandoned(work.name(), work.runningFor().toMillis(), thread.getName(),
