@@ -2,6 +2,8 @@
 
 now_ms() { date +%s%3N; }
 load_avg() { cut -d' ' -f1 /proc/loadavg; }
+# secs <duration> -> whole seconds of a wrk-style duration (500ms, 8s, 2m)
+secs() { local d=$1; case $d in *ms) echo $(( ${d%ms} / 1000 )) ;; *s) echo "${d%s}" ;; *m) echo $(( ${d%m} * 60 )) ;; *) echo "$d" ;; esac; }
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) { print "?"; exit } if (NR % 2) print a[(NR + 1) / 2]; else printf "%.6g\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # With MAX_LOAD set, wait (at most LOAD_WAIT seconds) until the 1-minute load average is at

@@ -44,7 +44,7 @@
 # Logs: bench/target/request-overhead/<timestamp>/<server>-<fork>-<side>.log and wrk-*.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# now_ms, load_avg, median, wait_for_quiet
+# now_ms, load_avg, secs, median, wait_for_quiet
 . bench/common.sh
 
 SERVERS=${SERVERS:-"tomcat netty"}
@@ -86,8 +86,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-secs() { local d=$1; case $d in *ms) echo $(( ${d%ms} / 1000 )) ;; *s) echo "${d%s}" ;; *m) echo $(( ${d%m} * 60 )) ;; *) echo "$d" ;; esac; }
 
 # start <server> <fork> <side> -> sets port_<side>
 start() {
