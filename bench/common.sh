@@ -6,6 +6,21 @@ load_avg() { cut -d' ' -f1 /proc/loadavg; }
 secs() { local d=$1; case $d in *ms) echo $(( ${d%ms} / 1000 )) ;; *s) echo "${d%s}" ;; *m) echo $(( ${d%m} * 60 )) ;; *) echo "$d" ;; esac; }
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) { print "?"; exit } if (NR % 2) print a[(NR + 1) / 2]; else printf "%.6g\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
+# wait_for_port <pid> <log> <what> [poll seconds] [deadline ms] -> sets started_port to the port
+# the sample application logged ("started on port N"); dies (the script's die) if the process
+# exits first or START_TIMEOUT passes (by default from now; startup-overhead.sh counts from the
+# launch).
+wait_for_port() {
+	local pid=$1 log=$2 what=$3 poll=${4:-0.2} deadline=${5:-$(( $(now_ms) + START_TIMEOUT * 1000 ))}
+	started_port=""
+	while [ -z "$started_port" ]; do
+		kill -0 "$pid" 2>/dev/null || { tail -20 "$log" >&2; die "$what did not start"; }
+		[ "$(now_ms)" -lt "$deadline" ] || die "$what did not start within ${START_TIMEOUT}s"
+		sleep "$poll"
+		started_port=$(grep -oP -m1 'started on port \K[0-9]+' "$log" || true)
+	done
+}
+
 # With MAX_LOAD set, wait (at most LOAD_WAIT seconds) until the 1-minute load average is at
 # most MAX_LOAD: a shared machine's noise otherwise swamps the figures.
 wait_for_quiet() {

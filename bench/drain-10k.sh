@@ -127,13 +127,8 @@ run_once() {
 	"${cmd[@]}" >"$server_log" 2>&1 &
 	server_pid=$!
 
-	local port="" deadline=$(( $(now_ms) + START_TIMEOUT * 1000 ))
-	while [ -z "$port" ]; do
-		kill -0 "$server_pid" 2>/dev/null || { tail -20 "$server_log" >&2; die "$server did not start"; }
-		[ "$(now_ms)" -lt "$deadline" ] || die "$server did not start within ${START_TIMEOUT}s"
-		sleep 0.2
-		port=$(grep -oP -m1 'started on port \K[0-9]+' "$server_log" || true)
-	done
+	wait_for_port "$server_pid" "$server_log" "$server"
+	local port=$started_port deadline
 	echo "   listening on 127.0.0.1:$port (pid $server_pid)" >&2
 
 	# shellcheck disable=SC2086

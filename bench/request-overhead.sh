@@ -105,13 +105,8 @@ start() {
 	echo "== $server $side: ${cmd[*]}" >&2
 	"${cmd[@]}" >"$log" 2>&1 &
 	pids[$side]=$!
-	local port="" deadline=$(( $(now_ms) + START_TIMEOUT * 1000 ))
-	while [ -z "$port" ]; do
-		kill -0 "${pids[$side]}" 2>/dev/null || { tail -20 "$log" >&2; die "$server $side did not start"; }
-		[ "$(now_ms)" -lt "$deadline" ] || die "$server $side did not start within ${START_TIMEOUT}s"
-		sleep 0.2
-		port=$(grep -oP -m1 'started on port \K[0-9]+' "$log" || true)
-	done
+	wait_for_port "${pids[$side]}" "$log" "$server $side"
+	local port=$started_port
 	curl -sf -o /dev/null "http://127.0.0.1:$port/work?ms=0" || die "$server $side: GET /work?ms=0 failed"
 	printf -v "port_$side" '%s' "$port"
 	echo "   listening on 127.0.0.1:$port (pid ${pids[$side]})" >&2

@@ -138,7 +138,7 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b ? 100 * a / b : 0) }'
 # $OUT/<server>-<fork>-<side>-result.txt and appends the starter methods to
 # $OUT/<server>-<side>-methods.txt
 profile() {
-	local server=$1 fork=$2 side=$3 log opts enabled port deadline warm recording samples ours wrapper
+	local server=$1 fork=$2 side=$3 log opts enabled port warm recording samples ours wrapper
 	log=$OUT/$server-$fork-$side.log
 	case $server in
 	tomcat) opts=$TOMCAT_OPTS ;;
@@ -154,14 +154,8 @@ profile() {
 	echo "== $server fork $fork $side: ${cmd[*]}" >&2
 	"${cmd[@]}" >"$log" 2>&1 &
 	pid=$!
-	port=""
-	deadline=$(( $(now_ms) + START_TIMEOUT * 1000 ))
-	while [ -z "$port" ]; do
-		kill -0 "$pid" 2>/dev/null || { tail -20 "$log" >&2; die "$server $side did not start"; }
-		[ "$(now_ms)" -lt "$deadline" ] || die "$server $side did not start within ${START_TIMEOUT}s"
-		sleep 0.2
-		port=$(grep -oP -m1 'started on port \K[0-9]+' "$log" || true)
-	done
+	wait_for_port "$pid" "$log" "$server $side"
+	port=$started_port
 	warm=$(( $(secs "$WARMUP") / WARMUP_RUNS ))
 	for run in $(seq 1 "$WARMUP_RUNS"); do
 		run_wrk "$port" "${warm}s" "$OUT/wrk-$server-$fork-$side-warmup-$run.txt"

@@ -102,13 +102,8 @@ run_once() {
 
 	"${cmd[@]}" >"$log" 2>&1 &
 	server_pid=$!
-	local port="" deadline=$(( $(now_ms) + START_TIMEOUT * 1000 ))
-	while [ -z "$port" ]; do
-		kill -0 "$server_pid" 2>/dev/null || { tail -20 "$log" >&2; die "$config did not start"; }
-		[ "$(now_ms)" -lt "$deadline" ] || die "$config did not start within ${START_TIMEOUT}s"
-		sleep 0.1
-		port=$(grep -oP -m1 'started on port \K[0-9]+' "$log" || true)
-	done
+	wait_for_port "$server_pid" "$log" "$config" 0.1
+	local port=$started_port
 	# Warm-up: one curl process, WARMUPS requests on one keep-alive connection.
 	local urls=()
 	for _ in $(seq 1 "$WARMUPS"); do urls+=("http://127.0.0.1:$port/work?ms=0"); done

@@ -78,13 +78,9 @@ start_once() {
 	launch_ms=$(now_ms)
 	"${cmd[@]}" >"$log" 2>&1 &
 	server_pid=$!
-	local port="" deadline=$(( launch_ms + START_TIMEOUT * 1000 ))
-	while [ -z "$port" ]; do
-		kill -0 "$server_pid" 2>/dev/null || { tail -20 "$log" >&2; die "$server $side did not start"; }
-		[ "$(now_ms)" -lt "$deadline" ] || die "$server $side did not start within ${START_TIMEOUT}s"
-		sleep "$poll_s"
-		port=$(grep -oP -m1 'started on port \K[0-9]+' "$log" || true)
-	done
+	local deadline=$(( launch_ms + START_TIMEOUT * 1000 ))
+	wait_for_port "$server_pid" "$log" "$server $side" "$poll_s" "$deadline"
+	local port=$started_port
 	until curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$port/actuator/health/readiness"; do
 		kill -0 "$server_pid" 2>/dev/null || { tail -20 "$log" >&2; die "$server $side died before ready"; }
 		[ "$(now_ms)" -lt "$deadline" ] || die "$server $side not ready within ${START_TIMEOUT}s"
