@@ -49,7 +49,7 @@ public final class DrainMonitor extends ShutdownLifecycle {
 
 	private volatile long inFlightAtStart = -1;
 
-	private volatile long finishedAtStart;
+	private volatile long startedAtStart;
 
 	/**
 	 * Create a new monitor.
@@ -94,7 +94,9 @@ public final class DrainMonitor extends ShutdownLifecycle {
 			return;
 		}
 		this.startNanos = this.progress.stepStarted(STEP);
-		this.finishedAtStart = this.tracker.finishedCount();
+		// In this order: a request that starts in between is then counted twice (completed
+		// one too many at worst) rather than not at all.
+		this.startedAtStart = this.tracker.startedCount();
 		this.inFlightAtStart = this.tracker.inFlight();
 		logger.info("Graceful shutdown: drain started with " + this.inFlightAtStart + " request(s) in flight");
 	}
@@ -105,7 +107,11 @@ public final class DrainMonitor extends ShutdownLifecycle {
 		}
 		awaitCountsSettled();
 		long aborted = this.tracker.inFlight();
-		long completed = this.tracker.finishedCount() - this.finishedAtStart;
+		// Every request in flight at the start or started since that is no longer in flight.
+		// Not from the finished count: where the server counts its own requests, those that
+		// started before the shutdown are counted nowhere else.
+		long startedSince = this.tracker.startedCount() - this.startedAtStart;
+		long completed = Math.max(0, this.inFlightAtStart + startedSince - aborted);
 		this.progress.recordRequests(new Requests(this.inFlightAtStart, completed, aborted));
 		Outcome outcome = (aborted > 0) ? Outcome.TIMED_OUT : Outcome.COMPLETED;
 		String detail = this.inFlightAtStart + " in flight at start, " + completed + " completed, " + aborted

@@ -4,15 +4,27 @@ import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.graceful.shutdown.ShutdownProgress;
 
 /**
  * Counts HTTP requests in and out. Two {@link LongAdder} updates and one volatile read
  * per counted request; the arrival time is taken only once the shutdown has started, for
- * the quiet period. A server that counts its requests only once the shutdown has started
- * (Reactor Netty's HTTP/1.1 connections, see
- * {@link dev.graceful.shutdown.web.reactive.NettyRequestTracking}) reports the requests
- * it has not counted through {@link #countUncountedWith(LongSupplier)}.
+ * the quiet period.
+ * <p>
+ * Where the server can tell, requests are counted here only once the shutdown has
+ * started, and the requests before it cost no more than the check whether it has:
+ * <ul>
+ * <li>a server that keeps its own count of every request in flight (Tomcat, see
+ * {@link dev.graceful.shutdown.web.servlet.TomcatRequestCounting}) reports it through
+ * {@link #countInFlightWith(LongSupplier)}, and that count is then the number in
+ * flight;</li>
+ * <li>a server that can list the requests it has not counted (Reactor Netty's HTTP/1.1
+ * connections, see {@link dev.graceful.shutdown.web.reactive.NettyRequestTracking})
+ * reports them through {@link #countUncountedWith(LongSupplier)}, which adds them to the
+ * requests counted here.</li>
+ * </ul>
  */
 public final class RequestTracker {
 
@@ -25,6 +37,8 @@ public final class RequestTracker {
 	private volatile long lastArrivalNanos;
 
 	private volatile LongSupplier uncounted = () -> 0;
+
+	private volatile @Nullable LongSupplier serverInFlight;
 
 	private final List<String> ignoredPaths;
 
@@ -47,6 +61,19 @@ public final class RequestTracker {
 	public void countUncountedWith(LongSupplier uncounted) {
 		LongSupplier others = this.uncounted;
 		this.uncounted = () -> others.getAsLong() + uncounted.getAsLong();
+	}
+
+	/**
+	 * Take the number of requests in flight from the server, which counts every request
+	 * itself, those counted here included: a request is counted here only within the time
+	 * the server counts it. Called more than once (one server with several counts), the
+	 * counts are added up.
+	 * @param inFlight returns how many requests the server is processing; called
+	 * whenever {@link #inFlight()} is
+	 */
+	public void countInFlightWith(LongSupplier inFlight) {
+		LongSupplier others = this.serverInFlight;
+		this.serverInFlight = (others != null) ? () -> others.getAsLong() + inFlight.getAsLong() : inFlight;
 	}
 
 	/**
@@ -95,6 +122,10 @@ public final class RequestTracker {
 	 * @return the number of requests in flight
 	 */
 	public long inFlight() {
+		LongSupplier server = this.serverInFlight;
+		if (server != null) {
+			return server.getAsLong();
+		}
 		// Read the finished count first: a request that finishes in between then counts as
 		// still in flight, never as a negative number.
 		long finished = this.finished.sum();
@@ -102,7 +133,19 @@ public final class RequestTracker {
 	}
 
 	/**
-	 * Return how many counted requests have finished since the application started.
+	 * Return how many requests have been counted in since the application started; where
+	 * the server {@link #countInFlightWith(LongSupplier) counts} its requests, only those
+	 * since the shutdown started.
+	 * @return the number of counted requests
+	 */
+	public long startedCount() {
+		return this.started.sum();
+	}
+
+	/**
+	 * Return how many counted requests have finished since the application started; where
+	 * the server {@link #countInFlightWith(LongSupplier) counts} its requests, only those
+	 * that started after the shutdown did.
 	 * @return the number of finished requests
 	 */
 	public long finishedCount() {

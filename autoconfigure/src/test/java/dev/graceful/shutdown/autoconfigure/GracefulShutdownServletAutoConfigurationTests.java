@@ -4,6 +4,7 @@ import java.util.EnumSet;
 
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
+import org.apache.catalina.startup.Tomcat;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -23,6 +24,7 @@ import org.springframework.mock.web.MockHttpServletResponse;
 import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.web.servlet.InFlightRequestFilter;
+import dev.graceful.shutdown.web.servlet.TomcatRequestCounting;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -50,6 +52,24 @@ class GracefulShutdownServletAutoConfigurationTests {
 			assertThat(registration.getOrder()).isEqualTo(Ordered.HIGHEST_PRECEDENCE);
 			assertThat(registration.getFilterName()).isEqualTo(FILTER_BEAN);
 			assertThat(registration).extracting("dispatcherTypes").isEqualTo(EnumSet.of(DispatcherType.REQUEST));
+		});
+	}
+
+	@Test
+	void readsTomcatsCountOfRequestsInFlightWhenTomcatIsPresent() {
+		this.contextRunner.run((context) -> assertThat(context).hasNotFailed()
+			.hasSingleBean(TomcatRequestCounting.class)
+			.getBean(FILTER_BEAN, FilterRegistrationBean.class)
+			.extracting(FilterRegistrationBean::getFilter)
+			.hasFieldOrPropertyWithValue("containerCount", context.getBean(TomcatRequestCounting.class)));
+	}
+
+	@Test
+	void filterCountsEveryRequestWithoutTomcat() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(Tomcat.class)).run((context) -> {
+			assertThat(context).hasNotFailed().hasBean(FILTER_BEAN).doesNotHaveBean(TomcatRequestCounting.class);
+			doFilter(context);
+			assertThat(context.getBean(RequestTracker.class).startedCount()).isEqualTo(1);
 		});
 	}
 

@@ -1,16 +1,19 @@
 package dev.graceful.shutdown.web.servlet;
 
 import java.io.IOException;
+import java.util.function.LongSupplier;
 
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.jspecify.annotations.Nullable;
 
 import dev.graceful.shutdown.web.RequestTracker;
 
@@ -23,6 +26,12 @@ import dev.graceful.shutdown.web.RequestTracker;
  * the shutdown started (see {@link ConnectionClosingResponse}), asynchronous ones included
  * when their response is written through the response passed on here (Spring MVC's
  * asynchronous support does that; a {@code startAsync()} without arguments does not).
+ * <p>
+ * Where the servlet container keeps a {@link ContainerRequestCount count} of the requests
+ * in flight in the filter's servlet context (Tomcat), the filter counts requests only once
+ * the shutdown has started: the {@link RequestTracker} reads the number in flight off the
+ * container's count, and a request before the shutdown costs one volatile read here plus
+ * the response wrapper.
  */
 public final class InFlightRequestFilter implements Filter {
 
@@ -30,15 +39,61 @@ public final class InFlightRequestFilter implements Filter {
 
 	private final boolean connectionClose;
 
+	private final @Nullable ContainerRequestCount containerCount;
+
+	private volatile boolean countsFromShutdown;
+
+	/**
+	 * Create a filter that counts every request.
+	 * @param tracker the request tracker
+	 * @param connectionClose whether HTTP/1.1 responses get {@code Connection: close} once
+	 * the shutdown has started
+	 */
 	public InFlightRequestFilter(RequestTracker tracker, boolean connectionClose) {
+		this(tracker, connectionClose, null);
+	}
+
+	/**
+	 * Create a filter that counts requests only once the shutdown has started if the
+	 * container counts the requests of the servlet context the filter is initialized in.
+	 * @param tracker the request tracker
+	 * @param connectionClose whether HTTP/1.1 responses get {@code Connection: close} once
+	 * the shutdown has started
+	 * @param containerCount the container's count of requests in flight, or {@code null}
+	 */
+	public InFlightRequestFilter(RequestTracker tracker, boolean connectionClose,
+			@Nullable ContainerRequestCount containerCount) {
 		this.tracker = tracker;
 		this.connectionClose = connectionClose;
+		this.containerCount = containerCount;
+	}
+
+	@Override
+	public void init(FilterConfig config) {
+		LongSupplier inFlight = (this.containerCount != null)
+				? this.containerCount.inFlight(config.getServletContext()) : null;
+		if (inFlight != null) {
+			this.tracker.countInFlightWith(inFlight);
+			this.countsFromShutdown = true;
+		}
+	}
+
+	/**
+	 * Whether the filter counts requests only once the shutdown has started, the
+	 * container counting those before.
+	 * @return whether the container counts the requests before the shutdown
+	 */
+	public boolean countsFromShutdown() {
+		return this.countsFromShutdown;
 	}
 
 	@Override
 	public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
 			throws IOException, ServletException {
-		boolean shuttingDown = this.tracker.requestStarted();
+		// The container counts this request from before the filter until after it: if the
+		// shutdown has not started when checked here, it counts it when the drain reads.
+		boolean counted = !this.countsFromShutdown || this.tracker.isShuttingDown();
+		boolean shuttingDown = counted && this.tracker.requestStarted();
 		if (shuttingDown) {
 			this.tracker.recordArrival(path(request));
 		}
@@ -61,13 +116,13 @@ public final class InFlightRequestFilter implements Filter {
 					closing.closeIfShuttingDown();
 				}
 			}
-			if (request.isAsyncStarted()) {
+			if (counted && request.isAsyncStarted()) {
 				request.getAsyncContext().addListener(new CompletionListener(this.tracker));
 				async = true;
 			}
 		}
 		finally {
-			if (!async) {
+			if (counted && !async) {
 				this.tracker.requestFinished();
 			}
 		}

@@ -21,8 +21,12 @@ import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -34,6 +38,7 @@ import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReport.Requests;
+import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.web.servlet.RawHttpClient.Connection;
 import dev.graceful.shutdown.web.servlet.RawHttpClient.Response;
 
@@ -220,6 +225,74 @@ class ServletGracefulShutdownTests {
 	}
 
 	@Test
+	void requestsBeforeShutdownAreReadOffTomcatsCountsInsteadOfBeingCounted() throws Exception {
+		start("graceful.shutdown.delay=0");
+		RequestTracker tracker = this.context.getBean(RequestTracker.class);
+		assertThat(filter().countsFromShutdown()).isTrue();
+		for (int i = 0; i < 3; i++) {
+			assertThat(this.http.get("/work").status()).isEqualTo(200);
+		}
+		Future<Response> held = send("/held");
+		Future<Response> heldAsync = send("/held-async");
+		awaitArrivals(5);
+		// One servlet allocated, one asynchronous request in progress.
+		await().atMost(TIMEOUT).until(() -> tracker.inFlight() == 2);
+		this.work.release();
+		assertThat(held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).status()).isEqualTo(200);
+		assertThat(heldAsync.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).body()).isEqualTo("released async");
+		await().atMost(TIMEOUT).until(() -> tracker.inFlight() == 0);
+		assertThat(tracker.startedCount()).isZero();
+		assertThat(tracker.finishedCount()).isZero();
+	}
+
+	@Test
+	void drainCountsRequestsFromBeforeAndAfterTheShutdownStarted() throws Exception {
+		start("graceful.shutdown.delay=1s");
+		RequestTracker tracker = this.context.getBean(RequestTracker.class);
+		Future<Response> before = send("/held");
+		awaitArrivals(1);
+		Future<Duration> closing = closeInBackground();
+		awaitStep("delay");
+		Future<Response> during = send("/held-async");
+		awaitArrivals(2);
+		awaitRefusingConnections();
+		// Only the request that arrived once the shutdown had started was counted by the
+		// filter; Tomcat counts both.
+		assertThat(tracker.startedCount()).isEqualTo(1);
+		assertThat(tracker.inFlight()).isEqualTo(2);
+		this.work.release();
+		for (Future<Response> request : List.of(before, during)) {
+			Response response = request.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.closesConnection()).isTrue();
+		}
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		ShutdownReport report = report();
+		assertThat(report.requests()).isEqualTo(new Requests(2, 2, 0));
+		assertThat(report.phase("drain").detail()).isEqualTo("2 in flight at start, 2 completed, 0 aborted");
+		assertThat(tracker.finishedCount()).isEqualTo(1);
+	}
+
+	@Test
+	void ownTomcatFactoryLeavesTheCountingToTheFilter() throws Exception {
+		// Spring Boot applies no TomcatContextCustomizer beans to a factory of one's own.
+		start(List.of(TestApplication.class, OwnTomcatFactory.class), "graceful.shutdown.delay=0");
+		RequestTracker tracker = this.context.getBean(RequestTracker.class);
+		assertThat(filter().countsFromShutdown()).isFalse();
+		assertThat(this.http.get("/work").status()).isEqualTo(200);
+		Future<Response> held = send("/held");
+		awaitArrivals(2);
+		assertThat(tracker.startedCount()).isEqualTo(2);
+		assertThat(tracker.inFlight()).isEqualTo(1);
+		Future<Duration> closing = closeInBackground();
+		awaitRefusingConnections();
+		this.work.release();
+		assertThat(held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).status()).isEqualTo(200);
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(report().requests()).isEqualTo(new Requests(1, 1, 0));
+	}
+
+	@Test
 	void drainOutlastingPhaseTimeoutIsReportedTimedOutWithAbortedRequest() throws Exception {
 		start("graceful.shutdown.delay=0", "spring.lifecycle.timeout-per-shutdown-phase=1s");
 		Future<Response> held = send("/held");
@@ -341,7 +414,11 @@ class ServletGracefulShutdownTests {
 	}
 
 	private void start(String... properties) {
-		ConfigurableApplicationContext context = new SpringApplicationBuilder(TestApplication.class)
+		start(List.of(TestApplication.class), properties);
+	}
+
+	private void start(List<Class<?>> sources, String... properties) {
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(sources.toArray(Class<?>[]::new))
 			.web(WebApplicationType.SERVLET)
 			.registerShutdownHook(false)
 			.properties("server.port=0", "spring.main.banner-mode=off", "spring.main.cloud-platform=none",
@@ -353,6 +430,12 @@ class ServletGracefulShutdownTests {
 		this.progress = context.getBeanProvider(ShutdownProgress.class).getIfAvailable();
 		this.work = context.getBean(WorkController.class);
 		this.http = new RawHttpClient(((WebServerApplicationContext) context).getWebServer().getPort());
+	}
+
+	private InFlightRequestFilter filter() {
+		return (InFlightRequestFilter) this.context
+			.getBean("gracefulShutdownInFlightRequestFilter", FilterRegistrationBean.class)
+			.getFilter();
 	}
 
 	private Future<Response> send(String path) {
@@ -390,6 +473,16 @@ class ServletGracefulShutdownTests {
 	@EnableAutoConfiguration
 	@Import(WorkController.class)
 	static class TestApplication {
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class OwnTomcatFactory {
+
+		@Bean
+		TomcatServletWebServerFactory ownTomcatServletWebServerFactory() {
+			return new TomcatServletWebServerFactory();
+		}
 
 	}
 
