@@ -4,10 +4,15 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.ByteBuffer;
+import java.util.Collection;
+import java.util.Map;
+import java.util.function.Supplier;
 
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
 import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import org.jspecify.annotations.Nullable;
@@ -20,12 +25,21 @@ import dev.graceful.shutdown.web.RequestTracker;
  * is committed (the first flush, or a write past the buffer), so every operation that can
  * commit checks first. Without this, a long request that ends during the drain keeps its
  * connection alive, the client reuses it, and the paused server closes it with no answer.
+ * <p>
+ * Every {@link HttpServletResponse} method is passed straight to the response held here as
+ * an {@code HttpServletResponse}. {@link HttpServletResponseWrapper}'s own methods cast the
+ * wrapped response to that interface on every call; on Java before 23 such casts of one
+ * class to more than one interface, from many threads, contend on the class's one-entry
+ * cache of its last interface check (JDK-8180450), and under load the casts cost more than
+ * everything else the starter does per request.
  */
 final class ConnectionClosingResponse extends HttpServletResponseWrapper {
 
 	private final ServletRequest request;
 
 	private final RequestTracker tracker;
+
+	private HttpServletResponse response;
 
 	private boolean closing;
 
@@ -37,6 +51,16 @@ final class ConnectionClosingResponse extends HttpServletResponseWrapper {
 		super(response);
 		this.request = request;
 		this.tracker = tracker;
+		this.response = response;
+	}
+
+	@Override
+	public void setResponse(ServletResponse response) {
+		if (!(response instanceof HttpServletResponse http)) {
+			throw new IllegalArgumentException("Response must be an HttpServletResponse: " + response);
+		}
+		super.setResponse(response);
+		this.response = http;
 	}
 
 	/**
@@ -81,37 +105,122 @@ final class ConnectionClosingResponse extends HttpServletResponseWrapper {
 	@Override
 	public void sendError(int sc, @Nullable String msg) throws IOException {
 		closeIfShuttingDown();
-		super.sendError(sc, msg);
+		this.response.sendError(sc, msg);
 	}
 
 	@Override
 	public void sendError(int sc) throws IOException {
 		closeIfShuttingDown();
-		super.sendError(sc);
+		this.response.sendError(sc);
 	}
 
 	@Override
 	public void sendRedirect(String location) throws IOException {
 		closeIfShuttingDown();
-		super.sendRedirect(location);
+		this.response.sendRedirect(location);
 	}
 
 	@Override
 	public void sendRedirect(String location, boolean clearBuffer) throws IOException {
 		closeIfShuttingDown();
-		super.sendRedirect(location, clearBuffer);
+		this.response.sendRedirect(location, clearBuffer);
 	}
 
 	@Override
 	public void sendRedirect(String location, int sc) throws IOException {
 		closeIfShuttingDown();
-		super.sendRedirect(location, sc);
+		this.response.sendRedirect(location, sc);
 	}
 
 	@Override
 	public void sendRedirect(String location, int sc, boolean clearBuffer) throws IOException {
 		closeIfShuttingDown();
-		super.sendRedirect(location, sc, clearBuffer);
+		this.response.sendRedirect(location, sc, clearBuffer);
+	}
+
+	@Override
+	public void addCookie(Cookie cookie) {
+		this.response.addCookie(cookie);
+	}
+
+	@Override
+	public boolean containsHeader(String name) {
+		return this.response.containsHeader(name);
+	}
+
+	@Override
+	public String encodeURL(String url) {
+		return this.response.encodeURL(url);
+	}
+
+	@Override
+	public String encodeRedirectURL(String url) {
+		return this.response.encodeRedirectURL(url);
+	}
+
+	@Override
+	public void setDateHeader(String name, long date) {
+		this.response.setDateHeader(name, date);
+	}
+
+	@Override
+	public void addDateHeader(String name, long date) {
+		this.response.addDateHeader(name, date);
+	}
+
+	@Override
+	public void setHeader(String name, @Nullable String value) {
+		this.response.setHeader(name, value);
+	}
+
+	@Override
+	public void addHeader(String name, @Nullable String value) {
+		this.response.addHeader(name, value);
+	}
+
+	@Override
+	public void setIntHeader(String name, int value) {
+		this.response.setIntHeader(name, value);
+	}
+
+	@Override
+	public void addIntHeader(String name, int value) {
+		this.response.addIntHeader(name, value);
+	}
+
+	@Override
+	public void setStatus(int sc) {
+		this.response.setStatus(sc);
+	}
+
+	@Override
+	public int getStatus() {
+		return this.response.getStatus();
+	}
+
+	@Override
+	public @Nullable String getHeader(String name) {
+		return this.response.getHeader(name);
+	}
+
+	@Override
+	public Collection<String> getHeaders(String name) {
+		return this.response.getHeaders(name);
+	}
+
+	@Override
+	public Collection<String> getHeaderNames() {
+		return this.response.getHeaderNames();
+	}
+
+	@Override
+	public void setTrailerFields(Supplier<Map<String, String>> supplier) {
+		this.response.setTrailerFields(supplier);
+	}
+
+	@Override
+	public Supplier<Map<String, String>> getTrailerFields() {
+		return this.response.getTrailerFields();
 	}
 
 	private final class ClosingOutputStream extends ServletOutputStream {
