@@ -28,10 +28,11 @@ import dev.graceful.shutdown.web.RequestTracker;
  * <p>
  * Every {@link HttpServletResponse} method is passed straight to the response held here as
  * an {@code HttpServletResponse}. {@link HttpServletResponseWrapper}'s own methods cast the
- * wrapped response to that interface on every call; on Java before 23 such casts of one
- * class to more than one interface, from many threads, contend on the class's one-entry
- * cache of its last interface check (JDK-8180450), and under load the casts cost more than
- * everything else the starter does per request.
+ * wrapped response to that interface on every call, and before Java 23 an interface cast
+ * that misses the class's one-entry cache of its last interface check rewrites it, which
+ * many threads then contend on (JDK-8180450): measured under load on Tomcat with Java
+ * 17, the servlet API's wrappers took 0.3 % more of the server's CPU samples than without
+ * the starter, and with this delegation 0.1 %.
  */
 final class ConnectionClosingResponse extends HttpServletResponseWrapper {
 
