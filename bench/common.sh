@@ -6,6 +6,14 @@ load_avg() { cut -d' ' -f1 /proc/loadavg; }
 secs() { local d=$1; case $d in *ms) echo $(( ${d%ms} / 1000 )) ;; *s) echo "${d%s}" ;; *m) echo $(( ${d%m} * 60 )) ;; *) echo "$d" ;; esac; }
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) { print "?"; exit } if (NR % 2) print a[(NR + 1) / 2]; else printf "%.6g\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
+# build_jar_if_missing: build the sample application's jar ($JAR), offline and without the
+# tests, unless it is there already; dies (the script's die) if the build fails.
+build_jar_if_missing() {
+	[ -f "$JAR" ] && return 0
+	echo "Building $JAR" >&2
+	mvn -B -o -q package -DskipTests || die "build failed"
+}
+
 # wait_for_port <pid> <log> <what> [poll seconds] [deadline ms] -> sets started_port to the port
 # the sample application logged ("started on port N"); dies (the script's die) if the process
 # exits first or START_TIMEOUT passes (by default from now; startup-overhead.sh counts from the

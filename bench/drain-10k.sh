@@ -68,10 +68,7 @@ mkdir -p "$OUT"
 die() { echo "drain-10k: $*" >&2; exit 2; }
 
 [ -x "$JAVA25" ] || die "Java 25 not found at $JAVA25 (the client and the Tomcat server need virtual threads)"
-if [ ! -f "$JAR" ]; then
-	echo "Building $JAR" >&2
-	mvn -B -o -q package -DskipTests || die "build failed"
-fi
+build_jar_if_missing
 
 # One socket per request in the client and one in the server, plus the JVMs' own files.
 need_files=$(( REQUESTS + 2000 ))

@@ -71,10 +71,7 @@ mkdir -p "$OUT"
 
 die() { echo "request-overhead: $*" >&2; exit 2; }
 command -v wrk >/dev/null || die "wrk not found"
-if [ ! -f "$JAR" ]; then
-	echo "Building $JAR" >&2
-	mvn -B -o -q package -DskipTests || die "build failed"
-fi
+build_jar_if_missing
 
 # Everything started here is stopped on exit, whatever the exit path.
 declare -A pids=()

@@ -68,10 +68,7 @@ JAVA_BIN=$(dirname "$(readlink -f "$(command -v "$JAVA")")")
 JFR=$JAVA_BIN/jfr
 JCMD=$JAVA_BIN/jcmd
 [ -x "$JFR" ] && [ -x "$JCMD" ] || die "jfr and jcmd not found next to $JAVA"
-if [ ! -f "$JAR" ]; then
-	echo "Building $JAR" >&2
-	mvn -B -o -q package -DskipTests || die "build failed"
-fi
+build_jar_if_missing
 
 pid=""
 cleanup() {

@@ -58,10 +58,7 @@ mkdir -p "$OUT"
 
 die() { echo "shutdown-tail: $*" >&2; exit 2; }
 command -v curl >/dev/null || die "curl not found"
-if [ ! -f "$JAR" ]; then
-	echo "Building $JAR" >&2
-	mvn -B -o -q package -DskipTests || die "build failed"
-fi
+build_jar_if_missing
 
 # Everything started here is stopped on exit, whatever the exit path.
 server_pid=""
