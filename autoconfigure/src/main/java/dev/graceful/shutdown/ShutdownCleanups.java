@@ -1,38 +1,22 @@
 package dev.graceful.shutdown;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.jspecify.annotations.Nullable;
 
 /**
- * The cleanups to run at shutdown: {@link OnShutdown @OnShutdown} methods and those
- * registered here programmatically. Same rules for both: ascending order, equal orders in
- * reverse order of registration, each isolated and bounded by its timeout, each run at
- * most once.
+ * Registers cleanups from code, beside {@link OnShutdown @OnShutdown} methods. Same rules
+ * for both: ascending order, equal orders in reverse order of registration, each isolated
+ * and bounded by its timeout, each run at most once.
  */
-public final class ShutdownCleanups {
-
-	private final Duration defaultTimeout;
-
-	private final List<Registration> registrations = new ArrayList<>();
-
-	private final AtomicBoolean ran = new AtomicBoolean();
-
-	public ShutdownCleanups(Duration defaultTimeout) {
-		this.defaultTimeout = defaultTimeout;
-	}
+public interface ShutdownCleanups {
 
 	/**
 	 * Register a cleanup with order {@code 0} and the default timeout.
 	 * @param name the name of the cleanup in logs and the report
 	 * @param action what to do
 	 */
-	public void register(String name, Action action) {
+	default void register(String name, Action action) {
 		register(name, 0, null, action);
 	}
 
@@ -44,53 +28,15 @@ public final class ShutdownCleanups {
 	 * @param timeout how long it may run, or {@code null} for
 	 * {@code graceful.shutdown.cleanup.timeout}
 	 * @param action what to do
+	 * @throws IllegalStateException if the cleanups have already run
 	 */
-	public synchronized void register(String name, int order, @Nullable Duration timeout, Action action) {
-		Objects.requireNonNull(name, "name must not be null");
-		Objects.requireNonNull(action, "action must not be null");
-		if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-			throw new IllegalArgumentException("Timeout of cleanup '" + name + "' must be positive, was " + timeout);
-		}
-		if (this.ran.get()) {
-			throw new IllegalStateException("Cleanup '" + name + "' registered after the cleanups ran");
-		}
-		Duration effective = (timeout != null) ? timeout : this.defaultTimeout;
-		this.registrations.add(new Registration(name, order, effective, action, this.registrations.size()));
-	}
-
-	/**
-	 * Return the cleanups in the order they will run.
-	 * @return the planned cleanups
-	 */
-	public synchronized List<Registration> planned() {
-		List<Registration> planned = new ArrayList<>(this.registrations);
-		planned.sort(Comparator.comparingInt(Registration::order)
-			.thenComparing(Comparator.comparingInt(Registration::sequence).reversed()));
-		return List.copyOf(planned);
-	}
-
-	/**
-	 * Claim the cleanups for running: the first call returns them in run order, every
-	 * later call an empty list, so that no cleanup ever runs twice.
-	 * @return the cleanups to run
-	 */
-	public List<Registration> claim() {
-		return this.ran.compareAndSet(false, true) ? planned() : List.of();
-	}
-
-	/**
-	 * Return the timeout of cleanups that do not set their own.
-	 * @return the default timeout
-	 */
-	public Duration defaultTimeout() {
-		return this.defaultTimeout;
-	}
+	void register(String name, int order, @Nullable Duration timeout, Action action);
 
 	/**
 	 * A cleanup action. May throw anything; it is caught and recorded.
 	 */
 	@FunctionalInterface
-	public interface Action {
+	interface Action {
 
 		/**
 		 * Clean up.
@@ -98,18 +44,6 @@ public final class ShutdownCleanups {
 		 */
 		void run() throws Exception;
 
-	}
-
-	/**
-	 * A registered cleanup.
-	 *
-	 * @param name the name in logs and the report
-	 * @param order the order
-	 * @param timeout how long it may run
-	 * @param action what it does
-	 * @param sequence its position in registration order
-	 */
-	public record Registration(String name, int order, Duration timeout, Action action, int sequence) {
 	}
 
 }

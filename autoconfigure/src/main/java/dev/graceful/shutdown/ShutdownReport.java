@@ -6,14 +6,15 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What happened during one shutdown: each step with its timing and outcome, and what
- * became of the HTTP requests that were in flight.
+ * What happened during one shutdown: each step (the timeline's own and those of shutdown
+ * participants) with its timing and outcome, what became of the HTTP requests and the
+ * background work in flight, and each cleanup.
  *
  * @param startedAt wall-clock time at which the shutdown started
  * @param totalMs milliseconds from the start of the shutdown to the end of the last step
  * @param budgetMs the overall budget ({@code graceful.shutdown.timeout}) in milliseconds
  * @param complete whether every step has ended (false while the shutdown is under way)
- * @param phases the steps in the order they ran
+ * @param phases the steps in the order they started
  * @param requests what became of the HTTP requests, or {@code null} outside web
  * applications
  * @param tasks what became of the background work, or {@code null} if that step did not
@@ -52,8 +53,38 @@ public record ShutdownReport(Instant startedAt, long totalMs, long budgetMs, boo
 	 * @param durationMs how long the step took, in milliseconds
 	 * @param outcome how the step ended
 	 * @param detail a human-readable account of the outcome
+	 * @param counts the work the step found in flight and what became of it, or
+	 * {@code null} for steps that do not count work
 	 */
-	public record Phase(String name, long startOffsetMs, long durationMs, Outcome outcome, String detail) {
+	public record Phase(String name, long startOffsetMs, long durationMs, Outcome outcome, String detail,
+			@Nullable Counts counts) {
+
+		/**
+		 * Create a step that has no counts of its own.
+		 * @param name the name of the step
+		 * @param startOffsetMs milliseconds from the start of the shutdown to the start of
+		 * the step
+		 * @param durationMs how long the step took, in milliseconds
+		 * @param outcome how the step ended
+		 * @param detail a human-readable account of the outcome
+		 */
+		public Phase(String name, long startOffsetMs, long durationMs, Outcome outcome, String detail) {
+			this(name, startOffsetMs, durationMs, outcome, detail, null);
+		}
+
+	}
+
+	/**
+	 * The work a step found in flight and what became of it: the requests of the drain,
+	 * the work of a {@link ShutdownParticipant shutdown participant}.
+	 *
+	 * @param inFlightAtStart units of work in flight when the step started
+	 * @param completed units that finished during the step
+	 * @param abandoned units still in flight when the step gave up on them
+	 * @param handedBack units given back unprocessed, for another instance to take (for
+	 * example messages fetched but not started)
+	 */
+	public record Counts(long inFlightAtStart, long completed, long abandoned, long handedBack) {
 	}
 
 	/**
@@ -89,10 +120,10 @@ public record ShutdownReport(Instant startedAt, long totalMs, long budgetMs, boo
 	 *
 	 * @param name what the work is
 	 * @param runningMs how long it had run when it was abandoned, in milliseconds
-	 * @param thread the name of its thread
+	 * @param thread the name of its thread, or {@code null} where details are not shown
 	 * @param at the innermost application stack frame of its thread, or {@code null}
 	 */
-	public record Abandoned(String name, long runningMs, String thread, @Nullable String at) {
+	public record Abandoned(String name, long runningMs, @Nullable String thread, @Nullable String at) {
 	}
 
 	/**

@@ -22,7 +22,7 @@ public final class GracefulShutdownHealthIndicator implements HealthIndicator {
 	@Override
 	public Health health() {
 		Health.Builder builder = Health.up()
-			.withDetail("state", GracefulShutdownEndpoint.state(this.progress).name());
+			.withDetail("state", this.progress.state().name());
 		if (this.progress.isShuttingDown()) {
 			String step = this.progress.currentStep();
 			if (step != null) {

@@ -2,14 +2,16 @@ package dev.graceful.shutdown.autoconfigure;
 
 import java.util.Objects;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.context.LifecycleProperties;
 import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.cloud.CloudPlatform;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -17,65 +19,100 @@ import org.springframework.core.env.Environment;
 
 import dev.graceful.shutdown.ShutdownCleanups;
 import dev.graceful.shutdown.ShutdownListener;
-import dev.graceful.shutdown.ShutdownProgress;
-import dev.graceful.shutdown.WorkTracker;
-import dev.graceful.shutdown.budget.ShutdownBudget;
-import dev.graceful.shutdown.budget.ShutdownDiagnostics;
+import dev.graceful.shutdown.cleanup.CleanupRegistry;
 import dev.graceful.shutdown.cleanup.CleanupRunner;
 import dev.graceful.shutdown.cleanup.OnShutdownAnnotationBeanPostProcessor;
+import dev.graceful.shutdown.participant.ParticipantRunner;
 import dev.graceful.shutdown.readiness.ShutdownStartListener;
 import dev.graceful.shutdown.report.ReportFile;
+import dev.graceful.shutdown.report.ShutdownDiagnostics;
 import dev.graceful.shutdown.report.ShutdownSummary;
+import dev.graceful.shutdown.tasks.WorkRegistry;
+import dev.graceful.shutdown.timeline.ShutdownBudget;
+import dev.graceful.shutdown.timeline.ShutdownPlan;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.watchdog.ShutdownWatchdog;
 import dev.graceful.shutdown.web.RequestTracker;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
  * Auto-configuration} for the parts of graceful shutdown that every application has: the
- * shutdown progress, its start (readiness), the cleanups and the summary.
+ * record of the shutdown and its budget, its start (readiness), the shutdown
+ * participants, the cleanups and the report. The steps and the phases they run in are
+ * listed in {@link dev.graceful.shutdown.timeline.ShutdownTimeline}.
  */
 @AutoConfiguration(after = ApplicationAvailabilityAutoConfiguration.class)
-@ConditionalOnBooleanProperty(name = "graceful.shutdown.enabled", matchIfMissing = true)
+@ConditionalOnGracefulShutdownEnabled
 @EnableConfigurationProperties(GracefulShutdownProperties.class)
 public final class GracefulShutdownAutoConfiguration {
 
+	/**
+	 * The budget, unless the watchdog installer registered it before the context was
+	 * refreshed (an application started with {@code SpringApplication}): then it is the
+	 * one whose clock the JVM's exit starts.
+	 */
 	@Bean
 	@ConditionalOnMissingBean
-	ShutdownPlan gracefulShutdownPlan(GracefulShutdownProperties properties, Environment environment) {
-		return ShutdownPlan.of(properties, environment);
+	ShutdownBudget gracefulShutdownBudget(GracefulShutdownProperties properties) {
+		return new ShutdownBudget(properties.getTimeout());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	ShutdownProgress gracefulShutdownProgress(ShutdownPlan plan) {
-		ShutdownProgress progress = new ShutdownProgress();
-		progress.setBudgetMillis(plan.budget().toMillis());
-		return progress;
+	ShutdownRecorder gracefulShutdownProgress(ShutdownBudget budget, GracefulShutdownProperties properties,
+			Environment environment) {
+		// Every step records here: checking the settings here fails the startup before any
+		// step exists.
+		properties.check(CloudPlatform.getActive(environment));
+		return new ShutdownRecorder(budget);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	@ConditionalOnProperty("graceful.shutdown.report.file")
-	ReportFile gracefulShutdownReportFile(GracefulShutdownProperties properties, ShutdownProgress progress) {
+	ShutdownPlan gracefulShutdownPlan(GracefulShutdownProperties properties, Environment environment,
+			ObjectProvider<LifecycleProperties> lifecycle) {
+		return properties.plan(CloudPlatform.getActive(environment),
+				lifecycle.getIfAvailable(LifecycleProperties::new).getTimeoutPerShutdownPhase());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnProperty(GracefulShutdownProperties.REPORT_FILE)
+	ReportFile gracefulShutdownReportFile(GracefulShutdownProperties properties) {
 		return new ReportFile(Objects.requireNonNull(properties.getReport().getFile()));
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	ShutdownStartListener gracefulShutdownStartListener(ShutdownProgress progress,
+	ShutdownStartListener gracefulShutdownStartListener(ShutdownRecorder progress,
 			ApplicationContext applicationContext, ObjectProvider<ApplicationAvailability> availability) {
 		return new ShutdownStartListener(progress, applicationContext, availability.getIfAvailable());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	ShutdownSummary gracefulShutdownSummary(ShutdownProgress progress) {
+	ParticipantRunner gracefulShutdownParticipants(ShutdownRecorder progress, ListableBeanFactory beanFactory,
+			GracefulShutdownProperties properties) {
+		return new ParticipantRunner(progress, beanFactory, properties.getParticipants().getTimeout(),
+				properties.getParticipants().getCancelGrace(), properties.reserveAfterDrain());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ParticipantRunner.Starter gracefulShutdownParticipantsStarter(ParticipantRunner participants) {
+		return participants.starter();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ShutdownSummary gracefulShutdownSummary(ShutdownRecorder progress) {
 		return new ShutdownSummary(progress);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	ShutdownCleanups gracefulShutdownCleanups(ShutdownPlan plan) {
-		return new ShutdownCleanups(plan.cleanupTimeout());
+	CleanupRegistry gracefulShutdownCleanups(GracefulShutdownProperties properties) {
+		return new CleanupRegistry(properties.getCleanup().getTimeout());
 	}
 
 	@Bean
@@ -87,35 +124,33 @@ public final class GracefulShutdownAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	CleanupRunner gracefulShutdownCleanupRunner(ShutdownProgress progress, ShutdownCleanups cleanups,
-			ShutdownBudget budget) {
-		return new CleanupRunner(progress, cleanups, budget, ShutdownPhases.CLEANUP);
+	CleanupRunner gracefulShutdownCleanupRunner(ShutdownRecorder progress, CleanupRegistry cleanups) {
+		return new CleanupRunner(progress, cleanups);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	ShutdownBudget gracefulShutdownBudget(ShutdownPlan plan, ShutdownProgress progress) {
-		return new ShutdownBudget(plan.budget(), progress);
-	}
-
-	@Bean
-	@ConditionalOnMissingBean
-	ShutdownDiagnostics gracefulShutdownDiagnostics(ShutdownProgress progress, ObjectProvider<WorkTracker> workTracker,
-			ObjectProvider<RequestTracker> requestTracker) {
-		return new ShutdownDiagnostics(progress, workTracker.getIfAvailable(), requestTracker.getIfAvailable());
+	ShutdownDiagnostics gracefulShutdownDiagnostics(ShutdownRecorder progress,
+			ObjectProvider<WorkRegistry> workTracker, ObjectProvider<RequestTracker> requestTracker,
+			ObjectProvider<ParticipantRunner> participants, ObjectProvider<ShutdownWatchdog> watchdog) {
+		ShutdownDiagnostics diagnostics = new ShutdownDiagnostics(progress, workTracker.getIfAvailable(),
+				requestTracker.getIfAvailable(), participants.getIfAvailable());
+		watchdog.ifAvailable((available) -> available.describeWith(diagnostics::describe));
+		return diagnostics;
 	}
 
 	@Bean
 	@ConditionalOnMissingBean(name = "gracefulShutdownListenerRegistration")
-	SmartInitializingSingleton gracefulShutdownListenerRegistration(ShutdownProgress progress,
+	SmartInitializingSingleton gracefulShutdownListenerRegistration(ShutdownRecorder progress,
 			ObjectProvider<ShutdownListener> listeners) {
 		return () -> listeners.orderedStream().forEach(progress::addListener);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	ShutdownPlanLogger gracefulShutdownPlanLogger(ShutdownPlan plan, ShutdownCleanups cleanups) {
-		return new ShutdownPlanLogger(plan, cleanups);
+	ShutdownPlanLogger gracefulShutdownPlanLogger(ShutdownPlan plan, CleanupRegistry cleanups,
+			ParticipantRunner participants) {
+		return new ShutdownPlanLogger(plan, cleanups, participants);
 	}
 
 }

@@ -4,18 +4,19 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
-import dev.graceful.shutdown.ShutdownCleanups;
-import dev.graceful.shutdown.ShutdownProgress;
-import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.actuate.GracefulShutdownEndpoint;
 import dev.graceful.shutdown.actuate.GracefulShutdownEndpointProperties;
+import dev.graceful.shutdown.cleanup.CleanupRegistry;
+import dev.graceful.shutdown.participant.ParticipantRunner;
 import dev.graceful.shutdown.report.ReportFile;
+import dev.graceful.shutdown.tasks.WorkRegistry;
+import dev.graceful.shutdown.timeline.ShutdownPlan;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 import dev.graceful.shutdown.web.RequestTracker;
 
 /**
@@ -25,20 +26,20 @@ import dev.graceful.shutdown.web.RequestTracker;
 @AutoConfiguration(after = { GracefulShutdownAutoConfiguration.class, GracefulShutdownWebAutoConfiguration.class,
 		GracefulShutdownTasksAutoConfiguration.class })
 @ConditionalOnClass(Endpoint.class)
-@ConditionalOnBooleanProperty(name = "graceful.shutdown.enabled", matchIfMissing = true)
+@ConditionalOnGracefulShutdownEnabled
 @ConditionalOnAvailableEndpoint(GracefulShutdownEndpoint.class)
 @EnableConfigurationProperties(GracefulShutdownEndpointProperties.class)
 public final class GracefulShutdownEndpointAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	GracefulShutdownEndpoint gracefulShutdownEndpoint(ShutdownProgress progress, ShutdownPlan plan,
-			ShutdownCleanups cleanups, ObjectProvider<RequestTracker> requestTracker,
-			ObjectProvider<WorkTracker> workTracker, ObjectProvider<ReportFile> reportFile,
-			GracefulShutdownEndpointProperties properties) {
+	GracefulShutdownEndpoint gracefulShutdownEndpoint(ShutdownRecorder progress, ShutdownPlan plan,
+			CleanupRegistry cleanups, ObjectProvider<RequestTracker> requestTracker,
+			ObjectProvider<WorkRegistry> workTracker, ObjectProvider<ParticipantRunner> participants,
+			ObjectProvider<ReportFile> reportFile, GracefulShutdownEndpointProperties properties) {
 		return new GracefulShutdownEndpoint(progress, plan, cleanups, requestTracker.getIfAvailable(),
-				workTracker.getIfAvailable(), reportFile.getIfAvailable(), properties.getShowDetails(),
-				properties.getRoles());
+				workTracker.getIfAvailable(), participants.getIfAvailable(), reportFile.getIfAvailable(),
+				properties.getShowDetails(), properties.getRoles());
 	}
 
 }

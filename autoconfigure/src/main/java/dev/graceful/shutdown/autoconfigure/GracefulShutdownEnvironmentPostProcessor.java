@@ -4,7 +4,6 @@ import java.util.Map;
 
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
@@ -33,8 +32,7 @@ public final class GracefulShutdownEnvironmentPostProcessor implements Environme
 
 	@Override
 	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
-		boolean enabled = Binder.get(environment).bind("graceful.shutdown.enabled", Boolean.class).orElse(true);
-		if (!enabled || environment.getPropertySources().contains(PROPERTY_SOURCE_NAME)
+		if (!GracefulShutdownProperties.bind(environment).isEnabled() || environment.getPropertySources().contains(PROPERTY_SOURCE_NAME)
 				|| !ClassUtils.isPresent(LOOP_RESOURCES, application.getClassLoader())) {
 			return;
 		}

@@ -1,7 +1,6 @@
 package dev.graceful.shutdown.autoconfigure;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
@@ -17,7 +16,7 @@ import dev.graceful.shutdown.actuate.GracefulShutdownHealthIndicator;
  */
 @AutoConfiguration(after = GracefulShutdownAutoConfiguration.class)
 @ConditionalOnClass(HealthIndicator.class)
-@ConditionalOnBooleanProperty(name = "graceful.shutdown.enabled", matchIfMissing = true)
+@ConditionalOnGracefulShutdownEnabled
 @ConditionalOnEnabledHealthIndicator("gracefulshutdown")
 public final class GracefulShutdownHealthAutoConfiguration {
 

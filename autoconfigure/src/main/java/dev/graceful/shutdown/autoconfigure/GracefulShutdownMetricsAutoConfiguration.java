@@ -11,10 +11,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 
-import dev.graceful.shutdown.ShutdownProgress;
-import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.metrics.DeferredMeterRegistryClosing;
 import dev.graceful.shutdown.metrics.GracefulShutdownMetrics;
+import dev.graceful.shutdown.participant.ParticipantRunner;
+import dev.graceful.shutdown.tasks.WorkRegistry;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 import dev.graceful.shutdown.web.RequestTracker;
 
 /**
@@ -28,22 +29,24 @@ import dev.graceful.shutdown.web.RequestTracker;
 		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
 				"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration" })
 @ConditionalOnClass(MeterRegistry.class)
-@ConditionalOnBooleanProperty(name = "graceful.shutdown.enabled", matchIfMissing = true)
+@ConditionalOnGracefulShutdownEnabled
 @ConditionalOnBean(MeterRegistry.class)
 public final class GracefulShutdownMetricsAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
 	GracefulShutdownMetrics gracefulShutdownMetrics(MeterRegistry registry,
-			ObjectProvider<RequestTracker> requestTracker, ObjectProvider<WorkTracker> workTracker) {
-		return new GracefulShutdownMetrics(registry, requestTracker.getIfAvailable(), workTracker.getIfAvailable());
+			ObjectProvider<RequestTracker> requestTracker, ObjectProvider<WorkRegistry> workTracker,
+			ObjectProvider<ParticipantRunner> participants) {
+		return new GracefulShutdownMetrics(registry, requestTracker.getIfAvailable(), workTracker.getIfAvailable(),
+				participants.getIfAvailable());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	@ConditionalOnBooleanProperty(name = "graceful.shutdown.metrics.defer-registry-close", matchIfMissing = true)
+	@ConditionalOnBooleanProperty(name = GracefulShutdownProperties.DEFER_REGISTRY_CLOSE, matchIfMissing = true)
 	DeferredMeterRegistryClosing gracefulShutdownDeferredMeterRegistryClosing(ApplicationContext applicationContext,
-			ShutdownProgress progress) {
+			ShutdownRecorder progress) {
 		return new DeferredMeterRegistryClosing(applicationContext, progress);
 	}
 

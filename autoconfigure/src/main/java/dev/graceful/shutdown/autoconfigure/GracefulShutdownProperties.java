@@ -7,13 +7,43 @@ import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.cloud.CloudPlatform;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.Environment;
+
+import dev.graceful.shutdown.timeline.ShutdownPlan;
 
 /**
- * Configuration properties for graceful shutdown.
+ * Configuration properties for graceful shutdown: the one place that binds, defaults and
+ * checks {@code graceful.shutdown.*}. Beans get it bound by Spring Boot; what runs before
+ * there are beans (the watchdog, the environment defaults, bean post-processors) binds it
+ * with {@link #bind(Environment)}. The delay's default depends on the platform, so the
+ * values in effect come from {@link #delay(CloudPlatform)} and
+ * {@link #quietPeriod(CloudPlatform)}, and {@link #check(CloudPlatform)} rejects what
+ * cannot work.
  */
-@ConfigurationProperties("graceful.shutdown")
+@ConfigurationProperties(GracefulShutdownProperties.PREFIX)
 public class GracefulShutdownProperties {
+
+	/** Prefix of the properties. */
+	public static final String PREFIX = "graceful.shutdown";
+
+	/** Whether the starter handles the shutdown, the switch of every auto-configuration. */
+	static final String ENABLED = PREFIX + ".enabled";
+
+	/** Whether Spring's executors are tracked, the switch of a bean post-processor. */
+	static final String TRACK_EXECUTORS = PREFIX + ".tasks.track-executors";
+
+	/** Whether meter registries are closed after the report, the switch of that bean. */
+	static final String DEFER_REGISTRY_CLOSE = PREFIX + ".metrics.defer-registry-close";
+
+	/** Where the report is written, the switch of the report file. */
+	static final String REPORT_FILE = PREFIX + ".report.file";
+
+	/** Delay used on Kubernetes when none is configured. */
+	public static final Duration KUBERNETES_DEFAULT_DELAY = Duration.ofSeconds(10);
 
 	/**
 	 * Whether to handle the shutdown gracefully. When false, Spring Boot's own shutdown
@@ -49,6 +79,19 @@ public class GracefulShutdownProperties {
 	private final Cleanup cleanup = new Cleanup();
 
 	private final Tasks tasks = new Tasks();
+
+	private final Participants participants = new Participants();
+
+	private final Metrics metrics = new Metrics();
+
+	/**
+	 * Bind the properties from an environment, for what runs before there are beans.
+	 * @param environment the environment
+	 * @return the bound properties, with their defaults where not set
+	 */
+	public static GracefulShutdownProperties bind(Environment environment) {
+		return Binder.get(environment).bindOrCreate(PREFIX, Bindable.of(GracefulShutdownProperties.class));
+	}
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -100,6 +143,134 @@ public class GracefulShutdownProperties {
 
 	public Tasks getTasks() {
 		return this.tasks;
+	}
+
+	public Participants getParticipants() {
+		return this.participants;
+	}
+
+	public Metrics getMetrics() {
+		return this.metrics;
+	}
+
+	/**
+	 * Return the delay in effect: the configured one, or 10s on Kubernetes and zero
+	 * elsewhere.
+	 * @param platform the platform the application runs on, or {@code null}
+	 * @return the delay
+	 */
+	public Duration delay(@Nullable CloudPlatform platform) {
+		if (this.delay != null) {
+			return this.delay;
+		}
+		return (platform == CloudPlatform.KUBERNETES) ? KUBERNETES_DEFAULT_DELAY : Duration.ZERO;
+	}
+
+	/**
+	 * Return the quiet period in effect: the configured one, except where the delay
+	 * defaults to zero (off Kubernetes), which a quiet period meant for the Kubernetes
+	 * default has nothing to shorten.
+	 * @param platform the platform the application runs on, or {@code null}
+	 * @return the quiet period, or {@code null} for none
+	 */
+	public @Nullable Duration quietPeriod(@Nullable CloudPlatform platform) {
+		return (this.delay == null && delay(platform).isZero()) ? null : this.quietPeriod;
+	}
+
+	/**
+	 * Return the part of the budget the steps after the HTTP drain and the participants
+	 * keep for themselves.
+	 * @return the tasks timeout plus one cleanup timeout
+	 */
+	public Duration reserveAfterDrain() {
+		return this.tasks.getTimeout().plus(this.cleanup.getTimeout());
+	}
+
+	/**
+	 * Return the timeline these settings plan.
+	 * @param platform the platform the application runs on, or {@code null}
+	 * @param drainPhaseTimeout Spring's own bound on the drain phase
+	 * ({@code spring.lifecycle.timeout-per-shutdown-phase})
+	 * @return the plan
+	 */
+	public ShutdownPlan plan(@Nullable CloudPlatform platform, Duration drainPhaseTimeout) {
+		Duration delay = delay(platform);
+		Duration available = this.timeout.minus(delay).minus(reserveAfterDrain());
+		Duration maxDrain = (drainPhaseTimeout.compareTo(available) <= 0) ? drainPhaseTimeout : available;
+		return new ShutdownPlan(delay, quietPeriod(platform), maxDrain, this.tasks.getTimeout(),
+				this.cleanup.getTimeout(), this.participants.getTimeout(), this.timeout,
+				this.watchdog.isEnabled() ? this.watchdog.getMargin() : null);
+	}
+
+	/**
+	 * Reject values that cannot work, naming the property and the fix.
+	 * @param platform the platform the application runs on, or {@code null}
+	 * @throws InvalidShutdownPropertyException on the first such value
+	 */
+	public void check(@Nullable CloudPlatform platform) {
+		Duration delay = delay(platform);
+		if (delay.isNegative()) {
+			throw new InvalidShutdownPropertyException("graceful.shutdown.delay", "'" + print(delay) + "' is negative",
+					"Set graceful.shutdown.delay to zero (no delay) or to a positive duration such as 10s.");
+		}
+		Duration quietPeriod = quietPeriod(platform);
+		if (quietPeriod != null) {
+			if (quietPeriod.isNegative() || quietPeriod.isZero()) {
+				throw new InvalidShutdownPropertyException("graceful.shutdown.quiet-period",
+						"'" + print(quietPeriod) + "' is not positive",
+						"Set graceful.shutdown.quiet-period to a positive duration such as 2s, or remove it to always serve the full delay.");
+			}
+			if (quietPeriod.compareTo(delay) > 0) {
+				throw new InvalidShutdownPropertyException("graceful.shutdown.quiet-period",
+						"'" + print(quietPeriod) + "' is longer than graceful.shutdown.delay ('" + print(delay)
+								+ "'), so it could never end the delay early",
+						"Set graceful.shutdown.quiet-period shorter than graceful.shutdown.delay, or raise graceful.shutdown.delay.");
+			}
+		}
+		requirePositive("graceful.shutdown.tasks.timeout", this.tasks.getTimeout(), "10s");
+		requireNotNegative("graceful.shutdown.tasks.cancel-grace", this.tasks.getCancelGrace(), "1s");
+		requirePositive("graceful.shutdown.cleanup.timeout", this.cleanup.getTimeout(), "5s");
+		Duration participantsTimeout = this.participants.getTimeout();
+		if (participantsTimeout != null) {
+			requirePositive("graceful.shutdown.participants.timeout", participantsTimeout, "20s");
+		}
+		requireNotNegative("graceful.shutdown.participants.cancel-grace", this.participants.getCancelGrace(), "1s");
+		requirePositive("graceful.shutdown.timeout", this.timeout, "30s");
+		Duration steps = delay.plus(reserveAfterDrain());
+		if (steps.compareTo(this.timeout) >= 0) {
+			throw new InvalidShutdownPropertyException("graceful.shutdown.timeout",
+					"graceful.shutdown.delay (" + print(delay) + ") + graceful.shutdown.tasks.timeout ("
+							+ print(this.tasks.getTimeout()) + ") + graceful.shutdown.cleanup.timeout ("
+							+ print(this.cleanup.getTimeout()) + ") = " + print(steps)
+							+ " is not less than graceful.shutdown.timeout (" + print(this.timeout)
+							+ "), which leaves no time for the HTTP drain",
+					"Raise graceful.shutdown.timeout above " + print(steps)
+							+ " (and the platform's grace period, e.g. terminationGracePeriodSeconds, with it), or lower the step timeouts.");
+		}
+		requireNotNegative("graceful.shutdown.watchdog.margin", this.watchdog.getMargin(), "2s");
+		if (this.watchdog.getExitCode() < 1 || this.watchdog.getExitCode() > 255) {
+			throw new InvalidShutdownPropertyException("graceful.shutdown.watchdog.exit-code",
+					"'" + this.watchdog.getExitCode() + "' is not an exit code between 1 and 255",
+					"Set graceful.shutdown.watchdog.exit-code between 1 and 255 (default 124).");
+		}
+	}
+
+	private static String print(Duration duration) {
+		return (duration.toMillis() % 1000 == 0) ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
+	}
+
+	private static void requirePositive(String property, Duration value, String example) {
+		if (value.isNegative() || value.isZero()) {
+			throw new InvalidShutdownPropertyException(property, "'" + print(value) + "' is not positive",
+					"Set " + property + " to a positive duration such as " + example + ".");
+		}
+	}
+
+	private static void requireNotNegative(String property, Duration value, String example) {
+		if (value.isNegative()) {
+			throw new InvalidShutdownPropertyException(property, "'" + print(value) + "' is negative",
+					"Set " + property + " to zero or a positive duration such as " + example + ".");
+		}
 	}
 
 	/**
@@ -219,6 +390,64 @@ public class GracefulShutdownProperties {
 
 		public void setExcludedExecutors(List<String> excludedExecutors) {
 			this.excludedExecutors = excludedExecutors;
+		}
+
+	}
+
+	/**
+	 * Shutdown participant settings.
+	 */
+	public static class Participants {
+
+		/**
+		 * How long each shutdown participant may take, from the start of its shutdown,
+		 * before it is cancelled. When not set, as long as the budget allows once the
+		 * background work and the cleanups have their share.
+		 */
+		private @Nullable Duration timeout;
+
+		/**
+		 * How long to wait after cancelling a participant before abandoning its work and
+		 * reporting it.
+		 */
+		private Duration cancelGrace = Duration.ofSeconds(1);
+
+		public @Nullable Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(@Nullable Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public Duration getCancelGrace() {
+			return this.cancelGrace;
+		}
+
+		public void setCancelGrace(Duration cancelGrace) {
+			this.cancelGrace = cancelGrace;
+		}
+
+	}
+
+	/**
+	 * Metrics settings.
+	 */
+	public static class Metrics {
+
+		/**
+		 * Whether to keep meter registries open until the shutdown is recorded, so that
+		 * push registries publish the shutdown's meters. Spring Boot otherwise closes them
+		 * when the context starts closing.
+		 */
+		private boolean deferRegistryClose = true;
+
+		public boolean isDeferRegistryClose() {
+			return this.deferRegistryClose;
+		}
+
+		public void setDeferRegistryClose(boolean deferRegistryClose) {
+			this.deferRegistryClose = deferRegistryClose;
 		}
 
 	}

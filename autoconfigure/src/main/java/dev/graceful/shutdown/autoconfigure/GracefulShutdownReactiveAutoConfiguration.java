@@ -5,19 +5,18 @@ import reactor.netty.http.server.HttpServer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.webflux.autoconfigure.WebFluxProperties;
 import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.env.Environment;
 import org.springframework.web.server.WebFilter;
 
-import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.web.reactive.InFlightWebFilter;
 import dev.graceful.shutdown.web.reactive.NettyRequestTracking;
@@ -31,28 +30,30 @@ import dev.graceful.shutdown.web.reactive.NettyRequestTracking;
 @AutoConfiguration(after = GracefulShutdownWebAutoConfiguration.class)
 @ConditionalOnWebApplication(type = Type.REACTIVE)
 @ConditionalOnClass(WebFilter.class)
-@ConditionalOnBooleanProperty(name = "graceful.shutdown.enabled", matchIfMissing = true)
+@ConditionalOnGracefulShutdownEnabled
 @ConditionalOnBean(RequestTracker.class)
 public final class GracefulShutdownReactiveAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	InFlightWebFilter gracefulShutdownInFlightWebFilter(RequestTracker tracker, ShutdownPlan plan,
+	InFlightWebFilter gracefulShutdownInFlightWebFilter(RequestTracker tracker, GracefulShutdownProperties properties,
 			ObjectProvider<NettyRequestTracking> nettyRequestTracking) {
 		NettyRequestTracking netty = nettyRequestTracking.getIfAvailable();
-		return new InFlightWebFilter(tracker, plan.connectionClose(),
+		return new InFlightWebFilter(tracker, properties.getWeb().isConnectionClose(),
 				(netty != null) ? netty::countsRequestOf : (exchange) -> false);
 	}
 
 	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass({ HttpServer.class, NettyServerCustomizer.class })
+	@ConditionalOnClass({ HttpServer.class, NettyServerCustomizer.class, WebFluxProperties.class })
 	static class NettyRequestTrackingConfiguration {
 
 		@Bean
-		NettyRequestTracking gracefulShutdownNettyRequestTracking(ShutdownProgress progress, RequestTracker tracker,
-				ShutdownPlan plan, Environment environment) {
-			return new NettyRequestTracking(progress, tracker, plan.connectionClose(),
-					environment.getProperty("spring.webflux.base-path", ""));
+		NettyRequestTracking gracefulShutdownNettyRequestTracking(ShutdownRecorder progress, RequestTracker tracker,
+				GracefulShutdownProperties properties, ObjectProvider<WebFluxProperties> webFlux) {
+			WebFluxProperties webFluxProperties = webFlux.getIfAvailable();
+			String basePath = (webFluxProperties != null) ? webFluxProperties.getBasePath() : null;
+			return new NettyRequestTracking(progress, tracker, properties.getWeb().isConnectionClose(),
+					(basePath != null) ? basePath : "");
 		}
 
 		@Configuration(proxyBeanMethods = false)

@@ -7,7 +7,6 @@ import org.apache.catalina.startup.Tomcat;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -33,16 +32,17 @@ import dev.graceful.shutdown.web.servlet.TomcatRequestCounting;
 @AutoConfiguration(after = GracefulShutdownWebAutoConfiguration.class)
 @ConditionalOnWebApplication(type = Type.SERVLET)
 @ConditionalOnClass(Filter.class)
-@ConditionalOnBooleanProperty(name = "graceful.shutdown.enabled", matchIfMissing = true)
+@ConditionalOnGracefulShutdownEnabled
 @ConditionalOnBean(RequestTracker.class)
 public final class GracefulShutdownServletAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "gracefulShutdownInFlightRequestFilter")
 	FilterRegistrationBean<InFlightRequestFilter> gracefulShutdownInFlightRequestFilter(RequestTracker tracker,
-			ShutdownPlan plan, ObjectProvider<ContainerRequestCount> containerCount) {
+			GracefulShutdownProperties properties, ObjectProvider<ContainerRequestCount> containerCount) {
 		FilterRegistrationBean<InFlightRequestFilter> registration = new FilterRegistrationBean<>(
-				new InFlightRequestFilter(tracker, plan.connectionClose(), containerCount.getIfUnique()));
+				new InFlightRequestFilter(tracker, properties.getWeb().isConnectionClose(),
+						containerCount.getIfUnique()));
 		// First in, last out: count the request around everything else, security included.
 		registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
 		registration.setDispatcherTypes(DispatcherType.REQUEST);

@@ -1,12 +1,17 @@
 package dev.graceful.shutdown.autoconfigure;
 
+import java.util.List;
+import java.util.stream.Collectors;
+
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import org.springframework.boot.context.event.ApplicationStartedEvent;
 import org.springframework.context.ApplicationListener;
 
-import dev.graceful.shutdown.ShutdownCleanups;
+import dev.graceful.shutdown.cleanup.CleanupRegistry;
+import dev.graceful.shutdown.participant.ParticipantRunner;
+import dev.graceful.shutdown.timeline.ShutdownPlan;
 
 /**
  * Logs the planned shutdown timeline once the application has started, with the grace
@@ -18,11 +23,14 @@ final class ShutdownPlanLogger implements ApplicationListener<ApplicationStarted
 
 	private final ShutdownPlan plan;
 
-	private final ShutdownCleanups cleanups;
+	private final CleanupRegistry cleanups;
 
-	ShutdownPlanLogger(ShutdownPlan plan, ShutdownCleanups cleanups) {
+	private final ParticipantRunner participants;
+
+	ShutdownPlanLogger(ShutdownPlan plan, CleanupRegistry cleanups, ParticipantRunner participants) {
 		this.plan = plan;
 		this.cleanups = cleanups;
+		this.participants = participants;
 	}
 
 	@Override
@@ -32,12 +40,22 @@ final class ShutdownPlanLogger implements ApplicationListener<ApplicationStarted
 
 	String describe() {
 		ShutdownPlan plan = this.plan;
+		List<ParticipantRunner.Status> participants = this.participants.participants();
+		String beside = participants.isEmpty() ? ""
+				: ", beside them " + participants.size() + " participant(s) ("
+						+ participants.stream()
+							.map((participant) -> participant.name() + " " + participant.start())
+							.collect(Collectors.joining(", "))
+						+ ") up to "
+						+ ((plan.participantsTimeout() != null) ? plan.participantsTimeout().toMillis() + " ms"
+								: "what the budget allows");
 		return "Graceful shutdown plan: delay " + plan.delay().toMillis() + " ms"
 				+ ((plan.quietPeriod() != null) ? " (ends after " + plan.quietPeriod().toMillis() + " ms quiet)" : "")
 				+ ", drain up to " + plan.maxDrain().toMillis() + " ms, tasks up to " + plan.tasksTimeout().toMillis()
-				+ " ms, " + this.cleanups.planned().size() + " cleanup(s) up to "
-				+ plan.cleanupTimeout().toMillis() + " ms each; budget " + plan.budget().toMillis() + " ms"
-				+ (plan.watchdogEnabled() ? " + " + plan.watchdogMargin().toMillis() + " ms watchdog margin" : "")
+				+ " ms, " + this.cleanups.planned().size() + " cleanup(s) up to " + plan.cleanupTimeout().toMillis()
+				+ " ms each" + beside + "; budget " + plan.budget().toMillis() + " ms"
+				+ ((plan.watchdogMargin() != null) ? " + " + plan.watchdogMargin().toMillis() + " ms watchdog margin"
+						: "")
 				+ ": needs terminationGracePeriodSeconds >= " + plan.requiredGracePeriodSeconds();
 	}
 

@@ -9,14 +9,12 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-
-import dev.graceful.shutdown.ShutdownCleanups;
-import dev.graceful.shutdown.ShutdownCleanups.Registration;
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport.Cleanup;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
-import dev.graceful.shutdown.budget.ShutdownBudget;
-import dev.graceful.shutdown.support.ShutdownLifecycle;
+import dev.graceful.shutdown.cleanup.CleanupRegistry.Registration;
+import dev.graceful.shutdown.timeline.ShutdownLifecycle;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.timeline.ShutdownTimeline;
 
 /**
  * Runs the cleanups once the shutdown has started, in a lifecycle phase after the HTTP
@@ -36,17 +34,14 @@ public final class CleanupRunner extends ShutdownLifecycle {
 
 	private static final long INTERRUPT_GRACE_MILLIS = 100;
 
-	private final ShutdownProgress progress;
+	private final ShutdownRecorder progress;
 
-	private final ShutdownCleanups cleanups;
+	private final CleanupRegistry cleanups;
 
-	private final ShutdownBudget budget;
-
-	public CleanupRunner(ShutdownProgress progress, ShutdownCleanups cleanups, ShutdownBudget budget, int phase) {
-		super(phase, progress);
+	public CleanupRunner(ShutdownRecorder progress, CleanupRegistry cleanups) {
+		super(ShutdownTimeline.CLEANUP, progress);
 		this.progress = progress;
 		this.cleanups = cleanups;
-		this.budget = budget;
 	}
 
 	@Override
@@ -82,7 +77,7 @@ public final class CleanupRunner extends ShutdownLifecycle {
 	}
 
 	private Cleanup run(Registration registration) {
-		Duration timeout = this.budget.cap(registration.timeout(), Duration.ZERO);
+		Duration timeout = this.progress.budget().cap(registration.timeout(), Duration.ZERO);
 		if (timeout.isZero()) {
 			String error = "not run: the shutdown budget (graceful.shutdown.timeout) is spent";
 			logger.warn("Graceful shutdown: cleanup '" + registration.name() + "' " + error);

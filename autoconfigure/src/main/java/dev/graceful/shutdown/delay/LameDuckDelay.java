@@ -9,10 +9,10 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
-import dev.graceful.shutdown.budget.ShutdownWatchdog;
-import dev.graceful.shutdown.support.ShutdownLifecycle;
+import dev.graceful.shutdown.timeline.ShutdownLifecycle;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.timeline.ShutdownTimeline;
 
 /**
  * The lame-duck delay: once the shutdown has started, keeps the web server serving
@@ -30,7 +30,7 @@ public final class LameDuckDelay extends ShutdownLifecycle {
 
 	private static final Log logger = LogFactory.getLog(LameDuckDelay.class);
 
-	private final ShutdownProgress progress;
+	private final ShutdownRecorder progress;
 
 	private final Duration delay;
 
@@ -48,11 +48,10 @@ public final class LameDuckDelay extends ShutdownLifecycle {
 	 * {@code null} to always wait the full delay
 	 * @param lastArrivalNanos the {@link System#nanoTime()} of the latest request
 	 * arrival, or {@code 0} if none arrived since the shutdown started
-	 * @param phase the lifecycle phase
 	 */
-	public LameDuckDelay(ShutdownProgress progress, Duration delay, @Nullable Duration quietPeriod,
-			LongSupplier lastArrivalNanos, int phase) {
-		super(phase, progress);
+	public LameDuckDelay(ShutdownRecorder progress, Duration delay, @Nullable Duration quietPeriod,
+			LongSupplier lastArrivalNanos) {
+		super(ShutdownTimeline.DELAY, progress);
 		this.progress = progress;
 		this.delay = delay;
 		this.quietPeriod = quietPeriod;
@@ -72,8 +71,8 @@ public final class LameDuckDelay extends ShutdownLifecycle {
 			logger.info("Graceful shutdown: delay skipped (graceful.shutdown.delay is zero)");
 			return;
 		}
-		long signal = ShutdownWatchdog.jvmShutdownStartNanos();
-		if (signal != 0 && signal - this.startedNanos < 0) {
+		// The budget's clock starts when the JVM starts exiting or the context closing.
+		if (this.progress.budget().startNanos() - this.startedNanos < 0) {
 			// The application was never ready: no balancer routes here, nothing to wait for.
 			this.progress.stepEnded(STEP, start, Outcome.SKIPPED, "shutdown began during startup");
 			logger.info("Graceful shutdown: delay skipped (the shutdown began while the application was starting)");

@@ -11,8 +11,9 @@ import org.springframework.context.event.ApplicationEventMulticaster;
 import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.support.AbstractApplicationContext;
 
-import dev.graceful.shutdown.ShutdownProgress;
-import dev.graceful.shutdown.support.ShutdownLifecycle;
+import dev.graceful.shutdown.timeline.ShutdownLifecycle;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.timeline.ShutdownTimeline;
 
 /**
  * Keeps the meter registries open until the shutdown report is recorded. Spring Boot's
@@ -31,15 +32,11 @@ public final class DeferredMeterRegistryClosing extends ShutdownLifecycle implem
 
 	private final ApplicationContext applicationContext;
 
-	private final ShutdownProgress progress;
-
 	private volatile @Nullable ApplicationListener<ContextClosedEvent> closer;
 
-	public DeferredMeterRegistryClosing(ApplicationContext applicationContext, ShutdownProgress progress) {
-		// After the summary, which is the last step to record anything.
-		super(Integer.MIN_VALUE, progress);
+	public DeferredMeterRegistryClosing(ApplicationContext applicationContext, ShutdownRecorder progress) {
+		super(ShutdownTimeline.CLOSE_METER_REGISTRIES, progress);
 		this.applicationContext = applicationContext;
-		this.progress = progress;
 	}
 
 	@Override
@@ -72,6 +69,5 @@ public final class DeferredMeterRegistryClosing extends ShutdownLifecycle implem
 			}
 		}
 	}
-
 
 }

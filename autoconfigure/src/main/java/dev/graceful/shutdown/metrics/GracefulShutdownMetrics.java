@@ -1,5 +1,6 @@
 package dev.graceful.shutdown.metrics;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.Counter;
@@ -8,28 +9,37 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.factory.SmartInitializingSingleton;
+
 import dev.graceful.shutdown.ShutdownListener;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Cleanup;
+import dev.graceful.shutdown.ShutdownReport.Counts;
 import dev.graceful.shutdown.ShutdownReport.Phase;
-import dev.graceful.shutdown.WorkTracker;
+import dev.graceful.shutdown.participant.ParticipantRunner;
+import dev.graceful.shutdown.tasks.WorkRegistry;
 import dev.graceful.shutdown.web.RequestTracker;
 
 /**
  * Micrometer meters of the shutdown, on the application's registry:
  * <ul>
- * <li>{@value #STEP} timer, tags {@code step} and {@code outcome}: each step;</li>
+ * <li>{@value #STEP} timer, tags {@code step} and {@code outcome}: each step, shutdown
+ * participants included (tagged with their names);</li>
  * <li>{@value #CLEANUP} timer, tags {@code name} and {@code outcome}: each cleanup;</li>
  * <li>{@value #DURATION} timer: the whole shutdown;</li>
  * <li>{@value #REQUESTS_ACTIVE} gauge: HTTP requests in flight;</li>
  * <li>{@value #WORK_ACTIVE} gauge: tracked units of background work running;</li>
+ * <li>{@value #PARTICIPANT_ACTIVE} gauge, tag {@code participant}: the work a shutdown
+ * participant has in flight;</li>
  * <li>{@value #REQUESTS_ABORTED} counter: requests still running when the drain gave
  * up;</li>
  * <li>{@value #WORK_ABANDONED} counter: units of work abandoned at the tasks
- * deadline.</li>
+ * deadline;</li>
+ * <li>{@value #PARTICIPANT_ABANDONED} counter, tag {@code participant}: units of work a
+ * shutdown participant still had in flight at its deadline.</li>
  * </ul>
  */
-public final class GracefulShutdownMetrics implements ShutdownListener {
+public final class GracefulShutdownMetrics implements ShutdownListener, SmartInitializingSingleton {
 
 	/** Timer of each shutdown step. */
 	public static final String STEP = "graceful.shutdown.step";
@@ -52,14 +62,24 @@ public final class GracefulShutdownMetrics implements ShutdownListener {
 	/** Counter of the units of work abandoned at the tasks deadline. */
 	public static final String WORK_ABANDONED = "graceful.shutdown.work.abandoned";
 
+	/** Gauge of the work a shutdown participant has in flight. */
+	public static final String PARTICIPANT_ACTIVE = "graceful.shutdown.participant.active";
+
+	/** Counter of the units of work a participant still had in flight at its deadline. */
+	public static final String PARTICIPANT_ABANDONED = "graceful.shutdown.participant.abandoned";
+
 	private final MeterRegistry registry;
 
 	private final Counter requestsAborted;
 
 	private final Counter workAbandoned;
 
+	private final @Nullable ParticipantRunner participants;
+
+	private volatile List<String> participantNames = List.of();
+
 	public GracefulShutdownMetrics(MeterRegistry registry, @Nullable RequestTracker requestTracker,
-			@Nullable WorkTracker workTracker) {
+			@Nullable WorkRegistry workTracker, @Nullable ParticipantRunner participants) {
 		this.registry = registry;
 		if (requestTracker != null) {
 			Gauge.builder(REQUESTS_ACTIVE, requestTracker, RequestTracker::inFlight)
@@ -71,12 +91,39 @@ public final class GracefulShutdownMetrics implements ShutdownListener {
 				.description("Tracked units of background work running")
 				.register(registry);
 		}
+		this.participants = participants;
 		this.requestsAborted = Counter.builder(REQUESTS_ABORTED)
 			.description("HTTP requests still running when the drain gave up")
 			.register(registry);
 		this.workAbandoned = Counter.builder(WORK_ABANDONED)
 			.description("Units of background work abandoned at the tasks deadline")
 			.register(registry);
+	}
+
+	@Override
+	public void afterSingletonsInstantiated() {
+		// The participants are known once every singleton exists.
+		ParticipantRunner participants = this.participants;
+		if (participants == null) {
+			return;
+		}
+		List<String> names = participants.participants().stream().map(ParticipantRunner.Status::name).toList();
+		for (String name : names) {
+			Gauge.builder(PARTICIPANT_ACTIVE, participants, (runner) -> inFlight(runner, name))
+				.description("Work a shutdown participant has in flight")
+				.tag("participant", name)
+				.register(this.registry);
+		}
+		this.participantNames = names;
+	}
+
+	private static double inFlight(ParticipantRunner runner, String name) {
+		for (ParticipantRunner.Status participant : runner.participants()) {
+			if (participant.name().equals(name)) {
+				return (participant.inFlight() >= 0) ? participant.inFlight() : Double.NaN;
+			}
+		}
+		return Double.NaN;
 	}
 
 	@Override
@@ -87,6 +134,14 @@ public final class GracefulShutdownMetrics implements ShutdownListener {
 			.tag("outcome", phase.outcome().name())
 			.register(this.registry)
 			.record(phase.durationMs(), TimeUnit.MILLISECONDS);
+		Counts counts = phase.counts();
+		if (counts != null && this.participantNames.contains(phase.name())) {
+			Counter.builder(PARTICIPANT_ABANDONED)
+				.description("Units of work a shutdown participant still had in flight at its deadline")
+				.tag("participant", phase.name())
+				.register(this.registry)
+				.increment(counts.abandoned());
+		}
 	}
 
 	@Override

@@ -12,8 +12,8 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.core.Ordered;
 
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 /**
  * Starts the shutdown when the application context closes: before any other listener
@@ -29,13 +29,13 @@ public final class ShutdownStartListener implements ApplicationListener<ContextC
 
 	private static final Log logger = LogFactory.getLog(ShutdownStartListener.class);
 
-	private final ShutdownProgress progress;
+	private final ShutdownRecorder progress;
 
 	private final ApplicationContext applicationContext;
 
 	private final @Nullable ApplicationAvailability availability;
 
-	public ShutdownStartListener(ShutdownProgress progress, ApplicationContext applicationContext,
+	public ShutdownStartListener(ShutdownRecorder progress, ApplicationContext applicationContext,
 			@Nullable ApplicationAvailability availability) {
 		this.progress = progress;
 		this.applicationContext = applicationContext;

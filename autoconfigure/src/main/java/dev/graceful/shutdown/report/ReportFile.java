@@ -13,7 +13,6 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -43,7 +42,7 @@ public final class ReportFile implements ShutdownListener {
 
 	private final FileAttribute<?>[] ownerOnly;
 
-	private final @Nullable Map<String, Object> previous;
+	private final @Nullable ShutdownReport previous;
 
 	public ReportFile(Path path) {
 		this.path = path;
@@ -57,7 +56,7 @@ public final class ReportFile implements ShutdownListener {
 		this.previous = readPrevious(path);
 	}
 
-	private static @Nullable Map<String, Object> readPrevious(Path path) {
+	private static @Nullable ShutdownReport readPrevious(Path path) {
 		if (!Files.isRegularFile(path)) {
 			return null;
 		}
@@ -72,9 +71,9 @@ public final class ReportFile implements ShutdownListener {
 
 	/**
 	 * Return the report of the previous run, read at startup.
-	 * @return the report as a map, or {@code null} if there was none
+	 * @return the report, or {@code null} if there was none
 	 */
-	public @Nullable Map<String, Object> previous() {
+	public @Nullable ShutdownReport previous() {
 		return this.previous;
 	}
 

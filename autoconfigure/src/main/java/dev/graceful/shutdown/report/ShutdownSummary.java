@@ -5,30 +5,24 @@ import java.util.stream.Collectors;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Requests;
-import dev.graceful.shutdown.support.ShutdownLifecycle;
+import dev.graceful.shutdown.timeline.ShutdownLifecycle;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.timeline.ShutdownTimeline;
 
 /**
- * Ends the shutdown report and logs it as one summary line. Runs in the lowest lifecycle
- * phase, after every other step.
+ * The report step: ends the shutdown report and logs it as one summary line and a table.
+ * Runs after every other step; its listeners (the report file, the meters) hear about it.
  */
 public final class ShutdownSummary extends ShutdownLifecycle {
 
-	/**
-	 * Phase of this lifecycle: stopped after every other lifecycle bean but the closing of
-	 * the meter registries.
-	 */
-	public static final int PHASE = Integer.MIN_VALUE + 1;
-
 	private static final Log logger = LogFactory.getLog(ShutdownSummary.class);
 
-	private final ShutdownProgress progress;
+	private final ShutdownRecorder progress;
 
-	public ShutdownSummary(ShutdownProgress progress) {
-		super(PHASE, progress);
+	public ShutdownSummary(ShutdownRecorder progress) {
+		super(ShutdownTimeline.REPORT, progress);
 		this.progress = progress;
 	}
 
@@ -69,10 +63,16 @@ public final class ShutdownSummary extends ShutdownLifecycle {
 			.append(" ms, used ")
 			.append(report.totalMs())
 			.append(" ms):");
-		table.append(String.format("%n  %-10s %9s %9s  %-11s %s", "step", "start ms", "took ms", "outcome", "detail"));
+		// Participants bring names of their own: the column fits the longest.
+		int width = 10;
 		for (var phase : report.phases()) {
-			table.append(String.format("%n  %-10s %9d %9d  %-11s %s", phase.name(), phase.startOffsetMs(),
-					phase.durationMs(), phase.outcome(), phase.detail()));
+			width = Math.max(width, phase.name().length());
+		}
+		String row = "%n  %-" + width + "s %9s %9s  %-11s %s";
+		table.append(String.format(row, "step", "start ms", "took ms", "outcome", "detail"));
+		for (var phase : report.phases()) {
+			table.append(String.format(row, phase.name(), phase.startOffsetMs(), phase.durationMs(), phase.outcome(),
+					phase.detail()));
 		}
 		for (var cleanup : report.cleanups()) {
 			table.append(String.format("%n  cleanup    %-28s order %4d %7d ms  %-9s %s", "'" + cleanup.name() + "'",

@@ -17,13 +17,13 @@ import org.springframework.scheduling.concurrent.ExecutorConfigurationSupport;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport.Abandoned;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Tasks;
 import dev.graceful.shutdown.WorkTracker;
-import dev.graceful.shutdown.budget.ShutdownBudget;
-import dev.graceful.shutdown.support.ShutdownLifecycle;
+import dev.graceful.shutdown.timeline.ShutdownLifecycle;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.timeline.ShutdownTimeline;
 
 /**
  * The tasks step, after the HTTP drain: stops the tracked executors from accepting new
@@ -38,9 +38,9 @@ public final class TaskDrain extends ShutdownLifecycle {
 
 	private static final Log logger = LogFactory.getLog(TaskDrain.class);
 
-	private final ShutdownProgress progress;
+	private final ShutdownRecorder progress;
 
-	private final WorkTracker tracker;
+	private final WorkRegistry tracker;
 
 	private final @Nullable ExecutorTracking executors;
 
@@ -48,40 +48,35 @@ public final class TaskDrain extends ShutdownLifecycle {
 
 	private final Duration cancelGrace;
 
-	private final ShutdownBudget budget;
-
 	private final Duration reserve;
 
 	private volatile long finishedAtShutdown;
 
 	/**
 	 * Create a new step.
-	 * @param progress the shutdown progress
+	 * @param progress the record of the shutdown
 	 * @param tracker the work tracker
 	 * @param executors the tracked executors, or {@code null} if executors are not
 	 * tracked
 	 * @param timeout how long to wait for the work before cancelling it
 	 * @param cancelGrace how long to wait after cancelling before abandoning
-	 * @param budget the shutdown budget, which caps the timeout
 	 * @param reserve what the cleanups need of the budget after this step
-	 * @param phase the lifecycle phase
 	 */
-	public TaskDrain(ShutdownProgress progress, WorkTracker tracker, @Nullable ExecutorTracking executors,
-			Duration timeout, Duration cancelGrace, ShutdownBudget budget, Duration reserve, int phase) {
-		super(phase, progress);
+	public TaskDrain(ShutdownRecorder progress, WorkRegistry tracker, @Nullable ExecutorTracking executors,
+			Duration timeout, Duration cancelGrace, Duration reserve) {
+		super(ShutdownTimeline.TASKS, progress);
 		this.progress = progress;
 		this.tracker = tracker;
 		this.executors = executors;
 		this.timeout = timeout;
 		this.cancelGrace = cancelGrace;
-		this.budget = budget;
 		this.reserve = reserve;
 		progress.onBegin(() -> this.finishedAtShutdown = tracker.finishedCount());
 	}
 
 	@Override
 	protected void onShutdown() {
-		Duration timeout = this.budget.cap(this.timeout, this.reserve);
+		Duration timeout = this.progress.budget().cap(this.timeout, this.reserve);
 		long start = this.progress.stepStarted(STEP);
 		this.tracker.setDeadline(Instant.now().plus(timeout));
 		Map<String, ExecutorConfigurationSupport> executors = (this.executors != null) ? this.executors.executors()
@@ -186,7 +181,7 @@ public final class TaskDrain extends ShutdownLifecycle {
 			String className = element.getClassName();
 			if (!className.startsWith("java.") && !className.startsWith("jdk.") && !className.startsWith("sun.")
 					&& !className.startsWith("org.springframework.")
-					&& !className.startsWith(WorkTracker.class.getPackageName() + ".tasks.")
+					&& !className.startsWith(TaskDrain.class.getPackageName() + ".")
 					&& !className.equals(WorkTracker.class.getName())) {
 				return describe(element);
 			}

@@ -1,25 +1,30 @@
 package dev.graceful.shutdown.web;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import org.springframework.context.Lifecycle;
-
-import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.ShutdownReport.Counts;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReport.Requests;
-import dev.graceful.shutdown.support.ShutdownLifecycle;
+import dev.graceful.shutdown.timeline.ShutdownLifecycle;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.timeline.ShutdownTimeline;
 
 /**
- * Brackets Spring Boot's own web server drain (Tomcat's pause, Netty's
+ * The drain step. Brackets Spring Boot's own web server drain (Tomcat's pause, Netty's
  * {@code disposeNow}) without replacing it: {@link #startMarker()} runs in the lifecycle
  * phase just above the drain and this monitor in the phase just below, so together they
  * time the drain and count the requests it completed and aborted.
+ * <p>
+ * Just before the drain starts, the start marker caps the drain phase's timeout
+ * ({@code spring.lifecycle.timeout-per-shutdown-phase}) by what is left of the budget
+ * after the reserve of the steps that follow. Spring reads a phase's timeout when the
+ * phase starts, so the cap reflects how long the delay actually took.
  * <p>
  * If the web server is not serving when the drain would start (it never started, or was
  * stopped by the application), Spring Boot's Reactor Netty drain never reports back and
@@ -35,13 +40,15 @@ public final class DrainMonitor extends ShutdownLifecycle {
 
 	private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
-	private final ShutdownProgress progress;
+	private final ShutdownRecorder progress;
 
 	private final RequestTracker tracker;
 
-	private final BooleanSupplier serving;
+	private final WebServerDrain server;
 
-	private final Lifecycle serverDrain;
+	private final Duration drainTimeout;
+
+	private final Duration reserve;
 
 	private final StartMarker startMarker;
 
@@ -53,21 +60,21 @@ public final class DrainMonitor extends ShutdownLifecycle {
 
 	/**
 	 * Create a new monitor.
-	 * @param progress the shutdown progress
+	 * @param progress the record of the shutdown
 	 * @param tracker the request tracker
-	 * @param drainPhase the lifecycle phase of the web server's graceful shutdown
-	 * @param serving whether the web server is serving (bound to its port)
-	 * @param serverDrain the web server's graceful shutdown lifecycle, stopped without
-	 * waiting when the server is not serving
+	 * @param server the web server's drain
+	 * @param drainTimeout Spring's own timeout of the drain phase
+	 * @param reserve what the steps after the drain keep of the budget
 	 */
-	public DrainMonitor(ShutdownProgress progress, RequestTracker tracker, int drainPhase, BooleanSupplier serving,
-			Lifecycle serverDrain) {
-		super(drainPhase - 1, progress);
+	public DrainMonitor(ShutdownRecorder progress, RequestTracker tracker, WebServerDrain server, Duration drainTimeout,
+			Duration reserve) {
+		super(ShutdownTimeline.DRAIN_END, progress);
 		this.progress = progress;
 		this.tracker = tracker;
-		this.serving = serving;
-		this.serverDrain = serverDrain;
-		this.startMarker = new StartMarker(drainPhase + 1, progress);
+		this.server = server;
+		this.drainTimeout = drainTimeout;
+		this.reserve = reserve;
+		this.startMarker = new StartMarker(progress);
 	}
 
 	/**
@@ -79,13 +86,10 @@ public final class DrainMonitor extends ShutdownLifecycle {
 	}
 
 	private void drainStarted() {
-		if (!this.serving.getAsBoolean()) {
+		if (!this.server.isServing()) {
 			long start = this.progress.stepStarted(STEP);
 			try {
-				if (this.serverDrain.isRunning()) {
-					// Marks Spring Boot's drain as stopped, so that its phase does not wait for it.
-					this.serverDrain.stop();
-				}
+				this.server.skip();
 			}
 			finally {
 				this.progress.stepEnded(STEP, start, Outcome.SKIPPED, "web server is not serving");
@@ -93,12 +97,20 @@ public final class DrainMonitor extends ShutdownLifecycle {
 			logger.info("Graceful shutdown: drain skipped (web server is not serving)");
 			return;
 		}
+		capByBudget();
 		this.startNanos = this.progress.stepStarted(STEP);
 		// In this order: a request that starts in between is then counted twice (completed
 		// one too many at worst) rather than not at all.
 		this.startedAtStart = this.tracker.startedCount();
 		this.inFlightAtStart = this.tracker.inFlight();
 		logger.info("Graceful shutdown: drain started with " + this.inFlightAtStart + " request(s) in flight");
+	}
+
+	private void capByBudget() {
+		Duration cap = this.progress.budget().cap(this.drainTimeout, this.reserve);
+		if (this.server.setPhaseTimeout(cap) && cap.compareTo(this.drainTimeout) < 0) {
+			logger.info("Graceful shutdown: drain capped at " + cap.toMillis() + " ms by graceful.shutdown.timeout");
+		}
 	}
 
 	private void drainEnded() {
@@ -116,7 +128,8 @@ public final class DrainMonitor extends ShutdownLifecycle {
 		Outcome outcome = (aborted > 0) ? Outcome.TIMED_OUT : Outcome.COMPLETED;
 		String detail = this.inFlightAtStart + " in flight at start, " + completed + " completed, " + aborted
 				+ " aborted";
-		Phase phase = this.progress.stepEnded(STEP, this.startNanos, outcome, detail);
+		Phase phase = this.progress.stepEnded(STEP, this.startNanos, outcome, detail,
+				new Counts(this.inFlightAtStart, completed, aborted, 0));
 		logger.info("Graceful shutdown: drain ended after " + phase.durationMs() + " ms (" + detail + ")");
 	}
 
@@ -138,12 +151,13 @@ public final class DrainMonitor extends ShutdownLifecycle {
 	}
 
 	/**
-	 * Marks the start of the drain, in the lifecycle phase just above it.
+	 * Marks the start of the drain and caps it by the budget, in the lifecycle phase just
+	 * above it.
 	 */
 	public final class StartMarker extends ShutdownLifecycle {
 
-		private StartMarker(int phase, ShutdownProgress progress) {
-			super(phase, progress);
+		private StartMarker(ShutdownRecorder progress) {
+			super(ShutdownTimeline.DRAIN_START, progress);
 		}
 
 		@Override

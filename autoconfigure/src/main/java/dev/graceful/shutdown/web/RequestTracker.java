@@ -6,7 +6,7 @@ import java.util.function.LongSupplier;
 
 import org.jspecify.annotations.Nullable;
 
-import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 /**
  * Counts HTTP requests in and out. Two {@link LongAdder} updates and one volatile read
@@ -28,7 +28,7 @@ import dev.graceful.shutdown.ShutdownProgress;
  */
 public final class RequestTracker {
 
-	private final ShutdownProgress progress;
+	private final ShutdownRecorder progress;
 
 	private final LongAdder started = new LongAdder();
 
@@ -47,7 +47,7 @@ public final class RequestTracker {
 	 * @param progress the shutdown progress
 	 * @param ignoredPaths path prefixes whose requests do not end the quiet period
 	 */
-	public RequestTracker(ShutdownProgress progress, List<String> ignoredPaths) {
+	public RequestTracker(ShutdownRecorder progress, List<String> ignoredPaths) {
 		this.progress = progress;
 		this.ignoredPaths = List.copyOf(ignoredPaths);
 	}

@@ -37,7 +37,7 @@ import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ServerWebExchange;
 
-import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 import dev.graceful.shutdown.web.RequestTracker;
 
 /**
@@ -106,7 +106,7 @@ public final class NettyRequestTracking implements NettyServerCustomizer {
 	 * @param basePath {@code spring.webflux.base-path} (empty if not set), stripped from
 	 * request paths before they are matched against the quiet period's ignored paths
 	 */
-	public NettyRequestTracking(ShutdownProgress progress, RequestTracker tracker, boolean connectionClose,
+	public NettyRequestTracking(ShutdownRecorder progress, RequestTracker tracker, boolean connectionClose,
 			String basePath) {
 		this.tracker = tracker;
 		this.connectionClose = connectionClose;

@@ -1,8 +1,7 @@
-package dev.graceful.shutdown.budget;
+package dev.graceful.shutdown.timeline;
 
 import java.time.Duration;
-
-import dev.graceful.shutdown.ShutdownProgress;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The overall shutdown budget ({@code graceful.shutdown.timeout}), counted from the
@@ -14,11 +13,34 @@ public final class ShutdownBudget {
 
 	private final Duration total;
 
-	private final ShutdownProgress progress;
+	// 0 until the clock starts: System.nanoTime() values are never stored as 0.
+	private final AtomicLong startNanos = new AtomicLong();
 
-	public ShutdownBudget(Duration total, ShutdownProgress progress) {
+	/**
+	 * Create a budget.
+	 * @param total the whole budget
+	 */
+	public ShutdownBudget(Duration total) {
 		this.total = total;
-		this.progress = progress;
+	}
+
+	/**
+	 * Start the clock, unless it started earlier: the JVM starting to exit and the
+	 * context starting to close both start it, whichever comes first.
+	 * @param nanos the {@link System#nanoTime()} at which the shutdown started
+	 */
+	public void startClock(long nanos) {
+		long start = (nanos != 0) ? nanos : 1;
+		this.startNanos.accumulateAndGet(start,
+				(current, candidate) -> (current == 0 || candidate - current < 0) ? candidate : current);
+	}
+
+	/**
+	 * Return when the clock started.
+	 * @return its {@link System#nanoTime()}, or {@code 0} if the shutdown has not started
+	 */
+	public long startNanos() {
+		return this.startNanos.get();
 	}
 
 	/**
@@ -31,16 +53,12 @@ public final class ShutdownBudget {
 
 	/**
 	 * Return what is left of the budget.
-	 * @return the remaining time, never negative
+	 * @return the remaining time, never negative; the whole budget before the shutdown
 	 */
 	public Duration remaining() {
-		if (!this.progress.isShuttingDown() && ShutdownWatchdog.jvmShutdownStartNanos() == 0) {
+		long start = this.startNanos.get();
+		if (start == 0) {
 			return this.total;
-		}
-		long start = this.progress.isShuttingDown() ? this.progress.startNanos() : System.nanoTime();
-		long signal = ShutdownWatchdog.jvmShutdownStartNanos();
-		if (signal != 0 && signal - start < 0) {
-			start = signal;
 		}
 		Duration remaining = this.total.minusNanos(System.nanoTime() - start);
 		return remaining.isNegative() ? Duration.ZERO : remaining;

@@ -1,37 +1,37 @@
-package dev.graceful.shutdown.budget;
+package dev.graceful.shutdown.report;
 
 import java.util.List;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.beans.factory.DisposableBean;
-
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.WorkTracker;
+import dev.graceful.shutdown.participant.ParticipantRunner;
+import dev.graceful.shutdown.tasks.WorkRegistry;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 import dev.graceful.shutdown.web.RequestTracker;
 
 /**
- * Tells the {@link ShutdownWatchdog} what this application is still doing: the current
- * step and what it is busy with, the requests in flight and the background work.
+ * Describes in one line what this application is still doing, for the watchdog to log
+ * if the shutdown outlives its budget: the current step and what it is busy with, the
+ * requests in flight, the background work and the participants still at work.
  */
-public final class ShutdownDiagnostics implements DisposableBean {
+public final class ShutdownDiagnostics {
 
-	private final ShutdownProgress progress;
+	private final ShutdownRecorder progress;
 
-	private final @Nullable WorkTracker workTracker;
+	private final @Nullable WorkRegistry workTracker;
 
 	private final @Nullable RequestTracker requestTracker;
 
-	private final Supplier<String> source = this::describe;
+	private final @Nullable ParticipantRunner participants;
 
-	public ShutdownDiagnostics(ShutdownProgress progress, @Nullable WorkTracker workTracker,
-			@Nullable RequestTracker requestTracker) {
+	public ShutdownDiagnostics(ShutdownRecorder progress, @Nullable WorkRegistry workTracker,
+			@Nullable RequestTracker requestTracker, @Nullable ParticipantRunner participants) {
 		this.progress = progress;
 		this.workTracker = workTracker;
 		this.requestTracker = requestTracker;
-		ShutdownWatchdog.addDiagnostics(this.source);
+		this.participants = participants;
 	}
 
 	/**
@@ -68,6 +68,20 @@ public final class ShutdownDiagnostics implements DisposableBean {
 						.collect(Collectors.joining(", ")));
 			}
 		}
+		if (this.participants != null) {
+			List<ParticipantRunner.Status> busy = this.participants.participants()
+				.stream()
+				.filter((participant) -> !participant.state().equals("ENDED"))
+				.toList();
+			if (!busy.isEmpty()) {
+				text.append("; participant(s) not ended: ")
+					.append(busy.stream()
+						.map((participant) -> "'" + participant.name() + "' " + participant.state()
+								+ ((participant.inFlight() >= 0) ? " with " + participant.inFlight() + " in flight"
+										: ""))
+						.collect(Collectors.joining(", ")));
+			}
+		}
 		return text.toString();
 	}
 
@@ -75,15 +89,6 @@ public final class ShutdownDiagnostics implements DisposableBean {
 		Thread thread = work.thread();
 		String where = (thread != null) ? "on " + thread.getName() : "waiting for its thread";
 		return "'" + work.name() + "' for " + work.runningFor().toMillis() + " ms " + where;
-	}
-
-	@Override
-	public void destroy() {
-		// When the JVM is exiting, what happens after this bean is destroyed still needs
-		// describing: keep the source until the end.
-		if (!ShutdownWatchdog.isJvmShuttingDown()) {
-			ShutdownWatchdog.removeDiagnostics(this.source);
-		}
 	}
 
 }

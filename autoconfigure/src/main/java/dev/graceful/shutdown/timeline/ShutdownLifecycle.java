@@ -1,13 +1,13 @@
-package dev.graceful.shutdown.support;
+package dev.graceful.shutdown.timeline;
 
 import org.springframework.context.SmartLifecycle;
 
-import dev.graceful.shutdown.ShutdownProgress;
 
 /**
  * Base of the lifecycle beans that make up the shutdown steps: started with the
- * application, run once in their phase when the application shuts down (Spring stops
- * higher phases first, one phase at a time), never paused. A plain
+ * application, run once in the phase of their {@link ShutdownTimeline stage} when the
+ * application shuts down (Spring stops higher phases first, one phase at a time), never
+ * paused. A plain
  * {@code context.stop()} is not a shutdown: the step stays running, so that a later
  * {@code close()} still runs it.
  */
@@ -15,12 +15,17 @@ public abstract class ShutdownLifecycle implements SmartLifecycle {
 
 	private final int phase;
 
-	private final ShutdownProgress progress;
+	private final ShutdownRecorder progress;
 
 	private volatile boolean running;
 
-	protected ShutdownLifecycle(int phase, ShutdownProgress progress) {
-		this.phase = phase;
+	/**
+	 * Create a lifecycle that runs in the phase of a stage of the timeline.
+	 * @param stage the stage
+	 * @param progress the record of the shutdown, which tells whether it has started
+	 */
+	protected ShutdownLifecycle(ShutdownTimeline stage, ShutdownRecorder progress) {
+		this.phase = stage.phase();
 		this.progress = progress;
 	}
 

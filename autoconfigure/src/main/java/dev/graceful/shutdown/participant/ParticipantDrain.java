@@ -1,0 +1,271 @@
+package dev.graceful.shutdown.participant;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import dev.graceful.shutdown.ShutdownParticipant;
+import dev.graceful.shutdown.ShutdownReport.Counts;
+import dev.graceful.shutdown.ShutdownReport.Outcome;
+import dev.graceful.shutdown.ShutdownReport.Phase;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
+
+/**
+ * The shutdown of one participant, on a thread of its own: {@code stopAccepting} on
+ * another thread (it may hang), then waiting for the work in flight to reach zero, all
+ * bounded by the participant's deadline; at the deadline {@code cancel}, bounded by the
+ * grace. Every wait here is timed, so the supervising thread always ends by the deadline
+ * plus the grace, whatever the participant does.
+ */
+final class ParticipantDrain {
+
+	private static final Log logger = LogFactory.getLog(ParticipantDrain.class);
+
+	private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+	private final String name;
+
+	private final ShutdownParticipant participant;
+
+	private final ShutdownRecorder progress;
+
+	private final CountDownLatch ended = new CountDownLatch(1);
+
+	private final LongAdder handedBack = new LongAdder();
+
+	private volatile State state = State.WAITING;
+
+	private volatile long deadlineNanos;
+
+	ParticipantDrain(String name, ShutdownParticipant participant, ShutdownRecorder progress) {
+		this.name = name;
+		this.participant = participant;
+		this.progress = progress;
+	}
+
+	String name() {
+		return this.name;
+	}
+
+	ShutdownParticipant participant() {
+		return this.participant;
+	}
+
+	State state() {
+		return this.state;
+	}
+
+	/**
+	 * Start the participant's shutdown, once.
+	 * @param timeout how long it may take
+	 * @param cancelGrace how long {@code cancel} and the work it stops may take
+	 */
+	synchronized void start(Duration timeout, Duration cancelGrace) {
+		if (this.state != State.WAITING) {
+			return;
+		}
+		this.state = State.STOPPING;
+		long start = System.nanoTime();
+		this.deadlineNanos = start + timeout.toNanos();
+		Thread supervisor = new Thread(() -> run(start, timeout, cancelGrace),
+				"graceful-shutdown-participant-" + this.name);
+		supervisor.setDaemon(true);
+		supervisor.start();
+	}
+
+	/**
+	 * Wait for the participant's shutdown to end.
+	 * @param graceNanos how long past its deadline to wait at most
+	 * @return whether it ended
+	 */
+	boolean awaitEnd(long graceNanos) throws InterruptedException {
+		long wait = this.deadlineNanos + graceNanos - System.nanoTime();
+		return this.ended.await(Math.max(0, wait), TimeUnit.NANOSECONDS);
+	}
+
+	private void run(long start, Duration timeout, Duration cancelGrace) {
+		try {
+			Phase phase = drain(start, timeout, cancelGrace);
+			logger.info("Graceful shutdown: participant '" + this.name + "' ended after " + phase.durationMs() + " ms ("
+					+ phase.outcome() + ": " + phase.detail() + ")");
+		}
+		catch (Throwable ex) {
+			logger.warn("Graceful shutdown: participant '" + this.name + "' could not be shut down", ex);
+		}
+		finally {
+			this.state = State.ENDED;
+			this.ended.countDown();
+		}
+	}
+
+	private Phase drain(long start, Duration timeout, Duration cancelGrace) throws InterruptedException {
+		long atStart = inFlight();
+		logger.info("Graceful shutdown: participant '" + this.name + "' stops accepting, "
+				+ ((atStart >= 0) ? atStart + " in flight, " : "") + "up to " + timeout.toMillis() + " ms");
+		AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
+		Context context = new Context(Instant.now().plus(timeout));
+		Thread stopping = new Thread(() -> {
+			try {
+				this.participant.stopAccepting(context);
+			}
+			catch (Throwable ex) {
+				failure.set(ex);
+			}
+		}, "graceful-shutdown-participant-" + this.name + "-stop");
+		stopping.setDaemon(true);
+		stopping.start();
+		stopping.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(this.deadlineNanos - System.nanoTime())));
+		Throwable ex = failure.get();
+		if (ex != null) {
+			logger.warn("Graceful shutdown: participant '" + this.name + "' failed to stop accepting", ex);
+			long remaining = Math.max(0, inFlight());
+			return record(start, Outcome.FAILED, "stopAccepting failed: " + ex.getClass().getName(), atStart, remaining);
+		}
+		boolean stopped = !stopping.isAlive();
+		if (stopped) {
+			this.state = State.DRAINING;
+			awaitIdle(this.deadlineNanos);
+		}
+		long remaining = inFlight();
+		if (stopped && remaining <= 0) {
+			return record(start, Outcome.COMPLETED, null, atStart, 0);
+		}
+		// The deadline: stop what is left, give it the grace, report what is still there.
+		this.state = State.CANCELLING;
+		long graceEnd = System.nanoTime() + cancelGrace.toNanos();
+		cancel(stopping, graceEnd);
+		if (remaining > 0) {
+			awaitIdle(graceEnd);
+		}
+		String problem = stopped ? null
+				: "stopAccepting did not return within " + timeout.toMillis() + " ms"
+						+ (stopping.isAlive() ? "; interrupted and abandoned" : "; ended after interrupt");
+		return record(start, Outcome.TIMED_OUT, problem, atStart, Math.max(0, remaining));
+	}
+
+	private void cancel(Thread stopping, long graceEnd) throws InterruptedException {
+		stopping.interrupt();
+		Thread cancelling = new Thread(() -> {
+			try {
+				this.participant.cancel();
+			}
+			catch (Throwable ex) {
+				logger.warn("Graceful shutdown: participant '" + this.name + "' failed to cancel", ex);
+			}
+		}, "graceful-shutdown-participant-" + this.name + "-cancel");
+		cancelling.setDaemon(true);
+		cancelling.start();
+		cancelling.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(graceEnd - System.nanoTime())));
+	}
+
+	private void awaitIdle(long untilNanos) throws InterruptedException {
+		// Polled: a participant reports a number, not an event. From 1 ms up to 20 ms, so
+		// that quick work ends the wait quickly and slow work costs little.
+		long pause = TimeUnit.MILLISECONDS.toNanos(1);
+		long now;
+		while (inFlight() > 0 && (now = System.nanoTime()) - untilNanos < 0) {
+			TimeUnit.NANOSECONDS.sleep(Math.min(pause, untilNanos - now));
+			pause = Math.min(pause * 2, MAX_POLL_NANOS);
+		}
+	}
+
+	/**
+	 * Return what the participant says is in flight.
+	 * @return the number in flight, or {@link ShutdownParticipant#UNKNOWN} if it does not
+	 * say or fails to
+	 */
+	long inFlight() {
+		try {
+			return this.participant.inFlight();
+		}
+		catch (Throwable ex) {
+			return ShutdownParticipant.UNKNOWN;
+		}
+	}
+
+	private Phase record(long start, Outcome outcome, @Nullable String problem, long atStart, long abandoned) {
+		long handedBack = this.handedBack.sum();
+		Counts counts = null;
+		StringBuilder detail = new StringBuilder();
+		if (atStart >= 0) {
+			long completed = Math.max(0, atStart - abandoned);
+			counts = new Counts(atStart, completed, abandoned, handedBack);
+			detail.append(atStart)
+				.append(" in flight at start, ")
+				.append(completed)
+				.append(" completed, ")
+				.append(abandoned)
+				.append(" abandoned");
+			if (handedBack > 0) {
+				detail.append(", ").append(handedBack).append(" handed back");
+			}
+		}
+		else if (handedBack > 0) {
+			counts = new Counts(0, 0, 0, handedBack);
+			detail.append(handedBack).append(" handed back");
+		}
+		if (problem != null) {
+			detail.append((detail.length() > 0) ? "; " : "").append(problem);
+		}
+		if (detail.length() == 0) {
+			detail.append("stopped accepting");
+		}
+		return this.progress.stepEnded(this.name, start, outcome, detail.toString(), counts);
+	}
+
+	/**
+	 * Where a participant is in its shutdown.
+	 */
+	enum State {
+
+		/** Its shutdown has not started. */
+		WAITING,
+
+		/** {@code stopAccepting} is running. */
+		STOPPING,
+
+		/** Waiting for its work in flight. */
+		DRAINING,
+
+		/** Its deadline has come: {@code cancel} is running. */
+		CANCELLING,
+
+		/** Its shutdown has ended. */
+		ENDED
+
+	}
+
+	private final class Context implements ShutdownParticipant.Context {
+
+		private final Instant deadline;
+
+		private Context(Instant deadline) {
+			this.deadline = deadline;
+		}
+
+		@Override
+		public Instant deadline() {
+			return this.deadline;
+		}
+
+		@Override
+		public Duration remaining() {
+			long nanos = ParticipantDrain.this.deadlineNanos - System.nanoTime();
+			return (nanos > 0) ? Duration.ofNanos(nanos) : Duration.ZERO;
+		}
+
+		@Override
+		public void handedBack(long count) {
+			ParticipantDrain.this.handedBack.add(count);
+		}
+
+	}
+
+}

@@ -1,7 +1,0 @@
-/**
- * Shared plumbing of the shutdown steps.
- */
-@NullMarked
-package dev.graceful.shutdown.support;
-
-import org.jspecify.annotations.NullMarked;
