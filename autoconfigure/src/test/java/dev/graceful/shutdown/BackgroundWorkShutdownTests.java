@@ -33,6 +33,7 @@ import org.springframework.scheduling.annotation.Scheduled;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Tasks;
 import dev.graceful.shutdown.tasks.ExecutorTracking;
+import dev.graceful.shutdown.tasks.WorkRegistry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -103,7 +104,7 @@ class BackgroundWorkShutdownTests {
 	void asyncWorkSubmittedFromAShutdownCallbackCompletes() {
 		this.context = run(AsyncConfiguration.class, SINGLE_THREAD_EXECUTOR);
 		Mailer mailer = this.context.getBean(Mailer.class);
-		WorkTracker tracker = this.context.getBean(WorkTracker.class);
+		WorkRegistry tracker = this.context.getBean(WorkRegistry.class);
 		AtomicInteger submitted = new AtomicInteger();
 		tracker.onShutdown(() -> {
 			for (int i = 0; i < 3; i++) {
@@ -122,7 +123,7 @@ class BackgroundWorkShutdownTests {
 	void scheduledRunUnderWayWhenTheShutdownStartsCompletesAndNoNewRunStarts() throws InterruptedException {
 		this.context = run(SchedulingConfiguration.class, "spring.task.scheduling.pool.size=1");
 		Ticker ticker = this.context.getBean(Ticker.class);
-		WorkTracker tracker = this.context.getBean(WorkTracker.class);
+		WorkRegistry tracker = this.context.getBean(WorkRegistry.class);
 		assertThat(ticker.slowRunStarted.await(30, TimeUnit.SECONDS)).isTrue();
 		assertThat(tracker.active()).extracting(WorkTracker.Work::name)
 			.containsExactly("taskScheduler: " + Ticker.class.getName() + ".tick");
@@ -144,7 +145,7 @@ class BackgroundWorkShutdownTests {
 	@Test
 	void trackedWorkOnAPlainThreadIsAwaitedBeforeCloseReturns() throws InterruptedException {
 		this.context = run(PlainConfiguration.class, "graceful.shutdown.tasks.timeout=20s");
-		WorkTracker tracker = this.context.getBean(WorkTracker.class);
+		WorkRegistry tracker = this.context.getBean(WorkRegistry.class);
 		CountDownLatch started = new CountDownLatch(1);
 		AtomicBoolean finished = new AtomicBoolean();
 		AtomicReference<Instant> deadline = new AtomicReference<>();
@@ -178,7 +179,7 @@ class BackgroundWorkShutdownTests {
 	@Test
 	void withoutTheStarterCloseDoesNotWaitForTrackedWork() throws InterruptedException {
 		this.context = run(PlainConfiguration.class, "graceful.shutdown.enabled=false");
-		WorkTracker tracker = this.context.getBean(WorkTracker.class);
+		WorkRegistry tracker = this.context.getBean(WorkRegistry.class);
 		CountDownLatch started = new CountDownLatch(1);
 		CountDownLatch releaseWork = new CountDownLatch(1);
 		start("importer", () -> {
@@ -200,7 +201,7 @@ class BackgroundWorkShutdownTests {
 	void workThatIgnoresCancellationIsAbandonedAndNamedAndTheShutdownStillEnds() throws InterruptedException {
 		this.context = run(PlainConfiguration.class, "graceful.shutdown.tasks.timeout=500ms",
 				"graceful.shutdown.tasks.cancel-grace=200ms");
-		WorkTracker tracker = this.context.getBean(WorkTracker.class);
+		WorkRegistry tracker = this.context.getBean(WorkRegistry.class);
 		CountDownLatch started = new CountDownLatch(1);
 		AtomicInteger swallowedInterrupts = new AtomicInteger();
 		start("stubborn-worker", () -> {
@@ -235,7 +236,7 @@ class BackgroundWorkShutdownTests {
 	void workThatHonoursTheInterruptEndsAsCancelledWithoutWaitingOutTheGrace() throws InterruptedException {
 		this.context = run(PlainConfiguration.class, "graceful.shutdown.tasks.timeout=500ms",
 				"graceful.shutdown.tasks.cancel-grace=20s");
-		WorkTracker tracker = this.context.getBean(WorkTracker.class);
+		WorkRegistry tracker = this.context.getBean(WorkRegistry.class);
 		CountDownLatch started = new CountDownLatch(1);
 		AtomicBoolean sawCancellation = new AtomicBoolean();
 		start("polite-worker", () -> {
@@ -266,7 +267,7 @@ class BackgroundWorkShutdownTests {
 	void cancelCallbacksRunWhenTheTasksTimeoutIsReached() throws InterruptedException {
 		this.context = run(PlainConfiguration.class, "graceful.shutdown.tasks.timeout=300ms",
 				"graceful.shutdown.tasks.cancel-grace=5s");
-		WorkTracker tracker = this.context.getBean(WorkTracker.class);
+		WorkRegistry tracker = this.context.getBean(WorkRegistry.class);
 		CountDownLatch started = new CountDownLatch(1);
 		CountDownLatch stop = new CountDownLatch(1);
 		List<String> events = new CopyOnWriteArrayList<>();

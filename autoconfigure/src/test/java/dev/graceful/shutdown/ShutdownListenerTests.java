@@ -12,6 +12,7 @@ import dev.graceful.shutdown.ShutdownReport.Cleanup;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownAutoConfiguration;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownTasksAutoConfiguration;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,7 +29,7 @@ class ShutdownListenerTests {
 	void addedListenerHearsEachStepEachCleanupAndTheEndInOrder() {
 		this.contextRunner.run((context) -> {
 			RecordingListener listener = new RecordingListener();
-			context.getBean(ShutdownProgress.class).addListener(listener);
+			context.getBean(ShutdownRecorder.class).addListener(listener);
 			ShutdownCleanups cleanups = context.getBean(ShutdownCleanups.class);
 			cleanups.register("second", 2, null, () -> {
 			});
@@ -44,7 +45,7 @@ class ShutdownListenerTests {
 	@Test
 	void failingListenerDoesNotStopTheOthersNorTheShutdown() {
 		this.contextRunner.run((context) -> {
-			ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+			ShutdownRecorder progress = context.getBean(ShutdownRecorder.class);
 			progress.addListener(new ShutdownListener() {
 
 				@Override

@@ -22,6 +22,7 @@ import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownAutoConfiguration;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownDisabledAutoConfiguration;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownTasksAutoConfiguration;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
@@ -79,7 +80,7 @@ class ShutdownReportsTests {
 			.withPropertyValues("graceful.shutdown.enabled=false")
 			.run((context) -> {
 				assertThatIllegalStateException().isThrownBy(() -> ShutdownReports.close(context))
-					.withMessageContaining("No ShutdownProgress bean")
+					.withMessageContaining("No ShutdownRecorder bean")
 					.withMessageContaining("graceful.shutdown.enabled");
 				assertThat(context.isActive()).as("left open").isTrue();
 			});

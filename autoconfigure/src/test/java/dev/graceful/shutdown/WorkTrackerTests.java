@@ -15,6 +15,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import dev.graceful.shutdown.tasks.WorkRegistry;
+import dev.graceful.shutdown.timeline.ShutdownBudget;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
@@ -24,9 +27,9 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
  */
 class WorkTrackerTests {
 
-	private final ShutdownProgress progress = new ShutdownProgress();
+	private final ShutdownRecorder progress = new ShutdownRecorder(new ShutdownBudget(Duration.ofSeconds(30)));
 
-	private final WorkTracker tracker = new WorkTracker(this.progress);
+	private final WorkRegistry tracker = new WorkRegistry(this.progress);
 
 	private final List<Thread> threads = new CopyOnWriteArrayList<>();
 

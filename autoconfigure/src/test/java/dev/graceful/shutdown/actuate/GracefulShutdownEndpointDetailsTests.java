@@ -22,9 +22,9 @@ import org.springframework.context.annotation.Bean;
 import dev.graceful.shutdown.LocalHttp;
 import dev.graceful.shutdown.LocalHttp.Response;
 import dev.graceful.shutdown.OnShutdown;
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.WorkTracker;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,18 +68,18 @@ class GracefulShutdownEndpointDetailsTests {
 	void failedCleanupErrorIsLeftOutForUnauthenticatedReadersByDefault() {
 		start();
 		GracefulShutdownEndpoint endpoint = this.context.getBean(GracefulShutdownEndpoint.class);
-		ShutdownProgress progress = this.context.getBean(ShutdownProgress.class);
+		ShutdownRecorder progress = this.context.getBean(ShutdownRecorder.class);
 
 		this.context.close();
 
 		ShutdownReport report = progress.report();
 		assertThat(report.cleanups()).singleElement()
 			.satisfies((cleanup) -> assertThat(cleanup.error()).as("the error there is to hide").isEqualTo(ERROR));
-		assertThat(cleanups(endpoint.shutdown(SecurityContext.NONE))).singleElement()
+		assertThat(cleanups(EndpointJson.map(endpoint.shutdown(SecurityContext.NONE)))).singleElement()
 			.satisfies((cleanup) -> assertThat(cleanup).containsEntry("name", "disk.sync")
 				.containsEntry("outcome", "FAILED")
 				.doesNotContainKey("error"));
-		assertThat(cleanups(endpoint.shutdown(AUTHENTICATED))).singleElement()
+		assertThat(cleanups(EndpointJson.map(endpoint.shutdown(AUTHENTICATED)))).singleElement()
 			.satisfies((cleanup) -> assertThat(cleanup).containsEntry("error", ERROR));
 	}
 
@@ -90,7 +90,7 @@ class GracefulShutdownEndpointDetailsTests {
 
 		this.context.close();
 
-		assertThat(cleanups(endpoint.shutdown(SecurityContext.NONE))).singleElement()
+		assertThat(cleanups(EndpointJson.map(endpoint.shutdown(SecurityContext.NONE)))).singleElement()
 			.satisfies((cleanup) -> assertThat(cleanup).containsEntry("outcome", "FAILED").containsEntry("error", ERROR));
 	}
 
@@ -119,9 +119,9 @@ class GracefulShutdownEndpointDetailsTests {
 		GracefulShutdownEndpoint endpoint = this.context.getBean(GracefulShutdownEndpoint.class);
 		WorkTracker tracker = this.context.getBean(WorkTracker.class);
 		try (WorkTracker.Work running = tracker.start("import"); WorkTracker.Work waiting = tracker.handOff(() -> "mail")) {
-			List<Map<String, Object>> withDetails = (List<Map<String, Object>>) endpoint.shutdown(AUTHENTICATED)
+			List<Map<String, Object>> withDetails = (List<Map<String, Object>>) EndpointJson.map(endpoint.shutdown(AUTHENTICATED))
 				.get("activeWork");
-			List<Map<String, Object>> without = (List<Map<String, Object>>) endpoint.shutdown(SecurityContext.NONE)
+			List<Map<String, Object>> without = (List<Map<String, Object>>) EndpointJson.map(endpoint.shutdown(SecurityContext.NONE))
 				.get("activeWork");
 			assertThat(withDetails).filteredOn("name", "import")
 				.singleElement()

@@ -117,7 +117,7 @@ class GracefulShutdownEndpointWebTests {
 		GracefulShutdownEndpoint endpoint = this.context.getBean(GracefulShutdownEndpoint.class);
 
 		this.context.close();
-		Map<String, Object> result = endpoint.shutdown(SecurityContext.NONE);
+		Map<String, Object> result = EndpointJson.map(endpoint.shutdown(SecurityContext.NONE));
 
 		assertThat(result).containsEntry("state", "SHUT_DOWN").doesNotContainKey("step");
 		Map<String, Object> report = map(result.get("report"));

@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
+
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -16,6 +18,9 @@ import dev.graceful.shutdown.actuate.GracefulShutdownEndpoint;
 import dev.graceful.shutdown.actuate.GracefulShutdownHealthIndicator;
 import dev.graceful.shutdown.metrics.DeferredMeterRegistryClosing;
 import dev.graceful.shutdown.metrics.GracefulShutdownMetrics;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
+
+import dev.graceful.shutdown.timeline.ShutdownBudget;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -117,12 +122,12 @@ class GracefulShutdownActuatorAutoConfigurationTests {
 
 		@Bean
 		GracefulShutdownMetrics userMetrics(MeterRegistry registry) {
-			return new GracefulShutdownMetrics(registry, null, null);
+			return new GracefulShutdownMetrics(registry, null, null, null);
 		}
 
 		@Bean
 		GracefulShutdownHealthIndicator gracefulShutdownHealthIndicator() {
-			return new GracefulShutdownHealthIndicator(new dev.graceful.shutdown.ShutdownProgress());
+			return new GracefulShutdownHealthIndicator(new ShutdownRecorder(new ShutdownBudget(Duration.ofSeconds(30))));
 		}
 
 	}

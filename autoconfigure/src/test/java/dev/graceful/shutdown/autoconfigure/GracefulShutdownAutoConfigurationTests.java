@@ -15,13 +15,14 @@ import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.mock.env.MockEnvironment;
 
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.readiness.ShutdownStartListener;
 import dev.graceful.shutdown.report.ShutdownSummary;
+import dev.graceful.shutdown.timeline.ShutdownBudget;
+import dev.graceful.shutdown.timeline.ShutdownPlan;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,7 +39,7 @@ class GracefulShutdownAutoConfigurationTests {
 	void providesCoreBeansByDefault() {
 		this.contextRunner.run((context) -> assertThat(context).hasNotFailed()
 			.hasSingleBean(ShutdownPlan.class)
-			.hasSingleBean(ShutdownProgress.class)
+			.hasSingleBean(ShutdownRecorder.class)
 			.hasSingleBean(ShutdownStartListener.class)
 			.hasSingleBean(ShutdownSummary.class)
 			.hasSingleBean(GracefulShutdownProperties.class));
@@ -49,7 +50,7 @@ class GracefulShutdownAutoConfigurationTests {
 		this.contextRunner.withPropertyValues("graceful.shutdown.enabled=false")
 			.run((context) -> assertThat(context).hasNotFailed()
 				.doesNotHaveBean(ShutdownPlan.class)
-				.doesNotHaveBean(ShutdownProgress.class)
+				.doesNotHaveBean(ShutdownRecorder.class)
 				.doesNotHaveBean(ShutdownStartListener.class)
 				.doesNotHaveBean(ShutdownSummary.class)
 				.doesNotHaveBean(GracefulShutdownProperties.class));
@@ -90,14 +91,13 @@ class GracefulShutdownAutoConfigurationTests {
 				ShutdownPlan plan = context.getBean(ShutdownPlan.class);
 				assertThat(plan.delay()).isEqualTo(Duration.ofSeconds(5));
 				assertThat(plan.quietPeriod()).isEqualTo(Duration.ofMillis(500));
-				assertThat(plan.connectionClose()).isFalse();
+				assertThat(context.getBean(GracefulShutdownProperties.class).getWeb().isConnectionClose()).isFalse();
 			});
 	}
 
 	@Test
 	void backsOffToUserDefinedShutdownPlan() {
 		this.contextRunner.withUserConfiguration(UserPlanConfiguration.class)
-			.withPropertyValues("graceful.shutdown.delay=-1s")
 			.run((context) -> assertThat(context).hasNotFailed()
 				.getBean(ShutdownPlan.class)
 				.isSameAs(context.getBean("userPlan")));
@@ -106,8 +106,8 @@ class GracefulShutdownAutoConfigurationTests {
 	@Test
 	void backsOffToUserDefinedShutdownProgress() {
 		this.contextRunner.withUserConfiguration(UserProgressConfiguration.class).run((context) -> {
-			assertThat(context).hasSingleBean(ShutdownProgress.class).hasBean("userProgress");
-			ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+			assertThat(context).hasSingleBean(ShutdownRecorder.class).hasBean("userProgress");
+			ShutdownRecorder progress = context.getBean(ShutdownRecorder.class);
 			context.close();
 			// The auto-configured listener and summary record into the user's bean.
 			assertThat(progress.isShuttingDown()).isTrue();
@@ -127,7 +127,7 @@ class GracefulShutdownAutoConfigurationTests {
 	@Test
 	void closingContextStartsShutdownRefusesTrafficAndCompletesReport() {
 		this.contextRunner.run((context) -> {
-			ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+			ShutdownRecorder progress = context.getBean(ShutdownRecorder.class);
 			ApplicationAvailability availability = context.getBean(ApplicationAvailability.class);
 			assertThat(progress.isShuttingDown()).isFalse();
 			assertThat(progress.report()).isNull();
@@ -157,7 +157,7 @@ class GracefulShutdownAutoConfigurationTests {
 			.withConfiguration(AutoConfigurations.of(GracefulShutdownAutoConfiguration.class))
 			.run((context) -> {
 				assertThat(context).doesNotHaveBean(ApplicationAvailability.class);
-				ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+				ShutdownRecorder progress = context.getBean(ShutdownRecorder.class);
 				context.close();
 				assertThat(progress.isComplete()).isTrue();
 				assertThat(progress.report().phase("readiness").detail())
@@ -168,7 +168,7 @@ class GracefulShutdownAutoConfigurationTests {
 	@Test
 	void childContextClosingDoesNotStartShutdown() {
 		this.contextRunner.run((context) -> {
-			ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+			ShutdownRecorder progress = context.getBean(ShutdownRecorder.class);
 			try (AnnotationConfigApplicationContext child = new AnnotationConfigApplicationContext()) {
 				child.setParent(context);
 				child.refresh();
@@ -182,7 +182,7 @@ class GracefulShutdownAutoConfigurationTests {
 	@Test
 	void stoppingWithoutClosingDoesNotStartShutdown() {
 		this.contextRunner.run((context) -> {
-			ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+			ShutdownRecorder progress = context.getBean(ShutdownRecorder.class);
 			context.getSourceApplicationContext().stop();
 			assertThat(progress.isShuttingDown()).isFalse();
 			assertThat(progress.report()).isNull();
@@ -194,7 +194,7 @@ class GracefulShutdownAutoConfigurationTests {
 
 		@Bean
 		ShutdownPlan userPlan() {
-			return ShutdownPlan.of(new GracefulShutdownProperties(), new MockEnvironment());
+			return new GracefulShutdownProperties().plan(null, Duration.ofSeconds(30));
 		}
 
 	}
@@ -203,8 +203,8 @@ class GracefulShutdownAutoConfigurationTests {
 	static class UserProgressConfiguration {
 
 		@Bean
-		ShutdownProgress userProgress() {
-			return new ShutdownProgress();
+		ShutdownRecorder userProgress() {
+			return new ShutdownRecorder(new ShutdownBudget(Duration.ofSeconds(30)));
 		}
 
 	}
@@ -213,12 +213,12 @@ class GracefulShutdownAutoConfigurationTests {
 	static class UserListenerAndSummaryConfiguration {
 
 		@Bean
-		ShutdownStartListener userStartListener(ShutdownProgress progress, ApplicationContext context) {
+		ShutdownStartListener userStartListener(ShutdownRecorder progress, ApplicationContext context) {
 			return new ShutdownStartListener(progress, context, null);
 		}
 
 		@Bean
-		ShutdownSummary userSummary(ShutdownProgress progress) {
+		ShutdownSummary userSummary(ShutdownRecorder progress) {
 			return new ShutdownSummary(progress);
 		}
 

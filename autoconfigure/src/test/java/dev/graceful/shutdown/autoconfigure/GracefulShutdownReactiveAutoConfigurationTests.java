@@ -19,12 +19,14 @@ import org.springframework.core.Ordered;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.adapter.WebHttpHandlerBuilder;
 
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.delay.LameDuckDelay;
 import dev.graceful.shutdown.web.DrainMonitor;
 import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.web.reactive.InFlightWebFilter;
 import dev.graceful.shutdown.web.reactive.NettyRequestTracking;
+import dev.graceful.shutdown.timeline.ShutdownBudget;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -97,7 +99,7 @@ class GracefulShutdownReactiveAutoConfigurationTests {
 			.run((context) -> assertThat(context).doesNotHaveBean(InFlightWebFilter.class)
 				.doesNotHaveBean(RequestTracker.class)
 				.doesNotHaveBean(DrainMonitor.class)
-				.doesNotHaveBean(ShutdownProgress.class));
+				.doesNotHaveBean(ShutdownRecorder.class));
 	}
 
 	@Test
@@ -139,7 +141,7 @@ class GracefulShutdownReactiveAutoConfigurationTests {
 			.run((context) -> assertThat(context).hasNotFailed()
 				.doesNotHaveBean(InFlightWebFilter.class)
 				.doesNotHaveBean(SERVLET_FILTER_BEAN)
-				.hasSingleBean(ShutdownProgress.class));
+				.hasSingleBean(ShutdownRecorder.class));
 	}
 
 	@Test
@@ -159,7 +161,7 @@ class GracefulShutdownReactiveAutoConfigurationTests {
 
 		@Bean
 		InFlightWebFilter customInFlightWebFilter() {
-			return new InFlightWebFilter(new RequestTracker(new ShutdownProgress(), List.of()), false);
+			return new InFlightWebFilter(new RequestTracker(new ShutdownRecorder(new ShutdownBudget(Duration.ofSeconds(30))), List.of()), false);
 		}
 
 	}

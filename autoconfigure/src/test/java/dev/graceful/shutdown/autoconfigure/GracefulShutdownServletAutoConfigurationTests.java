@@ -21,10 +21,10 @@ import org.springframework.mock.web.MockFilterChain;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.web.servlet.InFlightRequestFilter;
 import dev.graceful.shutdown.web.servlet.TomcatRequestCounting;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -85,7 +85,7 @@ class GracefulShutdownServletAutoConfigurationTests {
 	void doesNotRegisterFilterInNonWebApplication() {
 		new ApplicationContextRunner().withConfiguration(AUTO_CONFIGURATIONS)
 			.run((context) -> assertThat(context).hasNotFailed()
-				.hasSingleBean(ShutdownProgress.class)
+				.hasSingleBean(ShutdownRecorder.class)
 				.doesNotHaveBean(FILTER_BEAN));
 	}
 
@@ -127,7 +127,7 @@ class GracefulShutdownServletAutoConfigurationTests {
 	@Test
 	void filterClosesConnectionsOnceShutdownHasStarted() {
 		this.contextRunner.run((context) -> {
-			context.getBean(ShutdownProgress.class).begin();
+			context.getBean(ShutdownRecorder.class).begin();
 			MockHttpServletResponse response = doFilter(context);
 			assertThat(response.getHeader("Connection")).isEqualTo("close");
 		});
@@ -136,7 +136,7 @@ class GracefulShutdownServletAutoConfigurationTests {
 	@Test
 	void filterKeepsConnectionsOpenWhenConnectionCloseIsDisabled() {
 		this.contextRunner.withPropertyValues("graceful.shutdown.web.connection-close=false").run((context) -> {
-			context.getBean(ShutdownProgress.class).begin();
+			context.getBean(ShutdownRecorder.class).begin();
 			MockHttpServletResponse response = doFilter(context);
 			assertThat(response.getHeader("Connection")).isNull();
 			assertThat(context.getBean(RequestTracker.class).finishedCount()).isEqualTo(1);
@@ -165,7 +165,7 @@ class GracefulShutdownServletAutoConfigurationTests {
 	static class UserRequestTrackerConfiguration {
 
 		@Bean
-		RequestTracker userTracker(ShutdownProgress progress) {
+		RequestTracker userTracker(ShutdownRecorder progress) {
 			return new RequestTracker(progress, java.util.List.of());
 		}
 

@@ -8,10 +8,13 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import dev.graceful.shutdown.ShutdownCleanups;
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.tasks.ExecutorTracking;
 import dev.graceful.shutdown.tasks.TaskDrain;
+import dev.graceful.shutdown.tasks.WorkRegistry;
+import dev.graceful.shutdown.timeline.ShutdownBudget;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -57,7 +60,7 @@ class GracefulShutdownTasksAutoConfigurationTests {
 			assertThat(context).hasNotFailed()
 				.hasSingleBean(WorkTracker.class)
 				.hasSingleBean(ShutdownCleanups.class)
-				.doesNotHaveBean(ShutdownProgress.class)
+				.doesNotHaveBean(ShutdownRecorder.class)
 				.doesNotHaveBean(ExecutorTracking.class)
 				.doesNotHaveBean(TaskDrain.class);
 			WorkTracker tracker = context.getBean(WorkTracker.class);
@@ -69,7 +72,7 @@ class GracefulShutdownTasksAutoConfigurationTests {
 	@Configuration(proxyBeanMethods = false)
 	static class UserWorkTrackerConfiguration {
 
-		final WorkTracker tracker = new WorkTracker(new ShutdownProgress());
+		final WorkRegistry tracker = new WorkRegistry(new ShutdownRecorder(new ShutdownBudget(Duration.ofSeconds(30))));
 
 		@Bean
 		WorkTracker userWorkTracker() {

@@ -10,11 +10,10 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
-import org.springframework.context.Lifecycle;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
@@ -22,6 +21,9 @@ import dev.graceful.shutdown.ShutdownReport.Requests;
 import dev.graceful.shutdown.delay.LameDuckDelay;
 import dev.graceful.shutdown.web.DrainMonitor;
 import dev.graceful.shutdown.web.RequestTracker;
+import dev.graceful.shutdown.web.WebServerDrain;
+import dev.graceful.shutdown.timeline.ShutdownBudget;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -52,7 +54,7 @@ class GracefulShutdownWebAutoConfigurationTests {
 	void providesNoWebBeansWhenDisabled() {
 		this.contextRunner.withPropertyValues("graceful.shutdown.enabled=false")
 			.run((context) -> assertThat(context).hasNotFailed()
-				.doesNotHaveBean(ShutdownProgress.class)
+				.doesNotHaveBean(ShutdownRecorder.class)
 				.doesNotHaveBean(RequestTracker.class)
 				.doesNotHaveBean(LameDuckDelay.class)
 				.doesNotHaveBean(DrainMonitor.class)
@@ -73,7 +75,7 @@ class GracefulShutdownWebAutoConfigurationTests {
 	void providesNoWebBeansInNonWebApplication() {
 		new ApplicationContextRunner().withConfiguration(AUTO_CONFIGURATIONS)
 			.run((context) -> assertThat(context).hasNotFailed()
-				.hasSingleBean(ShutdownProgress.class)
+				.hasSingleBean(ShutdownRecorder.class)
 				.doesNotHaveBean(RequestTracker.class)
 				.doesNotHaveBean(LameDuckDelay.class)
 				.doesNotHaveBean(DrainMonitor.class)
@@ -84,7 +86,7 @@ class GracefulShutdownWebAutoConfigurationTests {
 	void providesNoWebBeansWithoutSpringBootWebServer() {
 		this.contextRunner.withClassLoader(new FilteredClassLoader(WebServerApplicationContext.class))
 			.run((context) -> assertThat(context).hasNotFailed()
-				.hasSingleBean(ShutdownProgress.class)
+				.hasSingleBean(ShutdownRecorder.class)
 				.doesNotHaveBean(RequestTracker.class)
 				.doesNotHaveBean(LameDuckDelay.class)
 				.doesNotHaveBean(DrainMonitor.class));
@@ -95,7 +97,7 @@ class GracefulShutdownWebAutoConfigurationTests {
 		this.contextRunner.withUserConfiguration(UserRequestTrackerConfiguration.class).run((context) -> {
 			assertThat(context).hasSingleBean(RequestTracker.class).hasBean("userTracker");
 			RequestTracker tracker = context.getBean(RequestTracker.class);
-			ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+			ShutdownRecorder progress = context.getBean(ShutdownRecorder.class);
 			// One request that never finishes: the drain monitor must count it from the
 			// user's tracker.
 			tracker.requestStarted();
@@ -110,7 +112,7 @@ class GracefulShutdownWebAutoConfigurationTests {
 			.withPropertyValues("graceful.shutdown.delay=10s")
 			.run((context) -> {
 				assertThat(context).hasSingleBean(LameDuckDelay.class).hasBean("userDelay");
-				ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+				ShutdownRecorder progress = context.getBean(ShutdownRecorder.class);
 				// The user's delay is zero; the auto-configured 10s would block here.
 				context.close();
 				assertThat(progress.report().phase(LameDuckDelay.STEP).outcome()).isEqualTo(Outcome.SKIPPED);
@@ -129,8 +131,8 @@ class GracefulShutdownWebAutoConfigurationTests {
 	@Test
 	void usesUserDefinedShutdownProgress() {
 		this.contextRunner.withUserConfiguration(UserProgressConfiguration.class).run((context) -> {
-			assertThat(context).hasSingleBean(ShutdownProgress.class).hasSingleBean(RequestTracker.class);
-			ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+			assertThat(context).hasSingleBean(ShutdownRecorder.class).hasSingleBean(RequestTracker.class);
+			ShutdownRecorder progress = context.getBean(ShutdownRecorder.class);
 			RequestTracker tracker = context.getBean(RequestTracker.class);
 			assertThat(tracker.isShuttingDown()).isFalse();
 			progress.begin();
@@ -155,7 +157,7 @@ class GracefulShutdownWebAutoConfigurationTests {
 	@Test
 	void closingRecordsReadinessDelayAndDrainInOrder() {
 		this.contextRunner.run((context) -> {
-			ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+			ShutdownRecorder progress = context.getBean(ShutdownRecorder.class);
 			context.close();
 			ShutdownReport report = progress.report();
 			assertThat(report.complete()).isTrue();
@@ -171,7 +173,7 @@ class GracefulShutdownWebAutoConfigurationTests {
 	@Test
 	void delayWithoutQuietPeriodIsServedInFull() {
 		this.contextRunner.withPropertyValues("graceful.shutdown.delay=300ms").run((context) -> {
-			ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+			ShutdownRecorder progress = context.getBean(ShutdownRecorder.class);
 			context.close();
 			Phase delay = progress.report().phase("delay");
 			assertThat(delay.outcome()).isEqualTo(Outcome.COMPLETED);
@@ -183,7 +185,7 @@ class GracefulShutdownWebAutoConfigurationTests {
 	void quietPeriodEndsDelayEarlyWhenNoRequestArrives() {
 		this.contextRunner.withPropertyValues("graceful.shutdown.delay=10s", "graceful.shutdown.quiet-period=200ms")
 			.run((context) -> {
-				ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+				ShutdownRecorder progress = context.getBean(ShutdownRecorder.class);
 				long start = System.nanoTime();
 				context.close();
 				Duration closing = Duration.ofNanos(System.nanoTime() - start);
@@ -199,7 +201,7 @@ class GracefulShutdownWebAutoConfigurationTests {
 	static class UserRequestTrackerConfiguration {
 
 		@Bean
-		RequestTracker userTracker(ShutdownProgress progress) {
+		RequestTracker userTracker(ShutdownRecorder progress) {
 			return new RequestTracker(progress, java.util.List.of());
 		}
 
@@ -209,9 +211,8 @@ class GracefulShutdownWebAutoConfigurationTests {
 	static class UserLameDuckDelayConfiguration {
 
 		@Bean
-		LameDuckDelay userDelay(ShutdownProgress progress) {
-			return new LameDuckDelay(progress, Duration.ZERO, null, () -> 0,
-					WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE + 2);
+		LameDuckDelay userDelay(ShutdownRecorder progress) {
+			return new LameDuckDelay(progress, Duration.ZERO, null, () -> 0);
 		}
 
 	}
@@ -220,26 +221,9 @@ class GracefulShutdownWebAutoConfigurationTests {
 	static class UserDrainMonitorConfiguration {
 
 		@Bean
-		DrainMonitor userDrainMonitor(ShutdownProgress progress, RequestTracker tracker) {
-			return new DrainMonitor(progress, tracker, WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE, () -> true,
-					new NoOpLifecycle());
-		}
-
-	}
-
-	static final class NoOpLifecycle implements Lifecycle {
-
-		@Override
-		public void start() {
-		}
-
-		@Override
-		public void stop() {
-		}
-
-		@Override
-		public boolean isRunning() {
-			return false;
+		DrainMonitor userDrainMonitor(ShutdownRecorder progress, RequestTracker tracker, ApplicationContext context) {
+			return new DrainMonitor(progress, tracker, new WebServerDrain(context), Duration.ofSeconds(30),
+					Duration.ZERO);
 		}
 
 	}
@@ -248,8 +232,8 @@ class GracefulShutdownWebAutoConfigurationTests {
 	static class UserProgressConfiguration {
 
 		@Bean
-		ShutdownProgress userProgress() {
-			return new ShutdownProgress();
+		ShutdownRecorder userProgress() {
+			return new ShutdownRecorder(new ShutdownBudget(Duration.ofSeconds(30)));
 		}
 
 	}

@@ -15,6 +15,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
+import dev.graceful.shutdown.timeline.ShutdownPlan;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
 
@@ -111,8 +113,8 @@ class ShutdownBudgetValidationTests {
 	void watchdogExitCodeAtTheEndsOfTheRangeStarts(int exitCode) {
 		this.runner.withPropertyValues("graceful.shutdown.watchdog.exit-code=" + exitCode)
 			.run((context) -> assertThat(context).hasNotFailed()
-				.getBean(ShutdownPlan.class)
-				.satisfies((plan) -> assertThat(plan.watchdogExitCode()).isEqualTo(exitCode)));
+				.getBean(GracefulShutdownProperties.class)
+				.satisfies((properties) -> assertThat(properties.getWatchdog().getExitCode()).isEqualTo(exitCode)));
 	}
 
 	@Test

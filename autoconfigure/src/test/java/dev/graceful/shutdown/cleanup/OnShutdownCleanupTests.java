@@ -119,7 +119,7 @@ class OnShutdownCleanupTests {
 	void closingTheContextTwiceRunsEachCleanupOnce() {
 		this.context = run(CountingConfiguration.class);
 		Counting counting = this.context.getBean(Counting.class);
-		ShutdownCleanups cleanups = this.context.getBean(ShutdownCleanups.class);
+		CleanupRegistry cleanups = this.context.getBean(CleanupRegistry.class);
 		AtomicInteger programmatic = new AtomicInteger();
 		cleanups.register("programmatic", programmatic::incrementAndGet);
 		ShutdownReport report = ShutdownReports.close(this.context);

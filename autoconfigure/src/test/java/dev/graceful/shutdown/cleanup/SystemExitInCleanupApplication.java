@@ -11,8 +11,8 @@ import org.springframework.context.annotation.Configuration;
 
 import dev.graceful.shutdown.ShutdownCleanups;
 import dev.graceful.shutdown.ShutdownListener;
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 /**
  * Run in a child JVM by {@link SystemExitInCleanupTests}: starts an application with a
@@ -32,7 +32,7 @@ public final class SystemExitInCleanupApplication {
 			.logStartupInfo(false)
 			.properties("graceful.shutdown.timeout=20s")
 			.run(args);
-		context.getBean(ShutdownProgress.class).addListener(new ShutdownListener() {
+		context.getBean(ShutdownRecorder.class).addListener(new ShutdownListener() {
 
 			@Override
 			public void cleanupEnded(ShutdownReport.Cleanup cleanup) {

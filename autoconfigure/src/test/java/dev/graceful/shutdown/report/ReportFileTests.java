@@ -26,7 +26,10 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 
 import dev.graceful.shutdown.OnShutdown;
+import dev.graceful.shutdown.ShutdownProgress;
+import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.actuate.GracefulShutdownEndpoint;
+import dev.graceful.shutdown.actuate.GracefulShutdownEndpoint.ShutdownDescriptor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -94,15 +97,16 @@ class ReportFileTests {
 		Path file = this.temp.resolve("last-shutdown.json");
 		start(file);
 		this.context.close();
-		Map<String, Object> written = ReportJson.read(Files.readString(file, StandardCharsets.UTF_8));
+		ShutdownReport written = ReportJson.read(Files.readString(file, StandardCharsets.UTF_8));
 
 		start(file, "management.endpoint.gracefulshutdown.show-details=always");
-		Map<String, Object> result = this.context.getBean(GracefulShutdownEndpoint.class)
+		ShutdownDescriptor result = this.context.getBean(GracefulShutdownEndpoint.class)
 			.shutdown(SecurityContext.NONE);
 
-		assertThat(result).containsEntry("state", "RUNNING").doesNotContainKey("report");
-		assertThat(result.get("previousReport")).isEqualTo(written);
-		assertThat(written).containsEntry("complete", true);
+		assertThat(result.state()).isEqualTo(ShutdownProgress.State.RUNNING);
+		assertThat(result.report()).isNull();
+		assertThat(result.previousReport()).isEqualTo(written);
+		assertThat(written.complete()).isTrue();
 	}
 
 	@Test
@@ -111,11 +115,11 @@ class ReportFileTests {
 		Files.writeString(file, "{ not json");
 
 		start(file);
-		Map<String, Object> result = this.context.getBean(GracefulShutdownEndpoint.class)
+		ShutdownDescriptor result = this.context.getBean(GracefulShutdownEndpoint.class)
 			.shutdown(SecurityContext.NONE);
 		this.context.close();
 
-		assertThat(result).doesNotContainKey("previousReport");
+		assertThat(result.previousReport()).isNull();
 		assertThat(JsonPath.parse(file.toFile()).read("$.complete", Boolean.class)).isTrue();
 	}
 

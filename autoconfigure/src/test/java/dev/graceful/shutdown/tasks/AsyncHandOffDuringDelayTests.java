@@ -27,11 +27,11 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Tasks;
 import dev.graceful.shutdown.ShutdownReports;
 import dev.graceful.shutdown.delay.LameDuckDelay;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -66,7 +66,7 @@ class AsyncHandOffDuringDelayTests {
 		ConfigurableApplicationContext context = this.context;
 		int port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port", "-1"));
 		Mailer mailer = context.getBean(Mailer.class);
-		ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+		ShutdownRecorder progress = context.getBean(ShutdownRecorder.class);
 		HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 		// Warm up client and server so that the requests during the delay are quick.
 		assertThat(send(client, "GET", port, "/ping")).isEqualTo(200);
@@ -99,7 +99,7 @@ class AsyncHandOffDuringDelayTests {
 	static class WebApplication {
 
 		@Bean
-		Mailer mailer(ShutdownProgress progress) {
+		Mailer mailer(ShutdownRecorder progress) {
 			return new Mailer(progress);
 		}
 
@@ -140,9 +140,9 @@ class AsyncHandOffDuringDelayTests {
 
 		private final AtomicInteger sent = new AtomicInteger();
 
-		private final ShutdownProgress progress;
+		private final ShutdownRecorder progress;
 
-		Mailer(ShutdownProgress progress) {
+		Mailer(ShutdownRecorder progress) {
 			this.progress = progress;
 		}
 

@@ -173,7 +173,7 @@ class ExecutorTrackingTests {
 		this.contextRunner.withUserConfiguration(AsyncConfiguration.class, GatedThreadPerTaskConfiguration.class)
 			.run((context) -> {
 				GatedThreadPerTaskConfiguration gate = context.getBean(GatedThreadPerTaskConfiguration.class);
-				WorkTracker tracker = context.getBean(WorkTracker.class);
+				WorkRegistry tracker = context.getBean(WorkRegistry.class);
 				tracker.onShutdown(() -> new Thread(() -> {
 					await().atMost(Duration.ofSeconds(10))
 						.until(() -> tracker.active().size() == LateMailer.MAILS
@@ -191,7 +191,7 @@ class ExecutorTrackingTests {
 			.withPropertyValues("graceful.shutdown.tasks.timeout=200ms", "graceful.shutdown.tasks.cancel-grace=50ms")
 			.run((context) -> {
 				GatedThreadPerTaskConfiguration gate = context.getBean(GatedThreadPerTaskConfiguration.class);
-				WorkTracker tracker = context.getBean(WorkTracker.class);
+				WorkRegistry tracker = context.getBean(WorkRegistry.class);
 				Mailer mailer = context.getBean(Mailer.class);
 				LateMailer late = context.getBean(LateMailer.class);
 				ShutdownReport report = ShutdownReports.close(context);

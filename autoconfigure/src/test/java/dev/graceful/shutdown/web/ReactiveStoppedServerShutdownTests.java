@@ -14,10 +14,10 @@ import org.springframework.boot.web.server.WebServer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,7 +41,7 @@ class ReactiveStoppedServerShutdownTests {
 	@Test
 	void closeSkipsTheDrainInsteadOfWaitingOutThePhaseTimeoutWhenTheWebServerIsStopped() {
 		start("--spring.lifecycle.timeout-per-shutdown-phase=20s");
-		ShutdownProgress progress = this.context.getBean(ShutdownProgress.class);
+		ShutdownRecorder progress = this.context.getBean(ShutdownRecorder.class);
 		stopWebServer();
 		Duration closed = timeClose();
 		ShutdownReport report = progress.report();

@@ -4,8 +4,10 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.web.RequestTracker;
+import dev.graceful.shutdown.timeline.ShutdownBudget;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class NettyRequestTrackingTests {
 
 	private static NettyRequestTracking tracking(String basePath) {
-		ShutdownProgress progress = new ShutdownProgress();
+		ShutdownRecorder progress = new ShutdownRecorder(new ShutdownBudget(Duration.ofSeconds(30)));
 		return new NettyRequestTracking(progress, new RequestTracker(progress, List.of()), true, basePath);
 	}
 

@@ -52,7 +52,6 @@ import org.springframework.web.server.WebHandler;
 import org.springframework.web.server.handler.FilteringWebHandler;
 import org.springframework.web.server.handler.WebHandlerDecorator;
 
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
@@ -61,6 +60,7 @@ import dev.graceful.shutdown.autoconfigure.GracefulShutdownEnvironmentPostProces
 import dev.graceful.shutdown.delay.LameDuckDelay;
 import dev.graceful.shutdown.web.DrainMonitor;
 import dev.graceful.shutdown.web.RequestTracker;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -84,7 +84,7 @@ class ReactiveGracefulShutdownTests {
 	private RequestGate gate;
 
 	/** The shutdown progress, {@code null} when the starter is disabled. */
-	private ShutdownProgress progress;
+	private ShutdownRecorder progress;
 
 	@AfterEach
 	void closeContext() throws InterruptedException {
@@ -561,7 +561,7 @@ class ReactiveGracefulShutdownTests {
 	void whenDisabledResponsesKeepTheirConnectionAndThereIsNoDelay() throws Exception {
 		start("--graceful.shutdown.enabled=false", "--graceful.shutdown.delay=10s",
 				"--spring.reactor.netty.shutdown-quiet-period=0s");
-		assertThat(this.context.getBeanProvider(ShutdownProgress.class).getIfAvailable()).isNull();
+		assertThat(this.context.getBeanProvider(ShutdownRecorder.class).getIfAvailable()).isNull();
 		assertThat(this.context.getBeanProvider(InFlightWebFilter.class).getIfAvailable()).isNull();
 		CompletableFuture<RawHttpClient.Response> held = send("/held");
 		await().atMost(TIMEOUT).until(() -> this.gate.waiting() == 1);
@@ -584,7 +584,7 @@ class ReactiveGracefulShutdownTests {
 		assertThat(webServer).isInstanceOf(NettyWebServer.class);
 		this.http = new RawHttpClient(webServer.getPort());
 		this.gate = this.context.getBean(RequestGate.class);
-		this.progress = this.context.getBeanProvider(ShutdownProgress.class).getIfAvailable();
+		this.progress = this.context.getBeanProvider(ShutdownRecorder.class).getIfAvailable();
 	}
 
 	private static String[] withDefaults(String... args) {

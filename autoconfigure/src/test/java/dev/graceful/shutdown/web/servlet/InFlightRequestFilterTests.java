@@ -9,8 +9,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.web.RequestTracker;
+import dev.graceful.shutdown.timeline.ShutdownBudget;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
@@ -21,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
  */
 class InFlightRequestFilterTests {
 
-	private final ShutdownProgress progress = new ShutdownProgress();
+	private final ShutdownRecorder progress = new ShutdownRecorder(new ShutdownBudget(Duration.ofSeconds(30)));
 
 	private final RequestTracker tracker = new RequestTracker(this.progress, java.util.List.of());
 

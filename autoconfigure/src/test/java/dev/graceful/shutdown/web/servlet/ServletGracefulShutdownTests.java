@@ -33,7 +33,6 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.view.RedirectView;
 
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
@@ -41,6 +40,7 @@ import dev.graceful.shutdown.ShutdownReport.Requests;
 import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.web.servlet.RawHttpClient.Connection;
 import dev.graceful.shutdown.web.servlet.RawHttpClient.Response;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -59,7 +59,7 @@ class ServletGracefulShutdownTests {
 
 	private @Nullable ConfigurableApplicationContext context;
 
-	private @Nullable ShutdownProgress progress;
+	private @Nullable ShutdownRecorder progress;
 
 	private WorkController work;
 
@@ -373,7 +373,7 @@ class ServletGracefulShutdownTests {
 	@Test
 	void disabledShutdownNeitherClosesConnectionsNorDelays() throws Exception {
 		start("graceful.shutdown.enabled=false", "graceful.shutdown.delay=10s");
-		assertThat(this.context.getBeanProvider(ShutdownProgress.class).getIfAvailable()).isNull();
+		assertThat(this.context.getBeanProvider(ShutdownRecorder.class).getIfAvailable()).isNull();
 		Future<Response> held = send("/held");
 		awaitArrivals(1);
 		long start = System.nanoTime();
@@ -427,7 +427,7 @@ class ServletGracefulShutdownTests {
 			.properties(properties)
 			.run();
 		this.context = context;
-		this.progress = context.getBeanProvider(ShutdownProgress.class).getIfAvailable();
+		this.progress = context.getBeanProvider(ShutdownRecorder.class).getIfAvailable();
 		this.work = context.getBean(WorkController.class);
 		this.http = new RawHttpClient(((WebServerApplicationContext) context).getWebServer().getPort());
 	}

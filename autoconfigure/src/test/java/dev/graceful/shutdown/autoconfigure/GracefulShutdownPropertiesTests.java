@@ -5,17 +5,21 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.cloud.CloudPlatform;
+
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.mock.env.MockEnvironment;
+
+import dev.graceful.shutdown.timeline.ShutdownPlan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Tests for {@link ShutdownPlan}.
+ * Tests for {@link GracefulShutdownProperties}: the defaults, the checks and the plan.
  */
-class ShutdownPlanTests {
+class GracefulShutdownPropertiesTests {
 
 	private final GracefulShutdownProperties properties = new GracefulShutdownProperties();
 
@@ -27,13 +31,13 @@ class ShutdownPlanTests {
 		ShutdownPlan plan = plan();
 		assertThat(plan.delay()).isZero();
 		assertThat(plan.quietPeriod()).isNull();
-		assertThat(plan.connectionClose()).isTrue();
+		assertThat(this.properties.getWeb().isConnectionClose()).isTrue();
 	}
 
 	@Test
 	void defaultsToTenSecondDelayOnKubernetes() {
 		this.environment.setProperty("spring.main.cloud-platform", "kubernetes");
-		assertThat(plan().delay()).isEqualTo(ShutdownPlan.KUBERNETES_DEFAULT_DELAY)
+		assertThat(plan().delay()).isEqualTo(GracefulShutdownProperties.KUBERNETES_DEFAULT_DELAY)
 			.isEqualTo(Duration.ofSeconds(10));
 	}
 
@@ -114,7 +118,9 @@ class ShutdownPlanTests {
 	}
 
 	private ShutdownPlan plan() {
-		return ShutdownPlan.of(this.properties, this.environment);
+		CloudPlatform platform = CloudPlatform.getActive(this.environment);
+		this.properties.check(platform);
+		return this.properties.plan(platform, Duration.ofSeconds(30));
 	}
 
 }

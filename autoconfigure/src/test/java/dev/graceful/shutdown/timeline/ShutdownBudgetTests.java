@@ -1,10 +1,8 @@
-package dev.graceful.shutdown.budget;
+package dev.graceful.shutdown.timeline;
 
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
-
-import dev.graceful.shutdown.ShutdownProgress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,9 +12,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ShutdownBudgetTests {
 
-	private final ShutdownProgress progress = new ShutdownProgress();
+	private final ShutdownBudget budget = new ShutdownBudget(Duration.ofSeconds(30));
 
-	private final ShutdownBudget budget = new ShutdownBudget(Duration.ofSeconds(30), this.progress);
+	private final ShutdownRecorder progress = new ShutdownRecorder(this.budget);
 
 	@Test
 	void wholeBudgetRemainsUntilTheShutdownStarts() {
@@ -55,9 +53,22 @@ class ShutdownBudgetTests {
 	}
 
 	@Test
-	void spentBudgetCapsEveryStepToZeroAndNeverGoesNegative() throws InterruptedException {
-		ShutdownBudget small = new ShutdownBudget(Duration.ofMillis(50), this.progress);
+	void clockStartsAtTheEarlierOfTheJvmExitAndTheContextClose() throws InterruptedException {
+		long exit = System.nanoTime();
+		this.budget.startClock(exit);
+		Thread.sleep(50);
 		this.progress.begin();
+
+		assertThat(this.budget.startNanos()).isEqualTo(exit);
+		this.budget.startClock(exit - 1_000_000_000L);
+		assertThat(this.budget.startNanos()).isEqualTo(exit - 1_000_000_000L);
+		assertThat(this.budget.remaining()).isLessThanOrEqualTo(Duration.ofSeconds(29));
+	}
+
+	@Test
+	void spentBudgetCapsEveryStepToZeroAndNeverGoesNegative() throws InterruptedException {
+		ShutdownBudget small = new ShutdownBudget(Duration.ofMillis(50));
+		new ShutdownRecorder(small).begin();
 		Thread.sleep(100);
 
 		assertThat(small.remaining()).isZero();

@@ -1,4 +1,4 @@
-package dev.graceful.shutdown.budget;
+package dev.graceful.shutdown.timeline;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -23,7 +23,6 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.graceful.shutdown.LocalHttp;
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.web.RequestTracker;
@@ -58,7 +57,7 @@ class BudgetCappedShutdownTests {
 			.registerShutdownHook(false)
 			.run();
 		int port = ((WebServerApplicationContext) this.context).getWebServer().getPort();
-		ShutdownProgress progress = this.context.getBean(ShutdownProgress.class);
+		ShutdownRecorder progress = this.context.getBean(ShutdownRecorder.class);
 		RequestTracker requests = this.context.getBean(RequestTracker.class);
 		CompletableFuture<LocalHttp.Response> slow = LocalHttp.getAsync(port, "/sleep?ms=10000");
 		awaitInFlight(requests);

@@ -1,10 +1,13 @@
-package dev.graceful.shutdown.budget;
+package dev.graceful.shutdown.report;
 
-import org.junit.jupiter.api.AfterEach;
+import java.time.Duration;
+
 import org.junit.jupiter.api.Test;
 
-import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.WorkTracker;
+import dev.graceful.shutdown.tasks.WorkRegistry;
+import dev.graceful.shutdown.timeline.ShutdownBudget;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,16 +16,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ShutdownDiagnosticsTests {
 
-	private final ShutdownProgress progress = new ShutdownProgress();
+	private final ShutdownRecorder progress = new ShutdownRecorder(new ShutdownBudget(Duration.ofSeconds(30)));
 
-	private final WorkTracker tracker = new WorkTracker(this.progress);
+	private final WorkRegistry tracker = new WorkRegistry(this.progress);
 
-	private final ShutdownDiagnostics diagnostics = new ShutdownDiagnostics(this.progress, this.tracker, null);
-
-	@AfterEach
-	void removeFromTheWatchdog() {
-		this.diagnostics.destroy();
-	}
+	private final ShutdownDiagnostics diagnostics = new ShutdownDiagnostics(this.progress, this.tracker, null, null);
 
 	@Test
 	void namesTheThreadOfRunningWorkAndSaysWhenAHandOffWaitsForItsThread() {

@@ -1,10 +1,10 @@
-package dev.graceful.shutdown;
+package dev.graceful.shutdown.cleanup;
 
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
-import dev.graceful.shutdown.ShutdownCleanups.Registration;
+import dev.graceful.shutdown.cleanup.CleanupRegistry.Registration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -12,11 +12,11 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.tuple;
 
 /**
- * Tests for {@link ShutdownCleanups}.
+ * Tests for {@link CleanupRegistry}.
  */
-class ShutdownCleanupsTests {
+class CleanupRegistryTests {
 
-	private final ShutdownCleanups cleanups = new ShutdownCleanups(Duration.ofSeconds(5));
+	private final CleanupRegistry cleanups = new CleanupRegistry(Duration.ofSeconds(5));
 
 	@Test
 	void plannedCleanupsRunInAscendingOrderAndEqualOrdersInReverseRegistration() {
