@@ -80,7 +80,7 @@ class ShutdownReportsTests {
 			.withPropertyValues("graceful.shutdown.enabled=false")
 			.run((context) -> {
 				assertThatIllegalStateException().isThrownBy(() -> ShutdownReports.close(context))
-					.withMessageContaining("No ShutdownRecorder bean")
+					.withMessageContaining("No ShutdownProgress bean")
 					.withMessageContaining("graceful.shutdown.enabled");
 				assertThat(context.isActive()).as("left open").isTrue();
 			});

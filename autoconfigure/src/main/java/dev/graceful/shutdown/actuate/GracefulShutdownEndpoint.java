@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonInclude.Include;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
@@ -164,6 +166,7 @@ public class GracefulShutdownEndpoint {
 	 * @param report the report of the shutdown under way or done
 	 * @param previousReport the report of the previous run, from the report file
 	 */
+	@JsonInclude(Include.NON_NULL)
 	public record ShutdownDescriptor(State state, @Nullable Long elapsedMs, @Nullable String step,
 			@Nullable Long stepElapsedMs, @Nullable String activity, @Nullable Long inFlightRequests,
 			@Nullable List<WorkDescriptor> activeWork, List<ParticipantDescriptor> participants, PlanDescriptor plan,
@@ -179,6 +182,7 @@ public class GracefulShutdownEndpoint {
 	 * @param waitingForThread {@code true} for a task handed to an executor whose thread
 	 * has not reached it yet
 	 */
+	@JsonInclude(Include.NON_NULL)
 	public record WorkDescriptor(String name, long runningMs, @Nullable String thread,
 			@Nullable Boolean waitingForThread) {
 
@@ -198,6 +202,7 @@ public class GracefulShutdownEndpoint {
 	 * @param state where it is in its shutdown
 	 * @param inFlight the work it has in flight, if it says
 	 */
+	@JsonInclude(Include.NON_NULL)
 	public record ParticipantDescriptor(String name, ShutdownParticipant.Start start, String state,
 			@Nullable Long inFlight) {
 
@@ -223,6 +228,7 @@ public class GracefulShutdownEndpoint {
 	 * @param cleanups the cleanups in the order they will run
 	 * @param participants the shutdown participants
 	 */
+	@JsonInclude(Include.NON_NULL)
 	public record PlanDescriptor(long delayMs, @Nullable Long quietPeriodMs, long drainMaxMs, long tasksTimeoutMs,
 			long cleanupTimeoutMs, @Nullable Long participantsTimeoutMs, long budgetMs, boolean watchdog,
 			long requiredGracePeriodSeconds, List<PlannedCleanup> cleanups, List<PlannedParticipant> participants) {

@@ -17,6 +17,7 @@ import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
 
+import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.ShutdownCleanups;
 import dev.graceful.shutdown.ShutdownListener;
 import dev.graceful.shutdown.cleanup.CleanupRegistry;
@@ -131,9 +132,9 @@ public final class GracefulShutdownAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ShutdownDiagnostics gracefulShutdownDiagnostics(ShutdownRecorder progress,
-			ObjectProvider<WorkRegistry> workTracker, ObjectProvider<RequestTracker> requestTracker,
+			ObjectProvider<WorkTracker> workTracker, ObjectProvider<RequestTracker> requestTracker,
 			ObjectProvider<ParticipantRunner> participants, ObjectProvider<ShutdownWatchdog> watchdog) {
-		ShutdownDiagnostics diagnostics = new ShutdownDiagnostics(progress, workTracker.getIfAvailable(),
+		ShutdownDiagnostics diagnostics = new ShutdownDiagnostics(progress, WorkTrackers.registry(workTracker),
 				requestTracker.getIfAvailable(), participants.getIfAvailable());
 		watchdog.ifAvailable((available) -> available.describeWith(diagnostics::describe));
 		return diagnostics;

@@ -9,6 +9,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
+import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.actuate.GracefulShutdownEndpoint;
 import dev.graceful.shutdown.actuate.GracefulShutdownEndpointProperties;
 import dev.graceful.shutdown.cleanup.CleanupRegistry;
@@ -35,10 +36,10 @@ public final class GracefulShutdownEndpointAutoConfiguration {
 	@ConditionalOnMissingBean
 	GracefulShutdownEndpoint gracefulShutdownEndpoint(ShutdownRecorder progress, ShutdownPlan plan,
 			CleanupRegistry cleanups, ObjectProvider<RequestTracker> requestTracker,
-			ObjectProvider<WorkRegistry> workTracker, ObjectProvider<ParticipantRunner> participants,
+			ObjectProvider<WorkTracker> workTracker, ObjectProvider<ParticipantRunner> participants,
 			ObjectProvider<ReportFile> reportFile, GracefulShutdownEndpointProperties properties) {
 		return new GracefulShutdownEndpoint(progress, plan, cleanups, requestTracker.getIfAvailable(),
-				workTracker.getIfAvailable(), participants.getIfAvailable(), reportFile.getIfAvailable(),
+				WorkTrackers.registry(workTracker), participants.getIfAvailable(), reportFile.getIfAvailable(),
 				properties.getShowDetails(), properties.getRoles());
 	}
 

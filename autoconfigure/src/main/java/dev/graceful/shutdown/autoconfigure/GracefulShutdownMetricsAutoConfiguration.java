@@ -11,6 +11,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 
+import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.metrics.DeferredMeterRegistryClosing;
 import dev.graceful.shutdown.metrics.GracefulShutdownMetrics;
 import dev.graceful.shutdown.participant.ParticipantRunner;
@@ -36,9 +37,9 @@ public final class GracefulShutdownMetricsAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	GracefulShutdownMetrics gracefulShutdownMetrics(MeterRegistry registry,
-			ObjectProvider<RequestTracker> requestTracker, ObjectProvider<WorkRegistry> workTracker,
+			ObjectProvider<RequestTracker> requestTracker, ObjectProvider<WorkTracker> workTracker,
 			ObjectProvider<ParticipantRunner> participants) {
-		return new GracefulShutdownMetrics(registry, requestTracker.getIfAvailable(), workTracker.getIfAvailable(),
+		return new GracefulShutdownMetrics(registry, requestTracker.getIfAvailable(), WorkTrackers.registry(workTracker),
 				participants.getIfAvailable());
 	}
 

@@ -23,7 +23,7 @@ import dev.graceful.shutdown.timeline.ShutdownRecorder;
 public final class GracefulShutdownTasksAutoConfiguration {
 
 	@Bean
-	@ConditionalOnMissingBean
+	@ConditionalOnMissingBean(WorkTracker.class)
 	WorkRegistry gracefulShutdownWorkTracker(ShutdownRecorder progress) {
 		return new WorkRegistry(progress);
 	}
@@ -40,9 +40,14 @@ public final class GracefulShutdownTasksAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	TaskDrain gracefulShutdownTaskDrain(ShutdownRecorder progress, WorkRegistry workTracker,
+	TaskDrain gracefulShutdownTaskDrain(ShutdownRecorder progress, WorkTracker workTracker,
 			ObjectProvider<ExecutorTracking> executorTracking, GracefulShutdownProperties properties) {
-		return new TaskDrain(progress, workTracker, executorTracking.getIfAvailable(),
+		if (!(workTracker instanceof WorkRegistry registry)) {
+			throw new IllegalStateException("The WorkTracker bean must be the starter's own (a "
+					+ WorkRegistry.class.getName() + "), not a " + workTracker.getClass().getName()
+					+ ": remove your WorkTracker bean, or set graceful.shutdown.enabled=false");
+		}
+		return new TaskDrain(progress, registry, executorTracking.getIfAvailable(),
 				properties.getTasks().getTimeout(), properties.getTasks().getCancelGrace(),
 				properties.getCleanup().getTimeout());
 	}
