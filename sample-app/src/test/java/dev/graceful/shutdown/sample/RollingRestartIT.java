@@ -50,6 +50,15 @@ class RollingRestartIT {
 
 	private static final Duration MAX_LOAD = Duration.ofSeconds(150);
 
+	/**
+	 * The fewest requests a rollout must send. The load sent 20 000 to 40 000 per rollout
+	 * on a shared 2-core machine (most of them short requests on 12 workers, over the ~30 s
+	 * two restarts take); a tenth of the lower figure still leaves room for a CI machine
+	 * several times slower, while a rollout that sent only hundreds (workers stuck on a
+	 * dead connection, load stopped early) fails instead of passing with "0 failed".
+	 */
+	private static final long MIN_SENT = 2_000;
+
 	private static final String STARTER = "starter";
 
 	private static final String PLAIN = "plain";
@@ -143,7 +152,7 @@ class RollingRestartIT {
 		Result load = rollout.load();
 		assertThat(load.allFinished()).as("every load worker finished").isTrue();
 		assertThat(load.sent()).as("sent == ok + failed").isEqualTo(load.ok() + load.failed());
-		assertThat(load.sent()).as("requests sent").isGreaterThan(200);
+		assertThat(load.sent()).as("requests sent").isGreaterThanOrEqualTo(MIN_SENT);
 		assertThat(rollout.exitCodes()).as("exit codes after SIGTERM")
 			.containsExactly(SampleAppProcess.SIGTERM_EXIT_CODE, SampleAppProcess.SIGTERM_EXIT_CODE);
 		if (starter) {
@@ -154,8 +163,16 @@ class RollingRestartIT {
 				.isZero();
 			assertThat(load.okByGroup().get("long")).as("long requests completed").isGreaterThan(0);
 		}
-		// Plain Spring Boot loses requests here; the count is printed for comparison, not
-		// asserted. What is asserted above is that the measurement itself is sound.
+		else {
+			// The control: the same rollout without the starter loses requests (25 to 724
+			// per rollout in CI runs, never none), so the starter's zero above is the
+			// starter's doing and not a harness that cannot see a loss.
+			assertThat(load.failed())
+				.as("failed requests of plain Spring Boot out of %d sent: the control must lose requests, or this "
+						+ "harness cannot see a loss and the starter's 0 failed proves nothing; timeline:%n%s",
+						load.sent(), String.join("\n", rollout.timeline()))
+				.isGreaterThan(0);
+		}
 	}
 
 	private Rollout rollOut(int round, String side, String stack, String mode) throws Exception {
