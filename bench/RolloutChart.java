@@ -41,7 +41,9 @@ public final class RolloutChart {
 	private static final String FONT = "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\"";
 
 	/** Rough width of one character of 10 px text, to keep marker labels apart. */
-	private static final double CHAR_WIDTH = 6.0;
+	private static final double CHAR_WIDTH = 6.6;
+
+	private static final String HALO = "stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\" paint-order=\"stroke\"";
 
 	private static final String OK_COLOUR = "#1f6fb4";
 
@@ -157,7 +159,9 @@ public final class RolloutChart {
 					points.toString().trim(), OK_COLOUR));
 		}
 
-		// Events: dashed lines through the plot, labels in rows above it, never on top of each other.
+		// Events: dashed lines through the plot, labels in rows above it, never on top of each
+		// other; the labels come after all lines, with a white outline, so no line cuts one.
+		StringBuilder labels = new StringBuilder();
 		double[] rowEnds = new double[MARKER_ROWS];
 		java.util.Arrays.fill(rowEnds, Double.NEGATIVE_INFINITY);
 		for (Event event : rollout.events) {
@@ -168,24 +172,38 @@ public final class RolloutChart {
 			double labelWidth = event.marker.length() * CHAR_WIDTH + 4;
 			boolean leftOfLine = px + labelWidth > LEFT + PLOT_WIDTH;
 			double start = leftOfLine ? px - labelWidth : px;
-			int row = 0;
-			for (int i = 0; i < MARKER_ROWS; i++) {
-				if (rowEnds[i] < start - 4) {
-					row = i;
+			int row = -1;
+			for (int i = MARKER_ROWS - 1; i >= 0; i--) {
+				// A row is free where this label fits, and the line down from it crosses no
+				// label in the rows below.
+				boolean crossesNone = true;
+				for (int below = i + 1; below < MARKER_ROWS; below++) {
+					crossesNone &= rowEnds[below] < px - 2;
+				}
+				if (!crossesNone) {
 					break;
 				}
-				if (rowEnds[i] < rowEnds[row]) {
+				if (rowEnds[i] < start - 6) {
 					row = i;
+				}
+			}
+			if (row < 0) {
+				row = 0;
+				for (int i = 1; i < MARKER_ROWS; i++) {
+					if (rowEnds[i] < rowEnds[row]) {
+						row = i;
+					}
 				}
 			}
 			rowEnds[row] = start + labelWidth;
 			double labelY = top + PANEL_TITLE + (row + 1) * MARKER_ROW - 3;
 			String colour = markerColour(event.marker);
 			svg.append(line(px, labelY - 9, px, plotBottom, colour, 1, "4 3"));
-			svg.append(text(leftOfLine ? px - 3 : px + 3, labelY, leftOfLine ? "end" : "start",
-					"font-size=\"10\" fill=\"" + colour + "\"", event.marker + "<title>" + escape(event.text)
+			labels.append(text(leftOfLine ? px - 3 : px + 3, labelY, leftOfLine ? "end" : "start",
+					"font-size=\"10\" fill=\"" + colour + "\" " + HALO, event.marker + "<title>" + escape(event.text)
 							+ " at " + format(event.ms / 1000.0) + " s</title>"));
 		}
+		svg.append(labels);
 	}
 
 	private static String markerColour(String marker) {
