@@ -43,7 +43,8 @@ public final class RolloutChart {
 	/** Rough width of one character of 10 px text, to keep marker labels apart. */
 	private static final double CHAR_WIDTH = 6.6;
 
-	private static final String HALO = "stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\" paint-order=\"stroke\"";
+	private static final String HALO = "stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\""
+			+ " paint-order=\"stroke\"";
 
 	private static final String OK_COLOUR = "#1f6fb4";
 

@@ -48,7 +48,8 @@ public final class TimelineChart {
 	}
 
 	/** A white outline behind label text, so that the lines it crosses do not cut it up. */
-	private static final String HALO = "stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\" paint-order=\"stroke\"";
+	private static final String HALO = "stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\""
+			+ " paint-order=\"stroke\"";
 
 	/** Darker shades of the outcome colours, for text on white. */
 	private static final Map<String, String> OUTCOME_TEXT_COLOURS = Map.of("COMPLETED", "#2f7d32", "ENDED_EARLY",
@@ -210,8 +211,9 @@ public final class TimelineChart {
 	private static void legend(StringBuilder svg, int y, boolean budgetLine) {
 		double x = LEFT;
 		for (Map.Entry<String, String> outcome : OUTCOME_COLOURS.entrySet()) {
-			svg.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"14\" height=\"10\" rx=\"2\" fill=\"%s\"/>%n",
-					x, y - 8, outcome.getValue()));
+			svg.append(String.format(Locale.ROOT,
+					"<rect x=\"%.1f\" y=\"%d\" width=\"14\" height=\"10\" rx=\"2\" fill=\"%s\"/>%n", x, y - 8,
+					outcome.getValue()));
 			svg.append(text(x + 19, y + 1, "start", "fill=\"#333\"", outcome.getKey()));
 			x += 24 + outcome.getKey().length() * CHAR_WIDTH + 14;
 		}
