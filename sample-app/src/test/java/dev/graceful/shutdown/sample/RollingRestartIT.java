@@ -55,7 +55,7 @@ class RollingRestartIT {
 	private static final Duration MAX_LOAD = Duration.ofSeconds(150);
 
 	/**
-	 * The fewest requests a rollout must send. The load sent 20 000 to 40 000 per rollout
+	 * The fewest requests a rollout must send. The load sent 20 000 to 53 000 per rollout
 	 * on a shared 2-core machine (most of them short requests on 12 workers, over the ~30 s
 	 * two restarts take); a tenth of the lower figure still leaves room for a CI machine
 	 * several times slower, while a rollout that sent only hundreds (workers stuck on a
