@@ -11,19 +11,25 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A non-retrying HTTP/1.1 load client: each worker holds one keep-alive connection and
  * sends {@code GET /work?ms=N} requests one after the other, reconnecting only when a
  * response says {@code Connection: close}. Every request that does not end in a complete
- * 2xx response with the expected body counts as failed; nothing is retried.
+ * 2xx response with the expected body counts as failed; nothing is retried. Besides the
+ * totals it counts, per {@value #BUCKET_MS} ms since the start, the requests that
+ * completed and failed then, to draw the rollout over time.
  */
 final class KeepAliveLoad {
 
 	private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
 	private static final int MAX_RECORDED_FAILURES = 30;
+
+	/** Width of one bucket of {@link Result#buckets()}, in milliseconds. */
+	static final int BUCKET_MS = 250;
 
 	private final int port;
 
@@ -41,6 +47,10 @@ final class KeepAliveLoad {
 
 	private final Map<String, LongAdder> okByGroup = new LinkedHashMap<>();
 
+	private final AtomicLongArray okPerBucket;
+
+	private final AtomicLongArray failedPerBucket;
+
 	private final AtomicInteger failureCount = new AtomicInteger();
 
 	private final List<String> failures = new CopyOnWriteArrayList<>();
@@ -53,6 +63,10 @@ final class KeepAliveLoad {
 		this.port = port;
 		this.hardDeadlineNanos = this.startNanos + maxDuration.toNanos();
 		this.finished = new CountDownLatch(groups.stream().mapToInt(Group::workers).sum());
+		// A request sent just before the deadline may take up to the read timeout to end.
+		int buckets = (int) ((maxDuration.plus(READ_TIMEOUT).toMillis() + BUCKET_MS - 1) / BUCKET_MS) + 1;
+		this.okPerBucket = new AtomicLongArray(buckets);
+		this.failedPerBucket = new AtomicLongArray(buckets);
 		for (Group group : groups) {
 			LongAdder groupOk = new LongAdder();
 			this.okByGroup.put(group.name(), groupOk);
@@ -98,8 +112,29 @@ final class KeepAliveLoad {
 		boolean allFinished = this.finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
 		Map<String, Long> okByGroup = new LinkedHashMap<>();
 		this.okByGroup.forEach((name, count) -> okByGroup.put(name, count.sum()));
+		long durationMs = elapsedMs();
 		return new Result(this.sent.sum(), this.ok.sum(), this.failed.sum(), okByGroup, List.copyOf(this.failures),
-				allFinished, elapsedMs());
+				allFinished, durationMs, buckets(durationMs));
+	}
+
+	private List<Bucket> buckets(long durationMs) {
+		int last = Math.min(bucket(durationMs), this.okPerBucket.length() - 1);
+		// Workers still running after a stop timeout may count later; take everything there is.
+		for (int i = this.okPerBucket.length() - 1; i > last; i--) {
+			if (this.okPerBucket.get(i) != 0 || this.failedPerBucket.get(i) != 0) {
+				last = i;
+				break;
+			}
+		}
+		List<Bucket> buckets = new ArrayList<>(last + 1);
+		for (int i = 0; i <= last; i++) {
+			buckets.add(new Bucket((long) i * BUCKET_MS, this.okPerBucket.get(i), this.failedPerBucket.get(i)));
+		}
+		return buckets;
+	}
+
+	private int bucket(long ms) {
+		return (int) Math.min(ms / BUCKET_MS, this.okPerBucket.length() - 1);
 	}
 
 	private void work(String name, Group group, LongAdder groupOk) {
@@ -140,12 +175,15 @@ final class KeepAliveLoad {
 						connection = null;
 					}
 				}
+				int bucket = bucket(elapsedMs());
 				if (failure == null) {
 					this.ok.increment();
+					this.okPerBucket.incrementAndGet(bucket);
 					groupOk.increment();
 				}
 				else {
 					this.failed.increment();
+					this.failedPerBucket.incrementAndGet(bucket);
 					recordFailure(name, ms, fresh, previous, sentAt, failure);
 					// A real client backs off a little too; and a hot loop would starve the servers on 2 cores.
 					SampleAppProcess.sleep(Duration.ofMillis(20));
@@ -185,6 +223,18 @@ final class KeepAliveLoad {
 	}
 
 	/**
+	 * The requests that ended in one stretch of time.
+	 *
+	 * @param startMs the start of the stretch, in milliseconds since the load started; it
+	 * lasts {@value KeepAliveLoad#BUCKET_MS} ms
+	 * @param ok requests that ended then with a complete 2xx response and the expected
+	 * body
+	 * @param failed requests that failed then
+	 */
+	record Bucket(long startMs, long ok, long failed) {
+	}
+
+	/**
 	 * What the load did.
 	 *
 	 * @param sent requests sent (or attempted, when the connection could not be opened)
@@ -195,9 +245,11 @@ final class KeepAliveLoad {
 	 * {@link KeepAliveLoad#elapsedMs()} clock
 	 * @param allFinished whether every worker finished within the stop timeout
 	 * @param durationMs how long the load ran
+	 * @param buckets the requests that ended in each {@value KeepAliveLoad#BUCKET_MS} ms
+	 * since the start, by when they ended, without gaps
 	 */
 	record Result(long sent, long ok, long failed, Map<String, Long> okByGroup, List<String> failures,
-			boolean allFinished, long durationMs) {
+			boolean allFinished, long durationMs, List<Bucket> buckets) {
 	}
 
 }
