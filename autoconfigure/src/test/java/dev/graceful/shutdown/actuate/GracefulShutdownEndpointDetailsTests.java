@@ -19,12 +19,12 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 
-import dev.graceful.shutdown.LocalHttp;
-import dev.graceful.shutdown.LocalHttp.Response;
 import dev.graceful.shutdown.OnShutdown;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.testsupport.RawHttp;
+import dev.graceful.shutdown.testsupport.RawHttp.Response;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -101,10 +101,10 @@ class GracefulShutdownEndpointDetailsTests {
 		this.context.close();
 
 		int port = start(file);
-		Response byDefault = LocalHttp.get(port, "/actuator/gracefulshutdown");
+		Response byDefault = RawHttp.fetch(port, "/actuator/gracefulshutdown");
 		this.context.close();
 		port = start(file, "management.endpoint.gracefulshutdown.show-details=always");
-		Response always = LocalHttp.get(port, "/actuator/gracefulshutdown");
+		Response always = RawHttp.fetch(port, "/actuator/gracefulshutdown");
 
 		assertThat(byDefault.<List<String>>json("$.previousReport.cleanups[*].outcome")).containsExactly("FAILED");
 		assertThat(byDefault.<List<Map<String, Object>>>json("$.previousReport.cleanups[*]")).singleElement()

@@ -19,9 +19,9 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 
-import dev.graceful.shutdown.LocalHttp;
-import dev.graceful.shutdown.LocalHttp.Response;
 import dev.graceful.shutdown.OnShutdown;
+import dev.graceful.shutdown.testsupport.RawHttp;
+import dev.graceful.shutdown.testsupport.RawHttp.Response;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
@@ -54,7 +54,7 @@ class GracefulShutdownEndpointWebTests {
 				"graceful.shutdown.tasks.timeout=4s", "graceful.shutdown.cleanup.timeout=2s",
 				"spring.lifecycle.timeout-per-shutdown-phase=25s");
 
-		Response response = LocalHttp.get(port, "/actuator/gracefulshutdown");
+		Response response = RawHttp.fetch(port, "/actuator/gracefulshutdown");
 
 		assertThat(response.status()).isEqualTo(200);
 		assertThat(response.<String>json("$.state")).isEqualTo("RUNNING");
@@ -79,15 +79,15 @@ class GracefulShutdownEndpointWebTests {
 		// The first call of each initializes it: keep that out of the delay.
 		for (String path : List.of("/actuator/gracefulshutdown", "/actuator/health", "/actuator/health/liveness",
 				"/actuator/health/readiness")) {
-			assertThat(LocalHttp.get(port, path).status()).as(path + " before the shutdown").isEqualTo(200);
+			assertThat(RawHttp.fetch(port, path).status()).as(path + " before the shutdown").isEqualTo(200);
 		}
 
 		closeInBackground();
 		Response duringDelay = awaitEndpoint(port, (response) -> "delay".equals(response.json("$.step")));
-		Response health = LocalHttp.get(port, "/actuator/health");
-		Response liveness = LocalHttp.get(port, "/actuator/health/liveness");
-		Response readiness = LocalHttp.get(port, "/actuator/health/readiness");
-		Response later = LocalHttp.get(port, "/actuator/gracefulshutdown");
+		Response health = RawHttp.fetch(port, "/actuator/health");
+		Response liveness = RawHttp.fetch(port, "/actuator/health/liveness");
+		Response readiness = RawHttp.fetch(port, "/actuator/health/readiness");
+		Response later = RawHttp.fetch(port, "/actuator/gracefulshutdown");
 
 		assertThat(duringDelay.<String>json("$.state")).isEqualTo("SHUTTING_DOWN");
 		assertThat(duringDelay.<List<String>>json("$.report.phases[*].name")).containsExactly("readiness");
@@ -159,7 +159,7 @@ class GracefulShutdownEndpointWebTests {
 		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
 		Response last = null;
 		while (System.nanoTime() - deadline < 0) {
-			last = LocalHttp.get(port, "/actuator/gracefulshutdown");
+			last = RawHttp.fetch(port, "/actuator/gracefulshutdown");
 			if (last.status() == 200 && condition.test(last)) {
 				return last;
 			}

@@ -24,11 +24,11 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-import dev.graceful.shutdown.LocalHttp;
 import dev.graceful.shutdown.OnShutdown;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReports;
 import dev.graceful.shutdown.WorkTracker;
+import dev.graceful.shutdown.testsupport.RawHttp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -65,7 +65,7 @@ class GracefulShutdownMetricsTests {
 		Thread worker = new Thread(() -> stubbornWork(tracker), "stubborn-worker");
 		worker.setDaemon(true);
 		worker.start();
-		CompletableFuture<LocalHttp.Response> slow = LocalHttp.getAsync(port, "/sleep?ms=5000");
+		CompletableFuture<RawHttp.Response> slow = RawHttp.fetchAsync(port, "/sleep?ms=5000");
 		DoubleSupplier requestsActive = () -> registry.get(GracefulShutdownMetrics.REQUESTS_ACTIVE).gauge().value();
 		DoubleSupplier workActive = () -> registry.get(GracefulShutdownMetrics.WORK_ACTIVE).gauge().value();
 		awaitValue(requestsActive, 1);

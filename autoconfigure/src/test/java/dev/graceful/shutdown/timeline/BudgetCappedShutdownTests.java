@@ -22,9 +22,9 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-import dev.graceful.shutdown.LocalHttp;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
+import dev.graceful.shutdown.testsupport.RawHttp;
 import dev.graceful.shutdown.web.RequestTracker;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -59,7 +59,7 @@ class BudgetCappedShutdownTests {
 		int port = ((WebServerApplicationContext) this.context).getWebServer().getPort();
 		ShutdownRecorder progress = this.context.getBean(ShutdownRecorder.class);
 		RequestTracker requests = this.context.getBean(RequestTracker.class);
-		CompletableFuture<LocalHttp.Response> slow = LocalHttp.getAsync(port, "/sleep?ms=10000");
+		CompletableFuture<RawHttp.Response> slow = RawHttp.fetchAsync(port, "/sleep?ms=10000");
 		awaitInFlight(requests);
 
 		long start = System.nanoTime();

@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
+import dev.graceful.shutdown.testsupport.RawHttp;
+
 /**
  * A real HAProxy in front of sample application instances, on 127.0.0.1 only, with its
  * stats page read to learn which servers it considers UP.
@@ -130,7 +132,7 @@ final class HaproxyProcess implements AutoCloseable {
 	 * @throws IOException if the stats page cannot be read
 	 */
 	Map<String, String> serverStatuses() throws IOException {
-		HttpConnection.Response response = HttpConnection.get(this.statsPort, "/stats;csv");
+		RawHttp.Response response = new RawHttp(this.statsPort).get("/stats;csv");
 		if (response.status() != 200) {
 			throw new IOException("stats page answered " + response.status());
 		}

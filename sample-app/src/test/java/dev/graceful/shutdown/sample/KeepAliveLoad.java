@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
+import dev.graceful.shutdown.testsupport.RawHttp;
+
 /**
  * A non-retrying HTTP/1.1 load client: each worker holds one keep-alive connection and
  * sends {@code GET /work?ms=N} requests one after the other, reconnecting only when a
@@ -138,7 +140,7 @@ final class KeepAliveLoad {
 	}
 
 	private void work(String name, Group group, LongAdder groupOk) {
-		HttpConnection connection = null;
+		RawHttp.Connection connection = null;
 		try {
 			while (!this.stopping && System.nanoTime() - this.hardDeadlineNanos < 0) {
 				int ms = ThreadLocalRandom.current().nextInt(group.minMs(), group.maxMs() + 1);
@@ -150,9 +152,9 @@ final class KeepAliveLoad {
 				String failure;
 				try {
 					if (connection == null) {
-						connection = HttpConnection.open(this.port, READ_TIMEOUT);
+						connection = new RawHttp(this.port).withReadTimeout(READ_TIMEOUT).open();
 					}
-					HttpConnection.Response response = connection.get("/work?ms=" + ms);
+					RawHttp.Response response = connection.get("/work?ms=" + ms);
 					if (response.status() / 100 != 2) {
 						failure = "status " + response.status() + " " + response.headers() + " "
 								+ oneLine(response.body());

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.graceful.shutdown.testsupport.RawHttp;
+
 /**
  * The packaged sample application running in a child JVM: started on a given port,
  * logging to a file under {@code target/it-logs}, stopped with a real SIGTERM.
@@ -87,7 +89,7 @@ final class SampleAppProcess implements AutoCloseable {
 	 * @return the port
 	 */
 	static int freePort() {
-		try (ServerSocket socket = new ServerSocket(0, 1, HttpConnection.LOOPBACK)) {
+		try (ServerSocket socket = new ServerSocket(0, 1, RawHttp.LOOPBACK)) {
 			return socket.getLocalPort();
 		}
 		catch (IOException ex) {
@@ -170,7 +172,7 @@ final class SampleAppProcess implements AutoCloseable {
 						+ " before it was ready; log " + this.logFile + ":\n" + logTail(40));
 			}
 			try {
-				HttpConnection.Response response = HttpConnection.get(this.port, "/actuator/health/readiness");
+				RawHttp.Response response = new RawHttp(this.port).get("/actuator/health/readiness");
 				if (response.status() == 200) {
 					return this;
 				}

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import dev.graceful.shutdown.sample.HttpConnection.Response;
+import dev.graceful.shutdown.testsupport.RawHttp;
+import dev.graceful.shutdown.testsupport.RawHttp.Response;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -55,11 +56,11 @@ class SigtermIT {
 		this.app = SampleAppProcess.start("sigterm", port, "--graceful.shutdown.delay=" + DELAY.toSeconds() + "s")
 			.awaitReady(Duration.ofSeconds(60));
 		// Not the first request: that one also initializes the DispatcherServlet.
-		assertThat(HttpConnection.get(port, "/work?ms=0").status()).isEqualTo(200);
+		assertThat(new RawHttp(port).get("/work?ms=0").status()).isEqualTo(200);
 
 		CompletableFuture<Response> slow = CompletableFuture.supplyAsync(() -> {
 			try {
-				return HttpConnection.get(port, "/work?ms=" + SLOW_MS);
+				return new RawHttp(port).get("/work?ms=" + SLOW_MS);
 			}
 			catch (Exception ex) {
 				throw new IllegalStateException("Slow request failed", ex);
@@ -72,9 +73,9 @@ class SigtermIT {
 
 		this.app.awaitLog(Pattern.compile("Graceful shutdown: delay started"), Duration.ofSeconds(10));
 		// During the delay: a listening server answers everything, with Connection: close.
-		Response readiness = HttpConnection.get(port, "/actuator/health/readiness");
-		Response liveness = HttpConnection.get(port, "/actuator/health/liveness");
-		Response fresh = HttpConnection.get(port, "/work?ms=0");
+		Response readiness = new RawHttp(port).get("/actuator/health/readiness");
+		Response liveness = new RawHttp(port).get("/actuator/health/liveness");
+		Response fresh = new RawHttp(port).get("/work?ms=0");
 		assertThat(readiness.status()).as("readiness during the delay").isEqualTo(503);
 		assertThat(readiness.body()).contains("OUT_OF_SERVICE");
 		assertThat(liveness.status()).as("liveness during the delay").isEqualTo(200);

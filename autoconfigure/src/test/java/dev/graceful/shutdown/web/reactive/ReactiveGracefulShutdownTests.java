@@ -58,6 +58,7 @@ import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReport.Requests;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownEnvironmentPostProcessor;
 import dev.graceful.shutdown.delay.LameDuckDelay;
+import dev.graceful.shutdown.testsupport.RawHttp;
 import dev.graceful.shutdown.web.DrainMonitor;
 import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
@@ -79,7 +80,7 @@ class ReactiveGracefulShutdownTests {
 
 	private ConfigurableApplicationContext context;
 
-	private RawHttpClient http;
+	private RawHttp http;
 
 	private RequestGate gate;
 
@@ -102,16 +103,16 @@ class ReactiveGracefulShutdownTests {
 		// Counted, and the header added, by the channel handler, not by a filter.
 		assertThat(this.context.getBean(NettyRequestTracking.class).isApplied()).isTrue();
 		assertThat(filterChain()).noneMatch(InFlightWebFilter.class::isInstance);
-		RawHttpClient.Response beforeShutdown = this.http.get("/work?ms=0");
+		RawHttp.Response beforeShutdown = this.http.get("/work?ms=0");
 		assertThat(beforeShutdown.status()).isEqualTo(200);
 		assertThat(beforeShutdown.header("Connection")).isNull();
-		CompletableFuture<RawHttpClient.Response> held = send("/held");
+		CompletableFuture<RawHttp.Response> held = send("/held");
 		awaitInFlight(1);
 		CompletableFuture<Duration> closing = closeInBackground();
 		awaitStep(DrainMonitor.STEP);
 		assertThat(held).isNotDone();
 		this.gate.open();
-		RawHttpClient.Response response = held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		RawHttp.Response response = held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 		assertThat(response.status()).isEqualTo(200);
 		assertThat(response.body()).isEqualTo("released\n");
 		assertThat(response.header("Connection")).isEqualTo("close");
@@ -126,9 +127,9 @@ class ReactiveGracefulShutdownTests {
 		start("--graceful.shutdown.delay=5s");
 		ChannelRecorder channels = this.context.getBean(ChannelRecorder.class);
 		RequestTracker tracker = this.context.getBean(RequestTracker.class);
-		try (RawHttpClient.KeepAliveConnection connection = this.http.open()) {
+		try (RawHttp.Connection connection = this.http.open()) {
 			for (int i = 0; i < 3; i++) {
-				RawHttpClient.Response response = connection.get("/work?ms=0");
+				RawHttp.Response response = connection.get("/work?ms=0");
 				assertThat(response.status()).isEqualTo(200);
 				assertThat(response.header("Connection")).isNull();
 				// Nothing on the request path before the shutdown.
@@ -139,7 +140,7 @@ class ReactiveGracefulShutdownTests {
 			awaitStep(LameDuckDelay.STEP);
 			// Taken over when the shutdown started, before its next request.
 			assertThat(channels.handlersBetweenRequests()).containsExactly(NettyRequestTracking.HANDLER_NAME);
-			RawHttpClient.Response response = connection.get("/work?ms=0");
+			RawHttp.Response response = connection.get("/work?ms=0");
 			assertThat(response.status()).isEqualTo(200);
 			assertThat(response.header("Connection")).isEqualTo("close");
 			assertThat(response.closedByServer()).isTrue();
@@ -166,9 +167,9 @@ class ReactiveGracefulShutdownTests {
 				// Keep-alive connections, reopened when the server closes one, until the
 				// server refuses them (the drain has started).
 				while (true) {
-					try (RawHttpClient.KeepAliveConnection connection = this.http.open()) {
+					try (RawHttp.Connection connection = this.http.open()) {
 						while (true) {
-							RawHttpClient.Response response = connection.get("/work?ms=2");
+							RawHttp.Response response = connection.get("/work?ms=2");
 							assertThat(response.status()).isEqualTo(200);
 							responses.incrementAndGet();
 							busy.countDown();
@@ -203,7 +204,7 @@ class ReactiveGracefulShutdownTests {
 	@Test
 	void reportCountsEveryRequestInFlightAtDrainStartAsCompleted() throws Exception {
 		start("--graceful.shutdown.delay=0");
-		List<CompletableFuture<RawHttpClient.Response>> held = new ArrayList<>();
+		List<CompletableFuture<RawHttp.Response>> held = new ArrayList<>();
 		for (int i = 0; i < 3; i++) {
 			held.add(send("/held"));
 		}
@@ -211,8 +212,8 @@ class ReactiveGracefulShutdownTests {
 		CompletableFuture<Duration> closing = closeInBackground();
 		awaitStep(DrainMonitor.STEP);
 		this.gate.open();
-		for (CompletableFuture<RawHttpClient.Response> request : held) {
-			RawHttpClient.Response response = request.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		for (CompletableFuture<RawHttp.Response> request : held) {
+			RawHttp.Response response = request.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 			assertThat(response.status()).isEqualTo(200);
 			assertThat(response.header("Connection")).isEqualTo("close");
 		}
@@ -234,9 +235,9 @@ class ReactiveGracefulShutdownTests {
 		assertThat(this.http.get("/actuator/health/liveness").status()).isEqualTo(200);
 		CompletableFuture<Duration> closing = closeInBackground();
 		awaitStep(LameDuckDelay.STEP);
-		RawHttpClient.Response work = this.http.get("/work?ms=0");
-		RawHttpClient.Response readiness = this.http.get("/actuator/health/readiness");
-		RawHttpClient.Response liveness = this.http.get("/actuator/health/liveness");
+		RawHttp.Response work = this.http.get("/work?ms=0");
+		RawHttp.Response readiness = this.http.get("/actuator/health/readiness");
+		RawHttp.Response liveness = this.http.get("/actuator/health/liveness");
 		// All of the above happened during the delay, not after it.
 		assertThat(this.progress.currentStep()).isEqualTo(LameDuckDelay.STEP);
 		assertThat(work.status()).isEqualTo(200);
@@ -256,7 +257,7 @@ class ReactiveGracefulShutdownTests {
 	@Test
 	void afterTheDrainStartsNewConnectionsAreRefused() throws Exception {
 		start("--graceful.shutdown.delay=0");
-		CompletableFuture<RawHttpClient.Response> held = send("/held");
+		CompletableFuture<RawHttp.Response> held = send("/held");
 		awaitInFlight(1);
 		CompletableFuture<Duration> closing = closeInBackground();
 		awaitStep(DrainMonitor.STEP);
@@ -266,7 +267,7 @@ class ReactiveGracefulShutdownTests {
 		assertThat(this.progress.currentStep()).isEqualTo(DrainMonitor.STEP);
 		assertThat(held).isNotDone();
 		this.gate.open();
-		RawHttpClient.Response response = held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		RawHttp.Response response = held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 		assertThat(response.status()).isEqualTo(200);
 		assertThat(response.header("Connection")).isEqualTo("close");
 		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -279,12 +280,12 @@ class ReactiveGracefulShutdownTests {
 		// Still counted on the channel.
 		assertThat(this.context.getBean(NettyRequestTracking.class).isApplied()).isTrue();
 		assertThat(filterChain()).noneMatch(InFlightWebFilter.class::isInstance);
-		CompletableFuture<RawHttpClient.Response> held = send("/held");
+		CompletableFuture<RawHttp.Response> held = send("/held");
 		awaitInFlight(1);
 		CompletableFuture<Duration> closing = closeInBackground();
 		awaitStep(DrainMonitor.STEP);
 		this.gate.open();
-		RawHttpClient.Response response = held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		RawHttp.Response response = held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 		assertThat(response.status()).isEqualTo(200);
 		assertThat(response.header("Connection")).isNull();
 		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -333,7 +334,7 @@ class ReactiveGracefulShutdownTests {
 				"--spring.autoconfigure.exclude=org.springframework.boot.tomcat.autoconfigure.actuate.web.server."
 						+ "TomcatReactiveManagementContextAutoConfiguration");
 		RequestTracker tracker = this.context.getBean(RequestTracker.class);
-		RawHttpClient management = new RawHttpClient(
+		RawHttp management = new RawHttp(
 				this.context.getEnvironment().getRequiredProperty("local.management.port", Integer.class));
 		for (int i = 0; i < 2; i++) {
 			assertThat(this.http.get("/work?ms=0").status()).isEqualTo(200);
@@ -498,7 +499,7 @@ class ReactiveGracefulShutdownTests {
 	private int sendEvery100msDuringTheDelay(String path, int status) throws Exception {
 		int sent = 0;
 		while (LameDuckDelay.STEP.equals(this.progress.currentStep())) {
-			RawHttpClient.Response response;
+			RawHttp.Response response;
 			try {
 				response = this.http.get(path);
 			}
@@ -563,14 +564,14 @@ class ReactiveGracefulShutdownTests {
 				"--spring.reactor.netty.shutdown-quiet-period=0s");
 		assertThat(this.context.getBeanProvider(ShutdownRecorder.class).getIfAvailable()).isNull();
 		assertThat(this.context.getBeanProvider(InFlightWebFilter.class).getIfAvailable()).isNull();
-		CompletableFuture<RawHttpClient.Response> held = send("/held");
+		CompletableFuture<RawHttp.Response> held = send("/held");
 		await().atMost(TIMEOUT).until(() -> this.gate.waiting() == 1);
 		CompletableFuture<Duration> closing = closeInBackground();
 		ApplicationAvailability availability = this.context.getBean(ApplicationAvailability.class);
 		await().atMost(TIMEOUT)
 			.until(() -> availability.getReadinessState() == ReadinessState.REFUSING_TRAFFIC);
 		this.gate.open();
-		RawHttpClient.Response response = held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		RawHttp.Response response = held.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 		assertThat(response.status()).isEqualTo(200);
 		assertThat(response.header("Connection")).isNull();
 		assertThat(closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isLessThan(Duration.ofSeconds(8));
@@ -582,7 +583,7 @@ class ReactiveGracefulShutdownTests {
 			.run(withDefaults(args));
 		WebServer webServer = ((WebServerApplicationContext) this.context).getWebServer();
 		assertThat(webServer).isInstanceOf(NettyWebServer.class);
-		this.http = new RawHttpClient(webServer.getPort());
+		this.http = new RawHttp(webServer.getPort()).awaitingServerClose(Duration.ofSeconds(5));
 		this.gate = this.context.getBean(RequestGate.class);
 		this.progress = this.context.getBeanProvider(ShutdownRecorder.class).getIfAvailable();
 	}
@@ -596,7 +597,7 @@ class ReactiveGracefulShutdownTests {
 		return all.toArray(String[]::new);
 	}
 
-	private CompletableFuture<RawHttpClient.Response> send(String path) {
+	private CompletableFuture<RawHttp.Response> send(String path) {
 		return CompletableFuture.supplyAsync(() -> {
 			try {
 				return this.http.get(path);

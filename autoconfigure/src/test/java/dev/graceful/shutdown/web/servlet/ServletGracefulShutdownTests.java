@@ -37,9 +37,10 @@ import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReport.Requests;
+import dev.graceful.shutdown.testsupport.RawHttp;
+import dev.graceful.shutdown.testsupport.RawHttp.Connection;
+import dev.graceful.shutdown.testsupport.RawHttp.Response;
 import dev.graceful.shutdown.web.RequestTracker;
-import dev.graceful.shutdown.web.servlet.RawHttpClient.Connection;
-import dev.graceful.shutdown.web.servlet.RawHttpClient.Response;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,7 +54,7 @@ import static org.awaitility.Awaitility.await;
  */
 class ServletGracefulShutdownTests {
 
-	private static final Duration TIMEOUT = RawHttpClient.TIMEOUT;
+	private static final Duration TIMEOUT = RawHttp.TIMEOUT;
 
 	private final ExecutorService executor = Executors.newCachedThreadPool();
 
@@ -63,7 +64,7 @@ class ServletGracefulShutdownTests {
 
 	private WorkController work;
 
-	private RawHttpClient http;
+	private RawHttp http;
 
 	@AfterEach
 	void stopApplication() {
@@ -429,7 +430,7 @@ class ServletGracefulShutdownTests {
 		this.context = context;
 		this.progress = context.getBeanProvider(ShutdownRecorder.class).getIfAvailable();
 		this.work = context.getBean(WorkController.class);
-		this.http = new RawHttpClient(((WebServerApplicationContext) context).getWebServer().getPort());
+		this.http = new RawHttp(((WebServerApplicationContext) context).getWebServer().getPort());
 	}
 
 	private InFlightRequestFilter filter() {
