@@ -1,5 +1,6 @@
 package dev.graceful.shutdown.tasks;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,6 +31,7 @@ import org.springframework.web.bind.annotation.RestController;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Tasks;
 import dev.graceful.shutdown.ShutdownReports;
+import dev.graceful.shutdown.TrafficGaps;
 import dev.graceful.shutdown.delay.LameDuckDelay;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
@@ -56,6 +58,21 @@ class AsyncHandOffDuringDelayTests {
 
 	@Test
 	void asyncWorkHandedOffByRequestsDuringTheDelayCompletesBeforeTheShutdownEnds() throws Exception {
+		// A pause on a busy machine that leaves no request for the quiet period rightly
+		// ends the delay before every request is sent, and such a run shows nothing: run
+		// it again.
+		int attempt = 1;
+		while (!asyncWorkHandedOffByRequestsDuringTheDelayCompletesBeforeTheShutdownEnds(attempt == 3)) {
+			attempt++;
+		}
+	}
+
+	/**
+	 * Run the scenario once; return {@code false} if a request failed after a pause
+	 * longer than the quiet period and this is not the last attempt.
+	 */
+	private boolean asyncWorkHandedOffByRequestsDuringTheDelayCompletesBeforeTheShutdownEnds(boolean lastAttempt)
+			throws Exception {
 		this.context = new SpringApplicationBuilder(WebApplication.class).web(WebApplicationType.SERVLET)
 			.bannerMode(Banner.Mode.OFF)
 			.logStartupInfo(false)
@@ -72,17 +89,28 @@ class AsyncHandOffDuringDelayTests {
 		assertThat(send(client, "GET", port, "/ping")).isEqualTo(200);
 		AtomicReference<ShutdownReport> report = new AtomicReference<>();
 		Thread closer = new Thread(() -> report.set(ShutdownReports.close(context)), "closer");
+		TrafficGaps gaps = TrafficGaps.beforeShutdown();
 		closer.start();
 		await().atMost(Duration.ofSeconds(20)).until(() -> LameDuckDelay.STEP.equals(progress.currentStep()));
 		List<Integer> statuses = new ArrayList<>();
-		for (int i = 0; i < REQUESTS; i++) {
-			statuses.add(send(client, "POST", port, "/mail"));
+		try {
+			for (int i = 0; i < REQUESTS; i++) {
+				statuses.add(gaps.send(() -> send(client, "POST", port, "/mail")));
+			}
 		}
+		catch (IOException ex) {
+			// Refused, or no answer, once the delay is over.
+		}
+		gaps.stop();
 		closer.join(60_000);
 		assertThat(closer.isAlive()).isFalse();
-		assertThat(statuses).containsExactly(200, 200, 200);
+		if (!lastAttempt && statuses.size() < REQUESTS && gaps.longest().compareTo(Duration.ofSeconds(5)) >= 0) {
+			return false;
+		}
+		assertThat(statuses).as("statuses with %s", gaps).containsExactly(200, 200, 200);
 		assertThat(mailer.sentCount()).isEqualTo(REQUESTS);
 		assertThat(report.get().tasks()).isEqualTo(new Tasks(REQUESTS, 0, 0, 0, List.of()));
+		return true;
 	}
 
 	private static int send(HttpClient client, String method, int port, String path) throws Exception {

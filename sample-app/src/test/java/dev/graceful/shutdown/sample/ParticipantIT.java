@@ -1,5 +1,6 @@
 package dev.graceful.shutdown.sample;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,7 +101,7 @@ class ParticipantIT {
 		return SampleAppProcess.start(name, port, args).awaitReady(Duration.ofSeconds(60));
 	}
 
-	private static void takeTwoJobsWithThreeQueued(RawHttp http) {
+	private static void takeTwoJobsWithThreeQueued(RawHttp http) throws IOException {
 		Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
 			assertThat(http.get("/jobs?count=5&ms=" + JOB_MS).status()).isEqualTo(202);
 		});

@@ -56,6 +56,7 @@ import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReport.Requests;
+import dev.graceful.shutdown.TrafficGaps;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownEnvironmentPostProcessor;
 import dev.graceful.shutdown.delay.LameDuckDelay;
 import dev.graceful.shutdown.testsupport.RawHttp;
@@ -481,15 +482,34 @@ class ReactiveGracefulShutdownTests {
 
 	@Test
 	void requestsUnderTheWebFluxBasePathHoldTheQuietPeriodOff() throws Exception {
+		// A pause on a busy machine that leaves no request for the quiet period rightly
+		// ends the delay early, and such a run shows nothing: run it again.
+		int attempt = 1;
+		while (!requestsUnderTheWebFluxBasePathHoldTheQuietPeriodOff(attempt == 3)) {
+			attempt++;
+		}
+	}
+
+	/**
+	 * Run the scenario once; return {@code false} if the delay ended early after a pause
+	 * longer than the quiet period and this is not the last attempt.
+	 */
+	private boolean requestsUnderTheWebFluxBasePathHoldTheQuietPeriodOff(boolean lastAttempt) throws Exception {
 		start("--spring.webflux.base-path=/api", "--graceful.shutdown.delay=3s", "--graceful.shutdown.quiet-period=1s");
+		TrafficGaps gaps = TrafficGaps.beforeShutdown();
 		CompletableFuture<Duration> closing = closeInBackground();
 		awaitStep(LameDuckDelay.STEP);
-		int requests = sendEvery100msDuringTheDelay("/api/work?ms=0", 200);
-		assertThat(requests).isGreaterThan(10);
+		int requests = sendEvery100msDuringTheDelay("/api/work?ms=0", 200, gaps);
 		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 		Phase delay = report().phase(LameDuckDelay.STEP);
-		assertThat(delay.outcome()).isEqualTo(Outcome.COMPLETED);
+		if (!lastAttempt && delay.outcome() == Outcome.ENDED_EARLY
+				&& gaps.longest().compareTo(Duration.ofSeconds(1)) >= 0) {
+			return false;
+		}
+		assertThat(delay.outcome()).as("delay outcome with %s", gaps).isEqualTo(Outcome.COMPLETED);
 		assertThat(delay.durationMs()).isGreaterThanOrEqualTo(3000);
+		assertThat(requests).isGreaterThan(10);
+		return true;
 	}
 
 	/**
@@ -497,11 +517,20 @@ class ReactiveGracefulShutdownTests {
 	 * the given status, and return how many were sent during the delay.
 	 */
 	private int sendEvery100msDuringTheDelay(String path, int status) throws Exception {
+		return sendEvery100msDuringTheDelay(path, status, TrafficGaps.beforeShutdown());
+	}
+
+	/**
+	 * Send a request every 100 ms for as long as the delay lasts, each of which must get
+	 * the given status, recording when each was sent, and return how many were sent
+	 * during the delay.
+	 */
+	private int sendEvery100msDuringTheDelay(String path, int status, TrafficGaps gaps) throws Exception {
 		int sent = 0;
 		while (LameDuckDelay.STEP.equals(this.progress.currentStep())) {
 			RawHttp.Response response;
 			try {
-				response = this.http.get(path);
+				response = gaps.send(() -> this.http.get(path));
 			}
 			catch (IOException ex) {
 				// Refused once the delay is over and the drain has closed the server's channel.
@@ -512,6 +541,7 @@ class ReactiveGracefulShutdownTests {
 			sent++;
 			Thread.sleep(100);
 		}
+		gaps.stop();
 		return sent;
 	}
 

@@ -40,6 +40,7 @@ import dev.graceful.shutdown.ShutdownReport.Requests;
 import dev.graceful.shutdown.testsupport.RawHttp;
 import dev.graceful.shutdown.testsupport.RawHttp.Connection;
 import dev.graceful.shutdown.testsupport.RawHttp.Response;
+import dev.graceful.shutdown.TrafficGaps;
 import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
@@ -330,13 +331,27 @@ class ServletGracefulShutdownTests {
 
 	@Test
 	void requestsDuringDelayKeepQuietPeriodFromEndingIt() throws Exception {
+		// A pause on a busy machine that leaves no request for the quiet period rightly
+		// ends the delay early, and such a run shows nothing: run it again.
+		int attempt = 1;
+		while (!requestsDuringDelayKeepQuietPeriodFromEndingIt(attempt == 3)) {
+			attempt++;
+		}
+	}
+
+	/**
+	 * Run the scenario once; return {@code false} if the delay ended early after a pause
+	 * longer than the quiet period and this is not the last attempt.
+	 */
+	private boolean requestsDuringDelayKeepQuietPeriodFromEndingIt(boolean lastAttempt) throws Exception {
 		start("graceful.shutdown.delay=4s", "graceful.shutdown.quiet-period=2s");
+		TrafficGaps gaps = TrafficGaps.beforeShutdown();
 		Future<Duration> closing = closeInBackground();
 		awaitStep("delay");
 		int served = 0;
 		while (!closing.isDone() && "delay".equals(this.progress.currentStep())) {
 			try {
-				assertThat(this.http.get("/work").status()).isEqualTo(200);
+				assertThat(gaps.send(() -> this.http.get("/work")).status()).isEqualTo(200);
 				served++;
 			}
 			catch (IOException ex) {
@@ -345,9 +360,15 @@ class ServletGracefulShutdownTests {
 			}
 			Thread.sleep(100);
 		}
+		gaps.stop();
 		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		Outcome outcome = report().phase("delay").outcome();
+		if (!lastAttempt && outcome == Outcome.ENDED_EARLY && gaps.longest().compareTo(Duration.ofSeconds(2)) >= 0) {
+			return false;
+		}
 		assertThat(served).isGreaterThan(0);
-		assertThat(report().phase("delay").outcome()).isEqualTo(Outcome.COMPLETED);
+		assertThat(outcome).as("delay outcome with %s", gaps).isEqualTo(Outcome.COMPLETED);
+		return true;
 	}
 
 	@Test
