@@ -107,6 +107,7 @@ public final class GracefulShutdownMetrics implements ShutdownListener, SmartIni
 		if (participants == null) {
 			return;
 		}
+		participants.resolve();
 		List<String> names = participants.participants().stream().map(ParticipantRunner.Status::name).toList();
 		for (String name : names) {
 			Gauge.builder(PARTICIPANT_ACTIVE, participants, (runner) -> inFlight(runner, name))

@@ -75,31 +75,33 @@ public final class ParticipantRunner extends ShutdownLifecycle implements SmartI
 
 	@Override
 	public void afterSingletonsInstantiated() {
-		drains();
+		resolve();
 	}
 
 	/**
-	 * Find the participants, once every singleton exists: the first caller after that
-	 * (this runner, or a meter binder) finds them.
+	 * Find the participants. Called once every singleton exists, by this runner or by
+	 * whoever needs them first then (a meter binder); later calls have no effect. Until
+	 * then there are none: a shutdown during startup never looks beans up.
 	 */
-	private List<ParticipantDrain> drains() {
-		List<ParticipantDrain> drains = this.drains;
-		if (drains == null) {
+	public void resolve() {
+		if (this.drains == null) {
 			synchronized (this) {
-				drains = this.drains;
-				if (drains == null) {
+				if (this.drains == null) {
 					List<ParticipantDrain> found = new ArrayList<>();
 					for (Map.Entry<String, ShutdownParticipant> entry : this.beanFactory
 						.getBeansOfType(ShutdownParticipant.class, false, true)
 						.entrySet()) {
 						found.add(new ParticipantDrain(entry.getKey(), entry.getValue(), this.progress));
 					}
-					drains = List.copyOf(found);
-					this.drains = drains;
+					this.drains = List.copyOf(found);
 				}
 			}
 		}
-		return drains;
+	}
+
+	private List<ParticipantDrain> drains() {
+		List<ParticipantDrain> drains = this.drains;
+		return (drains != null) ? drains : List.of();
 	}
 
 	/**

@@ -45,9 +45,12 @@ public final class ShutdownStartListener implements ApplicationListener<ContextC
 	@Override
 	public void onApplicationEvent(ContextClosedEvent event) {
 		// A child context (a separate management server, say) closing is not our shutdown.
-		if (event.getApplicationContext() != this.applicationContext || !this.progress.begin()) {
-			return;
+		if (event.getApplicationContext() == this.applicationContext) {
+			this.progress.begin(this::refuseTrafficStep);
 		}
+	}
+
+	private void refuseTrafficStep() {
 		long start = this.progress.stepStarted(STEP);
 		String detail = refuseTraffic();
 		this.progress.stepEnded(STEP, start, Outcome.COMPLETED, detail);

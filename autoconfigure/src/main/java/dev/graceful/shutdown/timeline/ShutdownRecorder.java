@@ -81,6 +81,18 @@ public final class ShutdownRecorder implements ShutdownProgress {
 	 * @return {@code true} if this call started the shutdown
 	 */
 	public boolean begin() {
+		return begin(() -> {
+		});
+	}
+
+	/**
+	 * Mark the start of the shutdown, run its first step, then the listeners added with
+	 * {@link #onBegin(Runnable)}. Only the first call has an effect.
+	 * @param firstStep the step that starts the shutdown, recorded before anything the
+	 * listeners start
+	 * @return {@code true} if this call started the shutdown
+	 */
+	public boolean begin(Runnable firstStep) {
 		synchronized (this) {
 			if (this.shuttingDown) {
 				return false;
@@ -90,6 +102,7 @@ public final class ShutdownRecorder implements ShutdownProgress {
 			this.budget.startClock(this.startNanos);
 			this.shuttingDown = true;
 		}
+		firstStep.run();
 		for (Runnable listener : this.beginListeners) {
 			listener.run();
 		}

@@ -155,19 +155,19 @@ class ParticipantShutdownTests {
 		assertThat(EndpointJson.asList(running.get("participants"))).singleElement()
 			.satisfies((participant) -> assertThat(participant).containsEntry("name", "consumer")
 				.containsEntry("state", "WAITING")
-				.containsEntry("inFlight", 2));
+				.containsEntry("inFlight", 2L));
 		assertThat(activeBefore).isEqualTo(2);
 		assertThat(EndpointJson.asList(after.get("participants"))).singleElement()
 			.satisfies((participant) -> assertThat(participant).containsEntry("state", "ENDED")
-				.containsEntry("inFlight", 0));
+				.containsEntry("inFlight", 0L));
 		Map<String, Object> phase = EndpointJson.asList(EndpointJson.asMap(after.get("report")).get("phases"))
 			.stream()
 			.filter((entry) -> "consumer".equals(entry.get("name")))
 			.findFirst()
 			.orElseThrow();
-		assertThat(EndpointJson.asMap(phase.get("counts"))).containsEntry("inFlightAtStart", 2)
-			.containsEntry("completed", 2)
-			.containsEntry("abandoned", 0);
+		assertThat(EndpointJson.asMap(phase.get("counts"))).containsEntry("inFlightAtStart", 2L)
+			.containsEntry("completed", 2L)
+			.containsEntry("abandoned", 0L);
 		Timer timer = registry.get("graceful.shutdown.step").tag("step", "consumer").tag("outcome", "COMPLETED").timer();
 		assertThat(timer.count()).isOne();
 		assertThat(registry.get("graceful.shutdown.participant.abandoned").tag("participant", "consumer").counter()

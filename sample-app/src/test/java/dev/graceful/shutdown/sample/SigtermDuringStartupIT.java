@@ -56,7 +56,7 @@ class SigtermDuringStartupIT {
 			.isEqualTo(SampleAppProcess.SIGTERM_EXIT_CODE);
 		assertThat(exiting).as("exit within the default 30 s budget").isLessThan(Duration.ofSeconds(30));
 		assertThat(log).contains("Graceful shutdown: delay skipped (the shutdown began while the application was starting)")
-			.containsPattern("Graceful shutdown complete in \\d+ ms: readiness \\d+ ms COMPLETED, delay \\d+ ms SKIPPED, ");
+			.containsPattern("Graceful shutdown complete in \\d+ ms: readiness \\d+ ms COMPLETED, job-consumer \\d+ ms COMPLETED, delay \\d+ ms SKIPPED, ");
 		assertThat(withoutFailingSampleCleanup(log)).as("log without the sample's deliberately failing cleanup")
 			.doesNotContainPattern(Pattern.compile("^\tat ", Pattern.MULTILINE))
 			.doesNotContain("Exception");

@@ -35,9 +35,10 @@ class SigtermIT {
 	private static final String DRAIN_ENDED = "Graceful shutdown: drain ended after \\d+ ms "
 			+ "\\(1 in flight at start, 1 completed, 0 aborted\\)$";
 
-	// Steps after the drain (cleanup, ...) are tested elsewhere; these three must be exactly so.
+	// Steps after the drain (cleanup, ...) are tested elsewhere; these must be exactly so. The
+	// sample's job consumer, a shutdown participant, starts with the shutdown, beside the delay.
 	private static final String SUMMARY = "Graceful shutdown complete in \\d+ ms: readiness \\d+ ms COMPLETED, "
-			+ "delay \\d+ ms COMPLETED, drain \\d+ ms COMPLETED(, [^;\\n]+)?; "
+			+ "job-consumer \\d+ ms COMPLETED, delay \\d+ ms COMPLETED, drain \\d+ ms COMPLETED(, [^;\\n]+)?; "
 			+ "requests: 1 in flight at drain start, 1 completed, 0 aborted$";
 
 	private SampleAppProcess app;
