@@ -4,7 +4,8 @@
 # Starts the sample jar (Tomcat, the sample's application.yml: delay 2s, tasks.timeout 10s,
 # cleanup.timeout 5s, timeout 30s) on a free 127.0.0.1 port with graceful.shutdown.report.file
 # in the output directory, starts some work (GET /work?ms=3000 in flight, GET /async?ms=1500 for
-# the @Async executor, GET /import?items=40 for a WorkTracker unit of 4 s), sends SIGTERM and
+# the @Async executor, GET /import?items=40 for a WorkTracker unit of 4 s, GET /jobs?count=5&ms=1500
+# for the sample's JobConsumer, a shutdown participant, with two jobs running), sends SIGTERM and
 # waits for the exit; then bench/TimelineChart.java draws the report the starter wrote: one bar
 # per phase at its start offset, coloured by outcome, the budget and the end.
 # Prints the report and the chart's path; exits 1 if the in-flight request did not get a 200 or
@@ -14,7 +15,7 @@
 #   CHART_TO=docs bench/shutdown-timeline.sh        # also docs/shutdown-timeline.svg for the README
 #
 # Settings (environment), defaults in brackets:
-#   WORK_MS [3000]  ASYNC_MS [1500]  IMPORT_ITEMS [40]  JAVA [java]
+#   WORK_MS [3000]  ASYNC_MS [1500]  IMPORT_ITEMS [40]  JOBS [5]  JOB_MS [1500]  JAVA [java]
 #   CHART_TO [unset]  a directory to copy the chart to, as shutdown-timeline.svg
 # Output in bench/target/shutdown-timeline/<timestamp>/: app.log, report.json,
 # shutdown-timeline.svg.
@@ -26,6 +27,8 @@ cd "$(dirname "$0")/.."
 WORK_MS=${WORK_MS:-3000}
 ASYNC_MS=${ASYNC_MS:-1500}
 IMPORT_ITEMS=${IMPORT_ITEMS:-40}
+JOBS=${JOBS:-5}
+JOB_MS=${JOB_MS:-1500}
 JAVA=${JAVA:-java}
 CHART_TO=${CHART_TO:-}
 JAR=sample-app/target/graceful-shutdown-sample-app.jar
@@ -65,6 +68,7 @@ echo "Sample application on 127.0.0.1:$port (pid $server_pid), log $log" >&2
 curl_pid=$!
 curl -sf --max-time 10 "http://127.0.0.1:$port/async?ms=$ASYNC_MS" >/dev/null || die "GET /async failed"
 curl -sf --max-time 10 "http://127.0.0.1:$port/import?items=$IMPORT_ITEMS" >/dev/null || die "GET /import failed"
+curl -sf --max-time 10 "http://127.0.0.1:$port/jobs?count=$JOBS&ms=$JOB_MS" >/dev/null || die "GET /jobs failed"
 # Let the /work request reach its controller before the signal.
 sleep 0.3
 
