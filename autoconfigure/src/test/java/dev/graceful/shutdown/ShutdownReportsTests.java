@@ -22,7 +22,6 @@ import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownAutoConfiguration;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownDisabledAutoConfiguration;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownTasksAutoConfiguration;
-import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;

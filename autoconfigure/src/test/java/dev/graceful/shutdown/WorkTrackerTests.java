@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
 import dev.graceful.shutdown.tasks.WorkRegistry;
 import dev.graceful.shutdown.timeline.ShutdownBudget;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;

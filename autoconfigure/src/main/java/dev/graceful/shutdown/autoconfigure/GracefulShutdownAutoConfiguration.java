@@ -17,9 +17,9 @@ import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
 
-import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.ShutdownCleanups;
 import dev.graceful.shutdown.ShutdownListener;
+import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.cleanup.CleanupRegistry;
 import dev.graceful.shutdown.cleanup.CleanupRunner;
 import dev.graceful.shutdown.cleanup.OnShutdownAnnotationBeanPostProcessor;
@@ -28,7 +28,6 @@ import dev.graceful.shutdown.readiness.ShutdownStartListener;
 import dev.graceful.shutdown.report.ReportFile;
 import dev.graceful.shutdown.report.ShutdownDiagnostics;
 import dev.graceful.shutdown.report.ShutdownSummary;
-import dev.graceful.shutdown.tasks.WorkRegistry;
 import dev.graceful.shutdown.timeline.ShutdownBudget;
 import dev.graceful.shutdown.timeline.ShutdownPlan;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;

@@ -15,7 +15,6 @@ import dev.graceful.shutdown.actuate.GracefulShutdownEndpointProperties;
 import dev.graceful.shutdown.cleanup.CleanupRegistry;
 import dev.graceful.shutdown.participant.ParticipantRunner;
 import dev.graceful.shutdown.report.ReportFile;
-import dev.graceful.shutdown.tasks.WorkRegistry;
 import dev.graceful.shutdown.timeline.ShutdownPlan;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
 import dev.graceful.shutdown.web.RequestTracker;

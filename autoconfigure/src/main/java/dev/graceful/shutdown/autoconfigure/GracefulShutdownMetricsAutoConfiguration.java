@@ -15,7 +15,6 @@ import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.metrics.DeferredMeterRegistryClosing;
 import dev.graceful.shutdown.metrics.GracefulShutdownMetrics;
 import dev.graceful.shutdown.participant.ParticipantRunner;
-import dev.graceful.shutdown.tasks.WorkRegistry;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
 import dev.graceful.shutdown.web.RequestTracker;
 

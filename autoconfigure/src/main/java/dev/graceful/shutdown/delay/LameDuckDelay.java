@@ -8,7 +8,6 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.timeline.ShutdownLifecycle;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;

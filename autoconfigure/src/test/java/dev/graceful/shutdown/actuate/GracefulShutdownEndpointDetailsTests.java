@@ -22,9 +22,9 @@ import org.springframework.context.annotation.Bean;
 import dev.graceful.shutdown.OnShutdown;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.WorkTracker;
-import dev.graceful.shutdown.timeline.ShutdownRecorder;
 import dev.graceful.shutdown.testsupport.RawHttp;
 import dev.graceful.shutdown.testsupport.RawHttp.Response;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

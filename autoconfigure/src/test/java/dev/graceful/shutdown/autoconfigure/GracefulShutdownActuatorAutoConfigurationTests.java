@@ -1,10 +1,10 @@
 package dev.graceful.shutdown.autoconfigure;
 
+import java.time.Duration;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
 
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -18,9 +18,8 @@ import dev.graceful.shutdown.actuate.GracefulShutdownEndpoint;
 import dev.graceful.shutdown.actuate.GracefulShutdownHealthIndicator;
 import dev.graceful.shutdown.metrics.DeferredMeterRegistryClosing;
 import dev.graceful.shutdown.metrics.GracefulShutdownMetrics;
-import dev.graceful.shutdown.timeline.ShutdownRecorder;
-
 import dev.graceful.shutdown.timeline.ShutdownBudget;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

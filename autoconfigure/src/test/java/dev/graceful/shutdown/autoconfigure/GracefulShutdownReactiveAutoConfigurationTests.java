@@ -1,5 +1,6 @@
 package dev.graceful.shutdown.autoconfigure;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,13 +21,12 @@ import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.adapter.WebHttpHandlerBuilder;
 
 import dev.graceful.shutdown.delay.LameDuckDelay;
+import dev.graceful.shutdown.timeline.ShutdownBudget;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 import dev.graceful.shutdown.web.DrainMonitor;
 import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.web.reactive.InFlightWebFilter;
 import dev.graceful.shutdown.web.reactive.NettyRequestTracking;
-import dev.graceful.shutdown.timeline.ShutdownBudget;
-import dev.graceful.shutdown.timeline.ShutdownRecorder;
-import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

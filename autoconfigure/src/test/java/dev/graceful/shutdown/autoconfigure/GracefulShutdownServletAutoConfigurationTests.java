@@ -21,10 +21,10 @@ import org.springframework.mock.web.MockFilterChain;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.web.servlet.InFlightRequestFilter;
 import dev.graceful.shutdown.web.servlet.TomcatRequestCounting;
-import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

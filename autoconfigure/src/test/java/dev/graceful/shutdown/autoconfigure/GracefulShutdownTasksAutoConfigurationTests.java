@@ -1,5 +1,7 @@
 package dev.graceful.shutdown.autoconfigure;
 
+import java.time.Duration;
+
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -14,7 +16,6 @@ import dev.graceful.shutdown.tasks.TaskDrain;
 import dev.graceful.shutdown.tasks.WorkRegistry;
 import dev.graceful.shutdown.timeline.ShutdownBudget;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
-import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -19,11 +19,11 @@ import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReport.Requests;
 import dev.graceful.shutdown.delay.LameDuckDelay;
+import dev.graceful.shutdown.timeline.ShutdownBudget;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 import dev.graceful.shutdown.web.DrainMonitor;
 import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.web.WebServerDrain;
-import dev.graceful.shutdown.timeline.ShutdownBudget;
-import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,5 @@
 package dev.graceful.shutdown.participant;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;

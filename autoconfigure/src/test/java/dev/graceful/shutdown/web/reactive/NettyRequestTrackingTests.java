@@ -1,13 +1,13 @@
 package dev.graceful.shutdown.web.reactive;
 
+import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.timeline.ShutdownBudget;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
-import java.time.Duration;
+import dev.graceful.shutdown.web.RequestTracker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

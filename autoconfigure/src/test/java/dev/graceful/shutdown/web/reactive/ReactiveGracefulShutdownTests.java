@@ -60,9 +60,9 @@ import dev.graceful.shutdown.TrafficGaps;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownEnvironmentPostProcessor;
 import dev.graceful.shutdown.delay.LameDuckDelay;
 import dev.graceful.shutdown.testsupport.RawHttp;
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
 import dev.graceful.shutdown.web.DrainMonitor;
 import dev.graceful.shutdown.web.RequestTracker;
-import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

@@ -1,5 +1,6 @@
 package dev.graceful.shutdown.web.servlet;
 
+import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -7,10 +8,9 @@ import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 
-import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.timeline.ShutdownBudget;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
-import java.time.Duration;
+import dev.graceful.shutdown.web.RequestTracker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;

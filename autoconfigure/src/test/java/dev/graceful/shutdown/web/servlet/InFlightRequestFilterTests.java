@@ -1,6 +1,7 @@
 package dev.graceful.shutdown.web.servlet;
 
 import java.io.IOException;
+import java.time.Duration;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.http.HttpServletResponse;
@@ -9,10 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 
-import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.timeline.ShutdownBudget;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
-import java.time.Duration;
+import dev.graceful.shutdown.web.RequestTracker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;

@@ -37,12 +37,12 @@ import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReport.Requests;
+import dev.graceful.shutdown.TrafficGaps;
 import dev.graceful.shutdown.testsupport.RawHttp;
 import dev.graceful.shutdown.testsupport.RawHttp.Connection;
 import dev.graceful.shutdown.testsupport.RawHttp.Response;
-import dev.graceful.shutdown.TrafficGaps;
-import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.web.RequestTracker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
