@@ -20,19 +20,20 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.context.event.ContextClosedEvent;
-import org.springframework.core.task.TaskRejectedException;
-import org.springframework.scheduling.annotation.Async;
-import org.springframework.scheduling.annotation.EnableAsync;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.annotation.Scheduled;
 
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Tasks;
 import dev.graceful.shutdown.tasks.ExecutorTracking;
+import dev.graceful.shutdown.tasks.LateMailConfiguration;
+import dev.graceful.shutdown.tasks.LateMailer;
+import dev.graceful.shutdown.tasks.Mailer;
+import dev.graceful.shutdown.tasks.StopAction;
 import dev.graceful.shutdown.tasks.WorkRegistry;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,12 +46,6 @@ import static org.awaitility.Awaitility.await;
  * outlives the tasks timeout is cancelled or named as abandoned.
  */
 class BackgroundWorkShutdownTests {
-
-	/**
-	 * {@code WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE - 1}, just above the tasks
-	 * step: stopped after the shutdown started, before background work is awaited.
-	 */
-	private static final int BEFORE_TASKS_PHASE = SmartLifecycle.DEFAULT_PHASE - 1024 - 1;
 
 	/** One thread, so that work submitted together is queued, not all running at once. */
 	private static final String SINGLE_THREAD_EXECUTOR = "spring.task.execution.pool.core-size=1";
@@ -77,13 +72,13 @@ class BackgroundWorkShutdownTests {
 	void asyncWorkSubmittedWhileTheShutdownIsUnderWayIsAcceptedAndCompletes() {
 		this.context = run(AsyncConfiguration.class, SINGLE_THREAD_EXECUTOR);
 		Mailer mailer = this.context.getBean(Mailer.class);
-		LateSubmitter submitter = this.context.getBean(LateSubmitter.class);
+		LateMailer submitter = this.context.getBean(LateMailer.class);
 		ShutdownReport report = ShutdownReports.close(this.context);
-		assertThat(submitter.accepted).hasValue(LateSubmitter.MAILS);
+		assertThat(submitter.accepted).hasValue(LateMailer.MAILS);
 		assertThat(submitter.rejected).hasValue(0);
-		assertThat(mailer.sentCount()).isEqualTo(LateSubmitter.MAILS);
+		assertThat(mailer.sentCount()).isEqualTo(LateMailer.MAILS);
 		assertThat(mailer.interruptedCount()).isZero();
-		assertThat(report.tasks()).isEqualTo(new Tasks(LateSubmitter.MAILS, 0, 0, 0, List.of()));
+		assertThat(report.tasks()).isEqualTo(new Tasks(LateMailer.MAILS, 0, 0, 0, List.of()));
 		assertThat(report.phase("tasks")).extracting(ShutdownReport.Phase::outcome).isEqualTo(Outcome.COMPLETED);
 	}
 
@@ -94,10 +89,10 @@ class BackgroundWorkShutdownTests {
 		// the queue and interrupts the rest.
 		this.context = run(AsyncConfiguration.class, SINGLE_THREAD_EXECUTOR, "graceful.shutdown.enabled=false");
 		Mailer mailer = this.context.getBean(Mailer.class);
-		LateSubmitter submitter = this.context.getBean(LateSubmitter.class);
+		LateMailer submitter = this.context.getBean(LateMailer.class);
 		this.context.close();
-		assertThat(submitter.accepted).hasValue(LateSubmitter.MAILS);
-		assertThat(mailer.sentCount()).isLessThan(LateSubmitter.MAILS);
+		assertThat(submitter.accepted).hasValue(LateMailer.MAILS);
+		assertThat(mailer.sentCount()).isLessThan(LateMailer.MAILS);
 	}
 
 	@Test
@@ -114,9 +109,9 @@ class BackgroundWorkShutdownTests {
 		});
 		ShutdownReport report = ShutdownReports.close(this.context);
 		assertThat(submitted).hasValue(3);
-		assertThat(mailer.sentCount()).isEqualTo(3 + LateSubmitter.MAILS);
+		assertThat(mailer.sentCount()).isEqualTo(3 + LateMailer.MAILS);
 		assertThat(mailer.interruptedCount()).isZero();
-		assertThat(report.tasks()).isEqualTo(new Tasks(3 + LateSubmitter.MAILS, 0, 0, 0, List.of()));
+		assertThat(report.tasks()).isEqualTo(new Tasks(3 + LateMailer.MAILS, 0, 0, 0, List.of()));
 	}
 
 	@Test
@@ -338,81 +333,8 @@ class BackgroundWorkShutdownTests {
 
 	@Configuration(proxyBeanMethods = false)
 	@EnableAutoConfiguration
-	@EnableAsync
+	@Import(LateMailConfiguration.class)
 	static class AsyncConfiguration {
-
-		@Bean
-		Mailer mailer() {
-			return new Mailer();
-		}
-
-		@Bean
-		LateSubmitter lateSubmitter(Mailer mailer) {
-			return new LateSubmitter(mailer);
-		}
-
-	}
-
-	static class Mailer {
-
-		private final AtomicInteger sent = new AtomicInteger();
-
-		private final AtomicInteger interrupted = new AtomicInteger();
-
-		// Read through methods: the bean is a class-based proxy, whose fields are not the target's.
-		public int sentCount() {
-			return this.sent.get();
-		}
-
-		public int interruptedCount() {
-			return this.interrupted.get();
-		}
-
-		@Async
-		public void send() {
-			try {
-				Thread.sleep(100);
-				this.sent.incrementAndGet();
-			}
-			catch (InterruptedException ex) {
-				this.interrupted.incrementAndGet();
-				Thread.currentThread().interrupt();
-			}
-		}
-
-	}
-
-	/**
-	 * Hands off {@code @Async} work in the middle of the shutdown, as a request served
-	 * during the delay or the drain would.
-	 */
-	static class LateSubmitter extends StopAction {
-
-		static final int MAILS = 10;
-
-		final AtomicInteger accepted = new AtomicInteger();
-
-		final AtomicInteger rejected = new AtomicInteger();
-
-		private final Mailer mailer;
-
-		LateSubmitter(Mailer mailer) {
-			this.mailer = mailer;
-		}
-
-		@Override
-		void onStop() {
-			for (int i = 0; i < MAILS; i++) {
-				try {
-					this.mailer.send();
-					this.accepted.incrementAndGet();
-				}
-				catch (TaskRejectedException ex) {
-					this.rejected.incrementAndGet();
-				}
-
-			}
-		}
 
 	}
 
@@ -501,7 +423,7 @@ class BackgroundWorkShutdownTests {
 		}
 
 		@Override
-		void onStop() {
+		protected void onStop() {
 			try {
 				this.ticker.slowRunEnded.await(30, TimeUnit.SECONDS);
 				long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -512,38 +434,6 @@ class BackgroundWorkShutdownTests {
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 			}
-		}
-
-	}
-
-	/**
-	 * A lifecycle bean stopped just above the tasks step.
-	 */
-	abstract static class StopAction implements SmartLifecycle {
-
-		private volatile boolean running;
-
-		abstract void onStop();
-
-		@Override
-		public void start() {
-			this.running = true;
-		}
-
-		@Override
-		public void stop() {
-			this.running = false;
-			onStop();
-		}
-
-		@Override
-		public boolean isRunning() {
-			return this.running;
-		}
-
-		@Override
-		public int getPhase() {
-			return BEFORE_TASKS_PHASE;
 		}
 
 	}

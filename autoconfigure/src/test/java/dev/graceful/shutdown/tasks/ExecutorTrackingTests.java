@@ -17,13 +17,10 @@ import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguratio
 import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.core.task.TaskRejectedException;
-import org.springframework.scheduling.annotation.Async;
-import org.springframework.scheduling.annotation.EnableAsync;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 
@@ -45,9 +42,6 @@ import static org.awaitility.Awaitility.await;
  */
 class ExecutorTrackingTests {
 
-	/** Just above the tasks step: the shutdown has started, background work is not awaited yet. */
-	private static final int BEFORE_TASKS_PHASE = SmartLifecycle.DEFAULT_PHASE - 1024 - 1;
-
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(ApplicationAvailabilityAutoConfiguration.class,
 				TaskExecutionAutoConfiguration.class, TaskSchedulingAutoConfiguration.class,
@@ -56,14 +50,14 @@ class ExecutorTrackingTests {
 
 	@Test
 	void springExecutorAndSchedulerAreTrackedByBeanName() {
-		this.contextRunner.withUserConfiguration(AsyncConfiguration.class, SchedulingConfiguration.class)
+		this.contextRunner.withUserConfiguration(LateMailConfiguration.class, SchedulingConfiguration.class)
 			.run((context) -> assertThat(context.getBean(ExecutorTracking.class).executors())
 				.containsOnlyKeys("applicationTaskExecutor", "taskScheduler"));
 	}
 
 	@Test
 	void excludedExecutorIsNotTracked() {
-		this.contextRunner.withUserConfiguration(AsyncConfiguration.class, SchedulingConfiguration.class)
+		this.contextRunner.withUserConfiguration(LateMailConfiguration.class, SchedulingConfiguration.class)
 			.withPropertyValues("graceful.shutdown.tasks.excluded-executors=applicationTaskExecutor")
 			.run((context) -> assertThat(context.getBean(ExecutorTracking.class).executors())
 				.containsOnlyKeys("taskScheduler"));
@@ -71,13 +65,13 @@ class ExecutorTrackingTests {
 
 	@Test
 	void trackedExecutorRunsEveryTaskSubmittedDuringTheShutdown() {
-		this.contextRunner.withUserConfiguration(AsyncConfiguration.class)
+		this.contextRunner.withUserConfiguration(LateMailConfiguration.class)
 			.run(ExecutorTrackingTests::assertEveryLateMailIsSentAndAwaited);
 	}
 
 	@Test
 	void excludedExecutorIsLeftToSpringsShutdownAndItsQueueIsNotAwaited() {
-		this.contextRunner.withUserConfiguration(AsyncConfiguration.class)
+		this.contextRunner.withUserConfiguration(LateMailConfiguration.class)
 			.withPropertyValues("graceful.shutdown.tasks.excluded-executors=applicationTaskExecutor")
 			.run((context) -> {
 				Mailer mailer = context.getBean(Mailer.class);
@@ -91,7 +85,7 @@ class ExecutorTrackingTests {
 
 	@Test
 	void trackExecutorsFalseLeavesEveryExecutorToSpringsShutdown() {
-		this.contextRunner.withUserConfiguration(AsyncConfiguration.class)
+		this.contextRunner.withUserConfiguration(LateMailConfiguration.class)
 			.withPropertyValues("graceful.shutdown.tasks.track-executors=false")
 			.run((context) -> {
 				assertThat(context).doesNotHaveBean(ExecutorTracking.class);
@@ -135,7 +129,7 @@ class ExecutorTrackingTests {
 
 	@Test
 	void threadPerTaskExecutorTasksAreAwaitedAndItsOwnDecoratorStillRuns() {
-		this.contextRunner.withUserConfiguration(AsyncConfiguration.class, ThreadPerTaskConfiguration.class)
+		this.contextRunner.withUserConfiguration(LateMailConfiguration.class, ThreadPerTaskConfiguration.class)
 			.run((context) -> {
 				ExecutorTracking tracking = context.getBean(ExecutorTracking.class);
 				assertThat(tracking.threadPerTaskExecutors()).containsExactly("applicationTaskExecutor");
@@ -153,7 +147,7 @@ class ExecutorTrackingTests {
 
 	@Test
 	void excludedThreadPerTaskExecutorIsNotAwaited() {
-		this.contextRunner.withUserConfiguration(AsyncConfiguration.class, ThreadPerTaskConfiguration.class)
+		this.contextRunner.withUserConfiguration(LateMailConfiguration.class, ThreadPerTaskConfiguration.class)
 			.withPropertyValues("graceful.shutdown.tasks.excluded-executors=applicationTaskExecutor")
 			.run((context) -> {
 				assertThat(context.getBean(ExecutorTracking.class).threadPerTaskExecutors()).isEmpty();
@@ -170,7 +164,7 @@ class ExecutorTrackingTests {
 		// The threads are started, but reach their tasks only once the tasks step is
 		// waiting (as virtual threads may on busy carriers): each task counts from the
 		// moment it is handed to the executor.
-		this.contextRunner.withUserConfiguration(AsyncConfiguration.class, GatedThreadPerTaskConfiguration.class)
+		this.contextRunner.withUserConfiguration(LateMailConfiguration.class, GatedThreadPerTaskConfiguration.class)
 			.run((context) -> {
 				GatedThreadPerTaskConfiguration gate = context.getBean(GatedThreadPerTaskConfiguration.class);
 				WorkRegistry tracker = context.getBean(WorkRegistry.class);
@@ -187,7 +181,7 @@ class ExecutorTrackingTests {
 
 	@Test
 	void threadPerTaskTasksWhoseThreadsArriveAfterTheTimeoutAreDroppedAndCountedAsNeverStarted() {
-		this.contextRunner.withUserConfiguration(AsyncConfiguration.class, GatedThreadPerTaskConfiguration.class)
+		this.contextRunner.withUserConfiguration(LateMailConfiguration.class, GatedThreadPerTaskConfiguration.class)
 			.withPropertyValues("graceful.shutdown.tasks.timeout=200ms", "graceful.shutdown.tasks.cancel-grace=50ms")
 			.run((context) -> {
 				GatedThreadPerTaskConfiguration gate = context.getBean(GatedThreadPerTaskConfiguration.class);
@@ -209,7 +203,7 @@ class ExecutorTrackingTests {
 	void threadPerTaskExecutorThatRejectsAtItsLimitLeavesNothingToWaitFor() {
 		// It may refuse a task after decorating it: counted when its thread runs it, so that
 		// the refused ones are not waited for until the timeout.
-		this.contextRunner.withUserConfiguration(AsyncConfiguration.class, RejectingThreadPerTaskConfiguration.class)
+		this.contextRunner.withUserConfiguration(LateMailConfiguration.class, RejectingThreadPerTaskConfiguration.class)
 			.withPropertyValues("graceful.shutdown.tasks.timeout=5s")
 			.run((context) -> {
 				Mailer mailer = context.getBean(Mailer.class);
@@ -230,7 +224,7 @@ class ExecutorTrackingTests {
 	@Test
 	@EnabledForJreRange(min = JRE.JAVA_21)
 	void springBootsVirtualThreadExecutorTasksAreAwaited() {
-		this.contextRunner.withUserConfiguration(AsyncConfiguration.class)
+		this.contextRunner.withUserConfiguration(LateMailConfiguration.class)
 			.withPropertyValues("spring.threads.virtual.enabled=true")
 			.run((context) -> {
 				assertThat(context.getBean("applicationTaskExecutor")).isInstanceOf(SimpleAsyncTaskExecutor.class);
@@ -340,89 +334,6 @@ class ExecutorTrackingTests {
 	}
 
 	@Configuration(proxyBeanMethods = false)
-	@EnableAsync
-	static class AsyncConfiguration {
-
-		@Bean
-		Mailer mailer() {
-			return new Mailer();
-		}
-
-		@Bean
-		LateMailer lateMailer(Mailer mailer) {
-			return new LateMailer(mailer);
-		}
-
-	}
-
-	static class Mailer {
-
-		private final AtomicInteger started = new AtomicInteger();
-
-		private final AtomicInteger sent = new AtomicInteger();
-
-		public int startedCount() {
-			return this.started.get();
-		}
-
-		// Read through a method: the bean is a class-based proxy, whose fields are not the target's.
-		public int sentCount() {
-			return this.sent.get();
-		}
-
-		@Async
-		public void send() {
-			this.started.incrementAndGet();
-			try {
-				Thread.sleep(100);
-				this.sent.incrementAndGet();
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}
-
-	}
-
-	/**
-	 * Hands off ten mails on a one-thread executor in the middle of the shutdown: one
-	 * runs, the others wait in the queue.
-	 */
-	static class LateMailer extends StopAction {
-
-		static final int MAILS = 10;
-
-		final AtomicInteger accepted = new AtomicInteger();
-
-		final AtomicInteger rejected = new AtomicInteger();
-
-		volatile boolean awaitStartedBeforeTheTasksStep;
-
-		private final Mailer mailer;
-
-		LateMailer(Mailer mailer) {
-			this.mailer = mailer;
-		}
-
-		@Override
-		void onStop() {
-			for (int i = 0; i < MAILS; i++) {
-				try {
-					this.mailer.send();
-					this.accepted.incrementAndGet();
-				}
-				catch (TaskRejectedException ex) {
-					this.rejected.incrementAndGet();
-				}
-			}
-			if (this.awaitStartedBeforeTheTasksStep) {
-				await().atMost(Duration.ofSeconds(10)).until(() -> this.mailer.startedCount() == this.accepted.get());
-			}
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
 	@EnableScheduling
 	static class SchedulingConfiguration {
 
@@ -457,7 +368,7 @@ class ExecutorTrackingTests {
 		}
 
 		@Override
-		void onStop() {
+		protected void onStop() {
 			for (int i = 0; i < TASKS; i++) {
 				try {
 					this.scheduler.execute(this.ran::incrementAndGet);
@@ -472,38 +383,6 @@ class ExecutorTrackingTests {
 			ExecutorTracking tracking = this.executorTracking.getObject();
 			await().atMost(Duration.ofSeconds(10))
 				.until(() -> tracking.skippedCount() + this.ran.get() >= this.accepted.get());
-		}
-
-	}
-
-	/**
-	 * A lifecycle bean stopped just above the tasks step.
-	 */
-	abstract static class StopAction implements SmartLifecycle {
-
-		private volatile boolean running;
-
-		abstract void onStop();
-
-		@Override
-		public void start() {
-			this.running = true;
-		}
-
-		@Override
-		public void stop() {
-			this.running = false;
-			onStop();
-		}
-
-		@Override
-		public boolean isRunning() {
-			return this.running;
-		}
-
-		@Override
-		public int getPhase() {
-			return BEFORE_TASKS_PHASE;
 		}
 
 	}

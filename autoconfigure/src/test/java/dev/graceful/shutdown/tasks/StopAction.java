@@ -1,0 +1,41 @@
+package dev.graceful.shutdown.tasks;
+
+import org.springframework.context.SmartLifecycle;
+
+import dev.graceful.shutdown.timeline.ShutdownTimeline;
+
+/**
+ * A lifecycle bean stopped just above the tasks step, at the drain's end: the shutdown
+ * has started, background work is not awaited yet.
+ */
+public abstract class StopAction implements SmartLifecycle {
+
+	private volatile boolean running;
+
+	/**
+	 * Act in the middle of the shutdown, before the tasks step.
+	 */
+	protected abstract void onStop();
+
+	@Override
+	public void start() {
+		this.running = true;
+	}
+
+	@Override
+	public void stop() {
+		this.running = false;
+		onStop();
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		return ShutdownTimeline.DRAIN_END.phase();
+	}
+
+}
