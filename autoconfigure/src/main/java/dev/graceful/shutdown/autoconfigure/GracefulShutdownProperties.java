@@ -33,6 +33,15 @@ public class GracefulShutdownProperties {
 	/** Whether the starter handles the shutdown, the switch of every auto-configuration. */
 	static final String ENABLED = PREFIX + ".enabled";
 
+	/** The budget, read by the watchdog installer. */
+	static final String TIMEOUT = PREFIX + ".timeout";
+
+	/** The watchdog's settings, read by the watchdog installer. */
+	static final String WATCHDOG = PREFIX + ".watchdog";
+
+	/** Executor beans left alone, read by a bean post-processor. */
+	static final String EXCLUDED_EXECUTORS = PREFIX + ".tasks.excluded-executors";
+
 	/** Whether Spring's executors are tracked, the switch of a bean post-processor. */
 	static final String TRACK_EXECUTORS = PREFIX + ".tasks.track-executors";
 
@@ -85,12 +94,44 @@ public class GracefulShutdownProperties {
 	private final Metrics metrics = new Metrics();
 
 	/**
-	 * Bind the properties from an environment, for what runs before there are beans.
+	 * Bind what the watchdog needs ({@code enabled}, {@code timeout} and the
+	 * {@code watchdog} group) for the watchdog installer, which runs before there are
+	 * beans; the rest keeps its defaults. Binding the whole class this early would cost a
+	 * cold JVM tens of milliseconds more at every start.
 	 * @param environment the environment
-	 * @return the bound properties, with their defaults where not set
+	 * @return properties with those values bound
 	 */
-	public static GracefulShutdownProperties bind(Environment environment) {
-		return Binder.get(environment).bindOrCreate(PREFIX, Bindable.of(GracefulShutdownProperties.class));
+	static GracefulShutdownProperties bindForWatchdog(Environment environment) {
+		GracefulShutdownProperties properties = new GracefulShutdownProperties();
+		Binder binder = Binder.get(environment);
+		binder.bind(ENABLED, Boolean.class).ifBound(properties::setEnabled);
+		binder.bind(TIMEOUT, Duration.class).ifBound(properties::setTimeout);
+		binder.bind(WATCHDOG, Bindable.ofInstance(properties.getWatchdog()));
+		return properties;
+	}
+
+	/**
+	 * Bind {@code graceful.shutdown.enabled} alone, for what runs before there are beans
+	 * and needs nothing else.
+	 * @param environment the environment
+	 * @return whether the starter handles the shutdown
+	 */
+	static boolean isEnabled(Environment environment) {
+		return Binder.get(environment)
+			.bind(ENABLED, Boolean.class)
+			.orElseGet(() -> new GracefulShutdownProperties().isEnabled());
+	}
+
+	/**
+	 * Bind {@code graceful.shutdown.tasks.excluded-executors} alone, for the bean
+	 * post-processor that needs it before configuration properties beans are bound.
+	 * @param environment the environment
+	 * @return the names of the executor beans to leave alone
+	 */
+	static List<String> excludedExecutors(Environment environment) {
+		return Binder.get(environment)
+			.bind(EXCLUDED_EXECUTORS, Bindable.listOf(String.class))
+			.orElseGet(() -> new Tasks().getExcludedExecutors());
 	}
 
 	public boolean isEnabled() {

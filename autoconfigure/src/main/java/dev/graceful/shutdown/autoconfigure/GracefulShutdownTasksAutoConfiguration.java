@@ -34,8 +34,7 @@ public final class GracefulShutdownTasksAutoConfiguration {
 	static ExecutorTracking gracefulShutdownExecutorTracking(ObjectProvider<WorkTracker> workTracker,
 			Environment environment) {
 		// A post-processor is created before configuration properties beans are bound.
-		return new ExecutorTracking(workTracker,
-				GracefulShutdownProperties.bind(environment).getTasks().getExcludedExecutors());
+		return new ExecutorTracking(workTracker, GracefulShutdownProperties.excludedExecutors(environment));
 	}
 
 	@Bean

@@ -4,7 +4,6 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.DefaultSingletonBeanRegistry;
-import org.springframework.boot.cloud.CloudPlatform;
 import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
 import org.springframework.boot.context.event.ApplicationFailedEvent;
 import org.springframework.boot.context.event.ApplicationPreparedEvent;
@@ -53,14 +52,15 @@ public final class WatchdogInstaller implements ApplicationListener<SpringApplic
 		}
 		GracefulShutdownProperties properties;
 		try {
-			properties = GracefulShutdownProperties.bind(environment);
-			properties.check(CloudPlatform.getActive(environment));
+			properties = GracefulShutdownProperties.bindForWatchdog(environment);
 		}
 		catch (RuntimeException ex) {
-			// Invalid: the startup fails with a failure analysis that names the property.
+			// Unbindable: the startup fails with a failure analysis that names the property.
 			return;
 		}
-		if (!properties.isEnabled()) {
+		// Values that cannot work fail the startup when the context checks them; the
+		// context then closes, and with it this watchdog.
+		if (!properties.isEnabled() || properties.getTimeout().isNegative() || properties.getTimeout().isZero()) {
 			return;
 		}
 		ShutdownBudget budget = new ShutdownBudget(properties.getTimeout());
