@@ -79,12 +79,13 @@ public record ShutdownReport(Instant startedAt, long totalMs, long budgetMs, boo
 	 * the work of a {@link ShutdownParticipant shutdown participant}.
 	 *
 	 * @param inFlightAtStart units of work in flight when the step started
-	 * @param completed units that finished during the step
+	 * @param completed units that finished before the step's deadline
+	 * @param cancelled units that ended after they were cancelled at the deadline
 	 * @param abandoned units still in flight when the step gave up on them
 	 * @param handedBack units given back unprocessed, for another instance to take (for
 	 * example messages fetched but not started)
 	 */
-	public record Counts(long inFlightAtStart, long completed, long abandoned, long handedBack) {
+	public record Counts(long inFlightAtStart, long completed, long cancelled, long abandoned, long handedBack) {
 	}
 
 	/**

@@ -125,8 +125,9 @@ final class ParticipantDrain {
 		Throwable ex = failure.get();
 		if (ex != null) {
 			logger.warn("Graceful shutdown: participant '" + this.name + "' failed to stop accepting", ex);
-			long remaining = Math.max(0, inFlight());
-			return record(start, Outcome.FAILED, "stopAccepting failed: " + ex.getClass().getName(), atStart, remaining);
+			long remaining = inFlight();
+			return record(start, Outcome.FAILED, "stopAccepting failed: " + ex.getClass().getName(), atStart,
+					remaining, remaining);
 		}
 		boolean stopped = !stopping.isAlive();
 		if (stopped) {
@@ -135,7 +136,7 @@ final class ParticipantDrain {
 		}
 		long remaining = inFlight();
 		if (stopped && remaining <= 0) {
-			return record(start, Outcome.COMPLETED, null, atStart, 0);
+			return record(start, Outcome.COMPLETED, null, atStart, 0, 0);
 		}
 		// The deadline: stop what is left, give it the grace, report what is still there.
 		this.state = State.CANCELLING;
@@ -147,7 +148,7 @@ final class ParticipantDrain {
 		String problem = stopped ? null
 				: "stopAccepting did not return within " + timeout.toMillis() + " ms"
 						+ (stopping.isAlive() ? "; interrupted and abandoned" : "; ended after interrupt");
-		return record(start, Outcome.TIMED_OUT, problem, atStart, Math.max(0, remaining));
+		return record(start, Outcome.TIMED_OUT, problem, atStart, remaining, inFlight());
 	}
 
 	private void cancel(Thread stopping, long graceEnd) throws InterruptedException {
@@ -190,25 +191,33 @@ final class ParticipantDrain {
 		}
 	}
 
-	private Phase record(long start, Outcome outcome, @Nullable String problem, long atStart, long abandoned) {
+	/**
+	 * Record the participant's step.
+	 * @param atDeadline what was in flight when it stopped waiting (at its deadline, or
+	 * when it failed)
+	 * @param atEnd what was still in flight once the cancelled work had its grace
+	 */
+	private Phase record(long start, Outcome outcome, @Nullable String problem, long atStart, long atDeadline,
+			long atEnd) {
 		long handedBack = this.handedBack.sum();
 		Counts counts = null;
 		StringBuilder detail = new StringBuilder();
 		if (atStart >= 0) {
-			long completed = Math.max(0, atStart - abandoned);
-			counts = new Counts(atStart, completed, abandoned, handedBack);
-			detail.append(atStart)
-				.append(" in flight at start, ")
-				.append(completed)
-				.append(" completed, ")
-				.append(abandoned)
-				.append(" abandoned");
+			long abandoned = Math.max(0, atEnd);
+			long cancelled = Math.max(0, atDeadline - abandoned);
+			long completed = Math.max(0, atStart - cancelled - abandoned);
+			counts = new Counts(atStart, completed, cancelled, abandoned, handedBack);
+			detail.append(atStart).append(" in flight at start, ").append(completed).append(" completed, ");
+			if (cancelled > 0) {
+				detail.append(cancelled).append(" cancelled, ");
+			}
+			detail.append(abandoned).append(" abandoned");
 			if (handedBack > 0) {
 				detail.append(", ").append(handedBack).append(" handed back");
 			}
 		}
 		else if (handedBack > 0) {
-			counts = new Counts(0, 0, 0, handedBack);
+			counts = new Counts(0, 0, 0, 0, handedBack);
 			detail.append(handedBack).append(" handed back");
 		}
 		if (problem != null) {

@@ -57,6 +57,7 @@ public final class ReportJson {
 				json.field("counts").begin('{');
 				json.field("inFlightAtStart").number(counts.inFlightAtStart());
 				json.field("completed").number(counts.completed());
+				json.field("cancelled").number(counts.cancelled());
 				json.field("abandoned").number(counts.abandoned());
 				json.field("handedBack").number(counts.handedBack());
 				json.end('}');
@@ -126,7 +127,8 @@ public final class ReportJson {
 			phases.add(new Phase(string(phase, "name"), number(phase, "startOffsetMs"), number(phase, "durationMs"),
 					outcome(phase), string(phase, "detail"),
 					(counts != null) ? new Counts(number(counts, "inFlightAtStart"), number(counts, "completed"),
-							number(counts, "abandoned"), number(counts, "handedBack")) : null));
+							number(counts, "cancelled"), number(counts, "abandoned"), number(counts, "handedBack"))
+							: null));
 		}
 		Map<String, Object> requests = optionalMap(map, "requests");
 		Map<String, Object> tasks = optionalMap(map, "tasks");

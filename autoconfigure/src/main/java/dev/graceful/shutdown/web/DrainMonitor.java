@@ -129,7 +129,7 @@ public final class DrainMonitor extends ShutdownLifecycle {
 		String detail = this.inFlightAtStart + " in flight at start, " + completed + " completed, " + aborted
 				+ " aborted";
 		Phase phase = this.progress.stepEnded(STEP, this.startNanos, outcome, detail,
-				new Counts(this.inFlightAtStart, completed, aborted, 0));
+				new Counts(this.inFlightAtStart, completed, 0, aborted, 0));
 		logger.info("Graceful shutdown: drain ended after " + phase.durationMs() + " ms (" + detail + ")");
 	}
 

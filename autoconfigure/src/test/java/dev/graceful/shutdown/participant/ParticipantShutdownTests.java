@@ -64,7 +64,7 @@ class ParticipantShutdownTests {
 		Phase participant = report.phase("consumer");
 		Phase delay = report.phase("delay");
 		assertThat(participant.outcome()).isEqualTo(Outcome.COMPLETED);
-		assertThat(participant.counts()).isEqualTo(new Counts(2, 2, 0, 3));
+		assertThat(participant.counts()).isEqualTo(new Counts(2, 2, 0, 0, 3));
 		assertThat(participant.detail()).isEqualTo("2 in flight at start, 2 completed, 0 abandoned, 3 handed back");
 		// Beside the delay, not before or after it: it ends while the delay still runs.
 		assertThat(participant.startOffsetMs()).isLessThanOrEqualTo(delay.startOffsetMs());
@@ -110,7 +110,7 @@ class ParticipantShutdownTests {
 		assertThat(report.phase("thrower").detail()).contains("stopAccepting failed: java.lang.IllegalStateException");
 		assertThat(report.phase("hanger").detail())
 			.isEqualTo("stopAccepting did not return within 1000 ms; interrupted and abandoned");
-		assertThat(report.phase("consumer").counts()).isEqualTo(new Counts(1, 1, 0, 0));
+		assertThat(report.phase("consumer").counts()).isEqualTo(new Counts(1, 1, 0, 0, 0));
 		assertThat(report.phase("participants").outcome()).isEqualTo(Outcome.COMPLETED);
 		assertThat(report.cleanups()).singleElement()
 			.satisfies((cleanup) -> assertThat(cleanup.outcome()).isEqualTo(Outcome.COMPLETED));
@@ -128,8 +128,8 @@ class ParticipantShutdownTests {
 
 		Phase participant = report.phase("stuck");
 		assertThat(participant.outcome()).isEqualTo(Outcome.TIMED_OUT);
-		assertThat(participant.counts()).isEqualTo(new Counts(3, 1, 2, 0));
-		assertThat(participant.detail()).isEqualTo("3 in flight at start, 1 completed, 2 abandoned");
+		assertThat(participant.counts()).isEqualTo(new Counts(3, 1, 1, 1, 0));
+		assertThat(participant.detail()).isEqualTo("3 in flight at start, 1 completed, 1 cancelled, 1 abandoned");
 		assertThat(stuck.cancelled).isTrue();
 	}
 
@@ -166,6 +166,7 @@ class ParticipantShutdownTests {
 			.orElseThrow();
 		assertThat(EndpointJson.asMap(phase.get("counts"))).containsEntry("inFlightAtStart", 2L)
 			.containsEntry("completed", 2L)
+			.containsEntry("cancelled", 0L)
 			.containsEntry("abandoned", 0L);
 		Timer timer = registry.get("graceful.shutdown.step").tag("step", "consumer").tag("outcome", "COMPLETED").timer();
 		assertThat(timer.count()).isOne();
@@ -259,8 +260,8 @@ class ParticipantShutdownTests {
 	}
 
 	/**
-	 * Keeps three units in flight; one finishes once it is asked to stop, the other two
-	 * only when cancelled, and then not at once.
+	 * Keeps three units in flight: one finishes once it is asked to stop, one only when
+	 * cancelled, and one never.
 	 */
 	static class Stuck implements ShutdownParticipant {
 
@@ -286,6 +287,7 @@ class ParticipantShutdownTests {
 		@Override
 		public void cancel() {
 			this.cancelled = true;
+			this.inFlight.decrementAndGet();
 		}
 
 	}

@@ -77,7 +77,7 @@ class ParticipantIT {
 		Map<String, Object> delay = json.<List<Map<String, Object>>>read("$.phases[?(@.name == 'delay')]").get(0);
 		assertThat(phase).containsEntry("outcome", "COMPLETED")
 			.containsEntry("counts",
-					Map.of("inFlightAtStart", 2, "completed", 2, "abandoned", 0, "handedBack", 3));
+					Map.of("inFlightAtStart", 2, "completed", 2, "cancelled", 0, "abandoned", 0, "handedBack", 3));
 		// It ran beside the delay: started with the shutdown, not after the delay.
 		assertThat((Integer) phase.get("startOffsetMs")).isLessThanOrEqualTo((Integer) delay.get("startOffsetMs"));
 	}
