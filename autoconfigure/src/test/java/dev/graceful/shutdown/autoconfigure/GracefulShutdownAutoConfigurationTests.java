@@ -16,13 +16,17 @@ import org.springframework.context.annotation.AnnotationConfigApplicationContext
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
+import dev.graceful.shutdown.cleanup.CleanupRunner;
+import dev.graceful.shutdown.participant.ParticipantRunner;
 import dev.graceful.shutdown.readiness.ShutdownStartListener;
 import dev.graceful.shutdown.report.ShutdownSummary;
 import dev.graceful.shutdown.timeline.ShutdownBudget;
 import dev.graceful.shutdown.timeline.ShutdownPlan;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.timeline.ShutdownTimeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,7 +46,33 @@ class GracefulShutdownAutoConfigurationTests {
 			.hasSingleBean(ShutdownRecorder.class)
 			.hasSingleBean(ShutdownStartListener.class)
 			.hasSingleBean(ShutdownSummary.class)
+			.hasSingleBean(ParticipantRunner.class)
+			.hasSingleBean(ParticipantRunner.Starter.class)
 			.hasSingleBean(GracefulShutdownProperties.class));
+	}
+
+	@Test
+	void recordIsExposedReadOnlyAsShutdownProgress() {
+		this.contextRunner.run((context) -> assertThat(context.getBean(ShutdownProgress.class))
+			.isSameAs(context.getBean(ShutdownRecorder.class)));
+	}
+
+	@Test
+	void everyStepRunsInThePhaseOfItsStageOfTheTimeline() {
+		this.contextRunner.run((context) -> {
+			assertThat(context.getBean(ParticipantRunner.Starter.class).getPhase())
+				.isEqualTo(ShutdownTimeline.DRAIN_START.phase());
+			assertThat(context.getBean(ParticipantRunner.class).getPhase())
+				.isEqualTo(ShutdownTimeline.PARTICIPANTS.phase());
+			assertThat(context.getBean(CleanupRunner.class).getPhase()).isEqualTo(ShutdownTimeline.CLEANUP.phase());
+			assertThat(context.getBean(ShutdownSummary.class).getPhase()).isEqualTo(ShutdownTimeline.REPORT.phase());
+			assertThat(ShutdownTimeline.values()).extracting(ShutdownTimeline::phase)
+				.as("stages top to bottom, each stopped after the one above")
+				.isSortedAccordingTo((a, b) -> Integer.compare(b, a))
+				.doesNotHaveDuplicates();
+			assertThat(ShutdownTimeline.WEB_SERVER_DRAIN_PHASE).isLessThan(ShutdownTimeline.DRAIN_START.phase())
+				.isGreaterThan(ShutdownTimeline.DRAIN_END.phase());
+		});
 	}
 
 	@Test
@@ -53,6 +83,7 @@ class GracefulShutdownAutoConfigurationTests {
 				.doesNotHaveBean(ShutdownRecorder.class)
 				.doesNotHaveBean(ShutdownStartListener.class)
 				.doesNotHaveBean(ShutdownSummary.class)
+				.doesNotHaveBean(ParticipantRunner.class)
 				.doesNotHaveBean(GracefulShutdownProperties.class));
 	}
 
