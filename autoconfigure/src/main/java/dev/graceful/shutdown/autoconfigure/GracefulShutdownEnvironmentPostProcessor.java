@@ -32,7 +32,8 @@ public final class GracefulShutdownEnvironmentPostProcessor implements Environme
 
 	@Override
 	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
-		if (!GracefulShutdownProperties.isEnabled(environment) || environment.getPropertySources().contains(PROPERTY_SOURCE_NAME)
+		if (!GracefulShutdownProperties.isEnabled(environment)
+				|| environment.getPropertySources().contains(PROPERTY_SOURCE_NAME)
 				|| !ClassUtils.isPresent(LOOP_RESOURCES, application.getClassLoader())) {
 			return;
 		}

@@ -34,7 +34,8 @@ import dev.graceful.shutdown.web.WebServerDrain;
 @ConditionalOnGracefulShutdownEnabled
 public final class GracefulShutdownWebAutoConfiguration {
 
-	private static final String WEB_ENDPOINT_PROPERTIES = "org.springframework.boot.actuate.autoconfigure.endpoint.web.WebEndpointProperties";
+	private static final String WEB_ENDPOINT_PROPERTIES = "org.springframework.boot.actuate.autoconfigure.endpoint.web."
+			+ "WebEndpointProperties";
 
 	@Bean
 	@ConditionalOnMissingBean

@@ -2,14 +2,12 @@ package dev.graceful.shutdown.timeline;
 
 import org.springframework.context.SmartLifecycle;
 
-
 /**
  * Base of the lifecycle beans that make up the shutdown steps: started with the
  * application, run once in the phase of their {@link ShutdownTimeline stage} when the
  * application shuts down (Spring stops higher phases first, one phase at a time), never
- * paused. A plain
- * {@code context.stop()} is not a shutdown: the step stays running, so that a later
- * {@code close()} still runs it.
+ * paused. A plain {@code context.stop()} is not a shutdown: the step stays running, so
+ * that a later {@code close()} still runs it.
  */
 public abstract class ShutdownLifecycle implements SmartLifecycle {
 

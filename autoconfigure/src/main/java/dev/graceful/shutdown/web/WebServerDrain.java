@@ -66,7 +66,9 @@ public final class WebServerDrain {
 	 * @return whether it could be set (only a {@link DefaultLifecycleProcessor} has one)
 	 */
 	public boolean setPhaseTimeout(Duration timeout) {
-		if (this.applicationContext.getBean(AbstractApplicationContext.LIFECYCLE_PROCESSOR_BEAN_NAME) instanceof DefaultLifecycleProcessor processor) {
+		Object lifecycleProcessor = this.applicationContext
+			.getBean(AbstractApplicationContext.LIFECYCLE_PROCESSOR_BEAN_NAME);
+		if (lifecycleProcessor instanceof DefaultLifecycleProcessor processor) {
 			processor.setTimeoutForShutdownPhase(ShutdownTimeline.WEB_SERVER_DRAIN_PHASE, timeout.toMillis());
 			return true;
 		}
