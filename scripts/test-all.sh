@@ -12,6 +12,12 @@
 #   17/4.0.7   the newest Spring Boot 4.0.x release (-Dspring-boot.version).
 # Every entry compiles for Java 17 (maven.compiler.release) and runs the tests on its own
 # JVM. MATRIX="17/4.1.1" (or any subset) runs fewer. Extra arguments go to every Maven run.
+#
+# The first entry is the primary one: it runs everything, including the suites against real
+# brokers, registries and browsers (system property graceful.tests.heavy=true) and all four
+# rollouts (Tomcat and Netty, HAProxy http and tcp modes). The other entries run the rest and
+# one rollout per server (HAProxy http mode for Tomcat and tcp mode for Netty), so that the
+# whole matrix stays well inside an hour on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +53,7 @@ find_jdk25() {
 MATRIX=${MATRIX:-"17/4.1.1 25/4.1.1 17/4.0.7"}
 started=$(date +%s)
 summary=()
+primary=1
 
 for entry in $MATRIX; do
 	java_version=${entry%%/*}
@@ -83,8 +90,14 @@ for entry in $MATRIX; do
 		if [ -n "$java_home" ]; then
 			export JAVA_HOME=$java_home PATH="$java_home/bin:$PATH"
 		fi
-		mvn -B -ntp clean verify "-Dspring-boot.version=$boot_version" "$@"
+		if [ "$primary" = 1 ]; then
+			scope=(-Dgraceful.tests.heavy=true)
+		else
+			scope=(-Dgraceful.tests.heavy=false "-Drollout.pairs=tomcat/http,netty/tcp")
+		fi
+		mvn -B -ntp clean verify "-Dspring-boot.version=$boot_version" "${scope[@]}" "$@"
 	)
+	primary=0
 	summary+=("$entry: passed in $(( $(date +%s) - entry_started )) s")
 done
 

@@ -128,20 +128,37 @@ class RollingRestartIT {
 	 * then plain Spring Boot, so that the machine's noise hits both sides alike. One round
 	 * in the test suite; {@code bench/rolling-restart.sh} asks for more with the system
 	 * property {@code rollout.rounds} and may narrow {@code rollout.servers} and
-	 * {@code rollout.modes} (comma-separated).
+	 * {@code rollout.modes} (comma-separated), or name the exact pairs with
+	 * {@code rollout.pairs} ({@code server/mode}, comma-separated; the test command's
+	 * secondary matrix entries run {@code tomcat/http,netty/tcp}).
 	 * @return round, server, HAProxy mode, side
 	 */
 	static Stream<Arguments> rollouts() {
 		int rounds = Integer.getInteger("rollout.rounds", 1);
-		List<String> servers = List.of(System.getProperty("rollout.servers", "tomcat,netty").split(","));
-		List<String> modes = List.of(System.getProperty("rollout.modes", "http,tcp").split(","));
+		List<String[]> pairs = new ArrayList<>();
+		String named = System.getProperty("rollout.pairs", "").trim();
+		if (!named.isEmpty()) {
+			for (String pair : named.split(",")) {
+				String[] serverAndMode = pair.trim().split("/");
+				if (serverAndMode.length != 2) {
+					throw new IllegalArgumentException(
+							"rollout.pairs: '" + pair + "' is not server/mode, e.g. tomcat/http");
+				}
+				pairs.add(new String[] { serverAndMode[0].trim(), serverAndMode[1].trim() });
+			}
+		}
+		else {
+			for (String server : System.getProperty("rollout.servers", "tomcat,netty").split(",")) {
+				for (String mode : System.getProperty("rollout.modes", "http,tcp").split(",")) {
+					pairs.add(new String[] { server.trim(), mode.trim() });
+				}
+			}
+		}
 		List<Arguments> rollouts = new ArrayList<>();
 		for (int round = 1; round <= rounds; round++) {
-			for (String server : servers) {
-				for (String mode : modes) {
-					rollouts.add(Arguments.of(round, server.trim(), mode.trim(), STARTER));
-					rollouts.add(Arguments.of(round, server.trim(), mode.trim(), PLAIN));
-				}
+			for (String[] pair : pairs) {
+				rollouts.add(Arguments.of(round, pair[0], pair[1], STARTER));
+				rollouts.add(Arguments.of(round, pair[0], pair[1], PLAIN));
 			}
 		}
 		return rollouts.stream();
