@@ -1,0 +1,84 @@
+package dev.graceful.shutdown.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.metrics.buffering.BufferingApplicationStartup;
+import org.springframework.boot.context.metrics.buffering.StartupTimeline;
+import org.springframework.core.metrics.StartupStep;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * An ordinary service, with nothing of the starter's in its code, so that it runs with
+ * the starter's jars on the class path and without them.
+ * Once started it prints the CPU time the process has used ("Started after CPU time N ms").
+ * <p>
+ * With {@code -Dbench.startup-steps=<prefix>} it records Spring's startup steps
+ * ({@link BufferingApplicationStartup}) and, once started, prints the time of every bean
+ * whose name or class contains the text (for example {@code dev.graceful}), its own
+ * time without the beans created inside it, and their sum.
+ */
+@SpringBootApplication
+@RestController
+public class StartupBenchApplication {
+
+	public static void main(String[] args) {
+		SpringApplication application = new SpringApplication(StartupBenchApplication.class);
+		String prefix = System.getProperty("bench.startup-steps");
+		BufferingApplicationStartup startup = null;
+		if (prefix != null) {
+			startup = new BufferingApplicationStartup(100_000);
+			application.setApplicationStartup(startup);
+		}
+		application.run(args);
+		// CPU time of the whole process (every thread) up to here: less sensitive than the
+		// wall time to what else runs on the machine.
+		ProcessHandle.current().info().totalCpuDuration().ifPresent((cpu) -> System.out
+			.println("Started after CPU time " + cpu.toMillis() + " ms"));
+		if (startup != null) {
+			printSteps(startup.getBufferedTimeline(), prefix);
+		}
+	}
+
+	private static void printSteps(StartupTimeline timeline, String prefix) {
+		Map<Long, Duration> childTime = new HashMap<>();
+		for (StartupTimeline.TimelineEvent event : timeline.getEvents()) {
+			Long parent = event.getStartupStep().getParentId();
+			if (parent != null) {
+				childTime.merge(parent, event.getDuration(), Duration::plus);
+			}
+		}
+		List<String> lines = new ArrayList<>();
+		long totalNanos = 0;
+		for (StartupTimeline.TimelineEvent event : timeline.getEvents()) {
+			StartupStep step = event.getStartupStep();
+			String subject = null;
+			for (StartupStep.Tag tag : step.getTags()) {
+				if (tag.getValue().contains(prefix)) {
+					subject = tag.getKey() + "=" + tag.getValue();
+				}
+			}
+			if (subject == null) {
+				continue;
+			}
+			Duration own = event.getDuration().minus(childTime.getOrDefault(step.getId(), Duration.ZERO));
+			totalNanos += own.toNanos();
+			lines.add(String.format("%8.2f ms own %8.2f ms total  %s %s", own.toNanos() / 1e6,
+					event.getDuration().toNanos() / 1e6, step.getName(), subject));
+		}
+		lines.forEach(System.out::println);
+		System.out.printf("STEPS %d matching '%s', own time %.1f ms%n", lines.size(), prefix, totalNanos / 1e6);
+	}
+
+	@GetMapping("/hello")
+	String hello() {
+		return "hello";
+	}
+
+}
