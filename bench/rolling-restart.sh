@@ -5,7 +5,7 @@
 # 127.0.0.1 behind HAProxy (health check on readiness every 500 ms, retries 0), 12 keep-alive
 # workers sending GET /work?ms=0..10 and 4 sending GET /work?ms=2500..5000, never retrying; each
 # instance in turn gets SIGTERM, exits, is started again and rejoins. For each round, server
-# (Tomcat, Reactor Netty) and HAProxy mode (http, tcp) it rolls out the starter
+# (Tomcat, Jetty, Reactor Netty) and HAProxy mode (http, tcp) it rolls out the starter
 # (graceful.shutdown.delay=3s) and then plain Spring Boot 4.1.1 (graceful.shutdown.enabled=false),
 # so that the machine's noise hits both sides alike. A failure is any non-2xx, I/O error or
 # connection closed without a response.
@@ -21,7 +21,7 @@
 #   ROUNDS=1 SERVERS=tomcat MODES=http CHART_TO=docs bench/rolling-restart.sh   # the README's chart
 #
 # Settings (environment), defaults in brackets:
-#   ROUNDS [3]  SERVERS [tomcat netty]  MODES [http tcp]
+#   ROUNDS [3]  SERVERS [tomcat jetty netty]  MODES [http tcp]
 #   CHART_TO [unset]  a directory to copy the Tomcat / HAProxy http chart to, as rolling-restart.svg
 # Each rollout takes about 30 s. Needs haproxy (scripts/test-all.sh installs it) and builds the
 # project (offline, from the local Maven repository) first.
@@ -32,7 +32,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-3}
-SERVERS=${SERVERS:-"tomcat netty"}
+SERVERS=${SERVERS:-"tomcat jetty netty"}
 MODES=${MODES:-"http tcp"}
 CHART_TO=${CHART_TO:-}
 ROLLOUTS=sample-app/target/rollouts

@@ -15,8 +15,8 @@
 #
 # The first entry is the primary one: it runs everything, including the suites against real
 # brokers, registries and browsers (system property graceful.tests.heavy=true) and all four
-# rollouts (Tomcat and Netty, HAProxy http and tcp modes). The other entries run the rest and
-# one rollout per server (HAProxy http mode for Tomcat and tcp mode for Netty), so that the
+# rollouts (Tomcat, Jetty and Reactor Netty, HAProxy http and tcp modes). The other entries run the rest and
+# one rollout per server (HAProxy http mode for Tomcat, tcp mode for Jetty and Netty), so that the
 # whole matrix stays well inside an hour on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -93,7 +93,7 @@ for entry in $MATRIX; do
 		if [ "$primary" = 1 ]; then
 			scope=(-Dgraceful.tests.heavy=true)
 		else
-			scope=(-Dgraceful.tests.heavy=false "-Drollout.pairs=tomcat/http,netty/tcp")
+			scope=(-Dgraceful.tests.heavy=false "-Drollout.pairs=tomcat/http,jetty/tcp,netty/tcp")
 		fi
 		mvn -B -ntp clean verify "-Dspring-boot.version=$boot_version" "${scope[@]}" "$@"
 	)

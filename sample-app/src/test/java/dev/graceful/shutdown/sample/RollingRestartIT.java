@@ -107,7 +107,7 @@ class RollingRestartIT {
 		table.forEach(System.out::println);
 		System.out.println(String.format("ROLLOUT-TOTAL %-6s %-5s %22s %22s", "server", "mode", "starter failed/sent",
 				"plain failed/sent"));
-		for (String server : List.of("tomcat", "netty")) {
+		for (String server : List.of("tomcat", "jetty", "netty")) {
 			for (String mode : List.of("http", "tcp")) {
 				long[] starter = totals.get(server + " " + mode + " " + STARTER);
 				long[] plain = totals.get(server + " " + mode + " " + PLAIN);
@@ -130,7 +130,7 @@ class RollingRestartIT {
 	 * property {@code rollout.rounds} and may narrow {@code rollout.servers} and
 	 * {@code rollout.modes} (comma-separated), or name the exact pairs with
 	 * {@code rollout.pairs} ({@code server/mode}, comma-separated; the test command's
-	 * secondary matrix entries run {@code tomcat/http,netty/tcp}).
+	 * secondary matrix entries run {@code tomcat/http,jetty/tcp,netty/tcp}).
 	 * @return round, server, HAProxy mode, side
 	 */
 	static Stream<Arguments> rollouts() {
@@ -148,7 +148,7 @@ class RollingRestartIT {
 			}
 		}
 		else {
-			for (String server : System.getProperty("rollout.servers", "tomcat,netty").split(",")) {
+			for (String server : System.getProperty("rollout.servers", "tomcat,jetty,netty").split(",")) {
 				for (String mode : System.getProperty("rollout.modes", "http,tcp").split(",")) {
 					pairs.add(new String[] { server.trim(), mode.trim() });
 				}
@@ -200,12 +200,23 @@ class RollingRestartIT {
 		}
 	}
 
+	private static String serverName(String stack) {
+		return switch (stack) {
+			case "netty" -> "Reactor Netty";
+			case "jetty" -> "Jetty";
+			default -> "Tomcat";
+		};
+	}
+
 	private Rollout rollOut(int round, String side, String stack, String mode) throws Exception {
 		String label = side + "-" + stack + "-" + mode + "-r" + round;
 		List<String> args = new ArrayList<>();
 		args.add(side.equals(STARTER) ? "--graceful.shutdown.delay=3s" : "--graceful.shutdown.enabled=false");
 		if (stack.equals("netty")) {
 			args.add("--spring.main.web-application-type=reactive");
+		}
+		if (stack.equals("jetty")) {
+			args.add("--sample.server=jetty");
 		}
 		String[] appArgs = args.toArray(String[]::new);
 		int[] ports = SampleAppProcess.freePorts(2 + SERVERS.length);
@@ -284,7 +295,7 @@ class RollingRestartIT {
 		String configuration = side.equals(STARTER) ? "starter (delay 3s)" : "plain Spring Boot (disabled)";
 		String title = (side.equals(STARTER) ? "with the starter (delay 3s)"
 				: "plain Spring Boot " + SpringBootVersion.getVersion()) + ", "
-				+ (stack.equals("netty") ? "Reactor Netty" : "Tomcat") + " behind HAProxy " + mode + ", round "
+				+ serverName(stack) + " behind HAProxy " + mode + ", round "
 				+ round;
 		System.out.println(prefix + "requests over time: " + writeSeries(label, title, result, timeline));
 		total[0] += result.sent();

@@ -330,10 +330,13 @@ class ReactiveGracefulShutdownTests {
 
 	@Test
 	void requestsOnASeparateManagementPortAreCountedOnce() throws Exception {
-		// Tomcat is on the test class path too; an application has one server.
+		// Tomcat and Jetty are on the test class path too; an application has one server.
 		start("--management.server.port=0", "--management.server.address=127.0.0.1",
 				"--spring.autoconfigure.exclude=org.springframework.boot.tomcat.autoconfigure.actuate.web.server."
-						+ "TomcatReactiveManagementContextAutoConfiguration");
+						+ "TomcatReactiveManagementContextAutoConfiguration,"
+						+ "org.springframework.boot.jetty.autoconfigure.reactive.JettyReactiveWebServerAutoConfiguration,"
+						+ "org.springframework.boot.jetty.autoconfigure.actuate.web.server."
+						+ "JettyReactiveManagementContextAutoConfiguration");
 		RequestTracker tracker = this.context.getBean(RequestTracker.class);
 		RawHttp management = new RawHttp(
 				this.context.getEnvironment().getRequiredProperty("local.management.port", Integer.class));
