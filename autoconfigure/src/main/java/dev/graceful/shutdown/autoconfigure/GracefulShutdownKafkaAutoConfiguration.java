@@ -1,6 +1,7 @@
 package dev.graceful.shutdown.autoconfigure;
 
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -8,6 +9,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 import org.springframework.kafka.listener.MessageListenerContainer;
 
+import dev.graceful.shutdown.messaging.kafka.AsyncListenerTracking;
 import dev.graceful.shutdown.messaging.kafka.KafkaListenerShutdown;
 import dev.graceful.shutdown.participant.ParticipantRunner;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
@@ -26,8 +28,14 @@ public final class GracefulShutdownKafkaAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	KafkaListenerShutdown gracefulShutdownKafkaListeners(ParticipantRunner participants, ShutdownRecorder progress,
-			ListableBeanFactory beanFactory) {
-		return new KafkaListenerShutdown(participants, progress, beanFactory);
+			ListableBeanFactory beanFactory, ObjectProvider<AsyncListenerTracking> async) {
+		return new KafkaListenerShutdown(participants, progress, beanFactory, async.getIfAvailable());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	static AsyncListenerTracking gracefulShutdownKafkaAsyncListenerTracking() {
+		return new AsyncListenerTracking();
 	}
 
 }

@@ -12,7 +12,8 @@ import dev.graceful.shutdown.ShutdownParticipant;
 /**
  * One Kafka listener container as a shutdown participant: stopped when the shutdown
  * starts; its shutdown ends when its consumers have finished the record in the listener,
- * committed and closed. Records in the listener are its work in flight; the rest of the
+ * committed and closed, and the results of its asynchronous listeners have completed.
+ * Records in the listener or in such a result are its work in flight; the rest of the
  * last poll is reported handed back.
  */
 final class KafkaListenerParticipant implements ShutdownParticipant {
@@ -63,7 +64,7 @@ final class KafkaListenerParticipant implements ShutdownParticipant {
 
 	@Override
 	public long inFlight() {
-		return this.counting.inListener();
+		return this.counting.inFlight();
 	}
 
 }

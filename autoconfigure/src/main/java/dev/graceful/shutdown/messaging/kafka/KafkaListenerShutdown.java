@@ -9,6 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.context.SmartLifecycle;
@@ -34,8 +35,10 @@ import dev.graceful.shutdown.timeline.ShutdownRecorder;
  * for each container until its participant's deadline, before beans are destroyed. When
  * Spring's own phase comes, the containers are already stopped.
  * <p>
- * Record listeners are counted (records in the listener, records handed back); batch
- * listeners are stopped and awaited without counts.
+ * Record listeners are counted (records in the listener or in an asynchronous result,
+ * records handed back); batch listeners are stopped and awaited without counts. An
+ * asynchronous result that completes after its consumer has closed is awaited, so its
+ * beans are still there, but its offset is not committed: the record is delivered again.
  */
 public final class KafkaListenerShutdown implements SmartLifecycle {
 
@@ -48,6 +51,8 @@ public final class KafkaListenerShutdown implements SmartLifecycle {
 
 	private final ListableBeanFactory beanFactory;
 
+	private final @Nullable AsyncListenerTracking async;
+
 	private final Set<MessageListenerContainer> joined = Collections.newSetFromMap(new IdentityHashMap<>());
 
 	private final List<KafkaListenerParticipant> stoppable = new CopyOnWriteArrayList<>();
@@ -59,11 +64,13 @@ public final class KafkaListenerShutdown implements SmartLifecycle {
 	 * @param participants the runner the containers join
 	 * @param progress the record of the shutdown, whose start stops the containers
 	 * @param beanFactory where the registry and the container beans are
+	 * @param async what counts the results of asynchronous listeners, or {@code null}
 	 */
 	public KafkaListenerShutdown(ParticipantRunner participants, ShutdownRecorder progress,
-			ListableBeanFactory beanFactory) {
+			ListableBeanFactory beanFactory, @Nullable AsyncListenerTracking async) {
 		this.participants = participants;
 		this.beanFactory = beanFactory;
+		this.async = async;
 		// On the thread that starts the shutdown, before Spring's lifecycle stop: the
 		// participants' own threads start a moment later and must not race Spring's stop.
 		progress.onBegin(() -> this.stoppable.forEach(KafkaListenerParticipant::requestStop));
@@ -96,7 +103,7 @@ public final class KafkaListenerShutdown implements SmartLifecycle {
 			return;
 		}
 		RecordCounting<?, ?> counting = new RecordCounting<>(listenerContainer.getRecordInterceptor(),
-				() -> !container.isRunning());
+				() -> !container.isRunning(), this.async);
 		listenerContainer.setRecordInterceptor((RecordInterceptor) counting);
 		// Read when each consumer starts: stop after the current record, not the poll.
 		listenerContainer.getContainerProperties().setStopImmediate(true);

@@ -34,7 +34,12 @@ final class RecordCounting<K, V> implements RecordInterceptor<K, V> {
 
 	private final BooleanSupplier stopping;
 
+	private final @Nullable AsyncListenerTracking async;
+
 	private final AtomicLong inListener = new AtomicLong();
+
+	/** Results of asynchronous listeners not complete yet. */
+	private final AtomicLong asyncPending = new AtomicLong();
 
 	/** The offset after the last record finished, per partition. */
 	private final Map<TopicPartition, Long> finished = new ConcurrentHashMap<>();
@@ -42,13 +47,28 @@ final class RecordCounting<K, V> implements RecordInterceptor<K, V> {
 	/** Records polled and not started, per consumer, once stopping. */
 	private final Map<Consumer<?, ?>, Long> notStarted = new ConcurrentHashMap<>();
 
-	RecordCounting(@Nullable RecordInterceptor<K, V> delegate, BooleanSupplier stopping) {
+	RecordCounting(@Nullable RecordInterceptor<K, V> delegate, BooleanSupplier stopping,
+			@Nullable AsyncListenerTracking async) {
 		this.delegate = delegate;
 		this.stopping = stopping;
+		this.async = async;
 	}
 
-	long inListener() {
-		return this.inListener.get();
+	/**
+	 * Return the records in flight: in the listener, or handed by it to an asynchronous
+	 * result that has not completed.
+	 * @return the number in flight
+	 */
+	long inFlight() {
+		return this.inListener.get() + this.asyncPending.get();
+	}
+
+	void asyncStarted() {
+		this.asyncPending.incrementAndGet();
+	}
+
+	void asyncEnded() {
+		this.asyncPending.decrementAndGet();
 	}
 
 	long handedBack() {
@@ -60,6 +80,9 @@ final class RecordCounting<K, V> implements RecordInterceptor<K, V> {
 		ConsumerRecord<K, V> intercepted = (this.delegate != null) ? this.delegate.intercept(record, consumer) : record;
 		if (intercepted != null) {
 			this.inListener.incrementAndGet();
+			if (this.async != null) {
+				this.async.enter(this);
+			}
 		}
 		return intercepted;
 	}
@@ -86,6 +109,9 @@ final class RecordCounting<K, V> implements RecordInterceptor<K, V> {
 			}
 		}
 		finally {
+			if (this.async != null) {
+				this.async.exit();
+			}
 			this.finished.merge(new TopicPartition(record.topic(), record.partition()), record.offset() + 1, Math::max);
 			this.inListener.decrementAndGet();
 		}

@@ -6,10 +6,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import jakarta.annotation.PreDestroy;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -67,7 +70,7 @@ class KafkaListenerShutdownTests {
 
 	@BeforeAll
 	static void startBroker() {
-		broker = new EmbeddedKafkaKraftBroker(1, 1, "jobs-graceful", "jobs-plain");
+		broker = new EmbeddedKafkaKraftBroker(1, 1, "jobs-graceful", "jobs-plain", "async-graceful", "async-plain");
 		broker.afterPropertiesSet();
 	}
 
@@ -144,6 +147,54 @@ class KafkaListenerShutdownTests {
 		assertThat(committedOffset("jobs-plain")).isEqualTo(RECORDS);
 	}
 
+	@Test
+	void asyncListenerResultInFlightAtShutdownCompletesBeforeItsBeansAreDestroyed() throws Exception {
+		Async graceful = asyncResultAtShutdown("async-graceful", "graceful.shutdown.enabled=true");
+		Async plain = asyncResultAtShutdown("async-plain", "graceful.shutdown.enabled=false");
+		System.out.println("Kafka async listener, a 1.5 s result in flight at shutdown: with the starter " + graceful
+				+ "; Spring Boot alone " + plain);
+		assertThat(graceful.report.phase("kafka-listener-async").counts()).isEqualTo(new Counts(1, 1, 0, 0, 0));
+		assertThat(graceful.recorded).isEqualTo(1);
+		assertThat(graceful.afterDestroy).isZero();
+		// Spring Boot alone: the result completes into a destroyed bean.
+		assertThat(plain.afterDestroy).isEqualTo(1);
+	}
+
+	private Async asyncResultAtShutdown(String topic, String enabled) throws Exception {
+		Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+				ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+				ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+		try (KafkaProducer<String, String> producer = new KafkaProducer<>(config)) {
+			producer.send(new ProducerRecord<>(topic, "0")).get(30, TimeUnit.SECONDS);
+		}
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(AsyncApplication.class)
+			.web(WebApplicationType.NONE)
+			.bannerMode(Banner.Mode.OFF)
+			.properties("spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
+					"spring.kafka.consumer.auto-offset-reset=earliest", "test.topic=" + topic, enabled)
+			.run();
+		this.contexts.add(context);
+		AsyncJobs jobs = context.getBean(AsyncJobs.class);
+		Ledger ledger = context.getBean(Ledger.class);
+		assertThat(jobs.awaitStarted()).isTrue();
+		ShutdownReport report = context.containsBean("gracefulShutdownProgress") ? ShutdownReports.close(context)
+				: null;
+		if (report == null) {
+			context.close();
+		}
+		assertThat(jobs.awaitEnded()).isTrue();
+		return new Async(ledger.recorded.get(), ledger.afterDestroy.get(), report);
+	}
+
+	record Async(int recorded, int afterDestroy, ShutdownReport report) {
+
+		@Override
+		public String toString() {
+			return this.recorded + " recorded, " + this.afterDestroy + " into a destroyed bean";
+		}
+
+	}
+
 	private ConfigurableApplicationContext run(String topic, String... properties) {
 		List<String> all = new ArrayList<>(List.of("spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(), "server.port=0",
 				"spring.kafka.consumer.group-id=" + topic, "spring.kafka.consumer.auto-offset-reset=earliest",
@@ -188,6 +239,94 @@ class KafkaListenerShutdownTests {
 		@Bean
 		Jobs jobs() {
 			return new Jobs();
+		}
+
+	}
+
+	@SpringBootConfiguration(proxyBeanMethods = false)
+	@EnableAutoConfiguration
+	static class AsyncApplication {
+
+		@Bean
+		Ledger ledger() {
+			return new Ledger();
+		}
+
+		@Bean
+		AsyncJobs asyncJobs(Ledger ledger) {
+			return new AsyncJobs(ledger);
+		}
+
+	}
+
+	/**
+	 * A bean an asynchronous listener writes to; once destroyed, its connection is gone.
+	 */
+	static class Ledger {
+
+		final AtomicInteger recorded = new AtomicInteger();
+
+		final AtomicInteger afterDestroy = new AtomicInteger();
+
+		private volatile boolean destroyed;
+
+		void record() {
+			if (this.destroyed) {
+				this.afterDestroy.incrementAndGet();
+			}
+			else {
+				this.recorded.incrementAndGet();
+			}
+		}
+
+		@PreDestroy
+		void destroy() {
+			this.destroyed = true;
+		}
+
+	}
+
+	static class AsyncJobs {
+
+		final CountDownLatch started = new CountDownLatch(1);
+
+		final CountDownLatch ended = new CountDownLatch(1);
+
+		private final Ledger ledger;
+
+		AsyncJobs(Ledger ledger) {
+			this.ledger = ledger;
+		}
+
+		// Methods, not fields: the starter proxies this bean to count its results.
+		boolean awaitStarted() throws InterruptedException {
+			return this.started.await(60, TimeUnit.SECONDS);
+		}
+
+		boolean awaitEnded() throws InterruptedException {
+			return this.ended.await(10, TimeUnit.SECONDS);
+		}
+
+		@KafkaListener(id = "async", groupId = "${test.topic}", topics = "${test.topic}")
+		CompletableFuture<Void> on(String job) {
+			CompletableFuture<Void> result = new CompletableFuture<>();
+			Thread worker = new Thread(() -> {
+				try {
+					Thread.sleep(1500);
+					this.ledger.record();
+					result.complete(null);
+				}
+				catch (Throwable ex) {
+					result.completeExceptionally(ex);
+				}
+				finally {
+					this.ended.countDown();
+				}
+			});
+			worker.setDaemon(true);
+			worker.start();
+			this.started.countDown();
+			return result;
 		}
 
 	}
