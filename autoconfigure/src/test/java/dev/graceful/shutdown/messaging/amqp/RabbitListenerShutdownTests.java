@@ -41,6 +41,7 @@ import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReports;
+import dev.graceful.shutdown.testsupport.RabbitBroker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

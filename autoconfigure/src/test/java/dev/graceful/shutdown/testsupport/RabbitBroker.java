@@ -1,4 +1,4 @@
-package dev.graceful.shutdown.messaging.amqp;
+package dev.graceful.shutdown.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * installs): its own ports on 127.0.0.1, its own Erlang port mapper and its own data
  * under {@code target/}, stopped with the tests.
  */
-final class RabbitBroker implements AutoCloseable {
+public final class RabbitBroker implements AutoCloseable {
 
 	private static final Path SERVER = Path.of("/usr/lib/rabbitmq/bin/rabbitmq-server");
 
@@ -36,7 +36,13 @@ final class RabbitBroker implements AutoCloseable {
 		this.home = home;
 	}
 
-	static RabbitBroker start() throws IOException, InterruptedException {
+	/**
+	 * Start a node and wait until it accepts connections.
+	 * @return the running node
+	 * @throws IOException if it cannot be started
+	 * @throws InterruptedException if interrupted while waiting
+	 */
+	public static RabbitBroker start() throws IOException, InterruptedException {
 		if (!Files.isExecutable(SERVER)) {
 			throw new IllegalStateException(SERVER + " is missing: install Debian's rabbitmq-server "
 					+ "(scripts/test-all.sh does)");
@@ -76,7 +82,11 @@ final class RabbitBroker implements AutoCloseable {
 		return broker;
 	}
 
-	int port() {
+	/**
+	 * Return the AMQP port on 127.0.0.1.
+	 * @return the port
+	 */
+	public int port() {
 		return this.port;
 	}
 
@@ -90,6 +100,9 @@ final class RabbitBroker implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Stop the node, its Erlang VM and its port mapper.
+	 */
 	@Override
 	public void close() throws InterruptedException {
 		// The script runs the Erlang VM as a child: stop the whole tree, then the port
