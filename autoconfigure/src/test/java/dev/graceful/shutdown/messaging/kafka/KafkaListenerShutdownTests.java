@@ -12,6 +12,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -47,6 +49,7 @@ import dev.graceful.shutdown.ShutdownReport.Counts;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReports;
+import dev.graceful.shutdown.metrics.GracefulShutdownMetrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -92,6 +95,12 @@ class KafkaListenerShutdownTests {
 		ConfigurableApplicationContext first = run("jobs-graceful", "graceful.shutdown.delay=3s");
 		Jobs jobs = first.getBean(Jobs.class);
 		jobs.awaitProcessed(5);
+		Gauge inFlight = first.getBean(MeterRegistry.class)
+			.find(GracefulShutdownMetrics.PARTICIPANT_ACTIVE)
+			.tag("participant", "kafka-listener-jobs")
+			.gauge();
+		assertThat(inFlight).isNotNull();
+		assertThat(inFlight.value()).isBetween(0.0, 1.0);
 
 		ShutdownReport report = ShutdownReports.close(first);
 
