@@ -43,7 +43,8 @@ class KafkaJobListener implements ApplicationListener<ContextClosedEvent>, Order
 		this.log = log;
 	}
 
-	@KafkaListener(id = "kafka-jobs", topics = "${sample.kafka.topic:jobs}", groupId = "${sample.kafka.group:graceful-sample}")
+	@KafkaListener(id = "kafka-jobs", topics = "${sample.kafka.topic:jobs}",
+			groupId = "${sample.kafka.group:graceful-sample}")
 	void process(String id) throws InterruptedException {
 		boolean startedLate = this.closing;
 		Thread.sleep(this.processing.toMillis());

@@ -205,7 +205,8 @@ class KafkaListenerShutdownTests {
 	}
 
 	private ConfigurableApplicationContext run(String topic, String... properties) {
-		List<String> all = new ArrayList<>(List.of("spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(), "server.port=0",
+		List<String> all = new ArrayList<>(List.of("spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
+				"server.port=0",
 				"spring.kafka.consumer.group-id=" + topic, "spring.kafka.consumer.auto-offset-reset=earliest",
 				"spring.kafka.consumer.max-poll-records=" + RECORDS, "test.topic=" + topic));
 		all.addAll(List.of(properties));
