@@ -21,13 +21,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests run: haproxy (rolling restarts), curl (HTTP/2 drain on Reactor Netty).
+# Debian packages the tests run: haproxy (rolling restarts), curl (HTTP/2 drain on Reactor Netty),
+# rabbitmq-server (RabbitMQ listener tests: they start a node of their own on free ports).
 missing=()
 if ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
 	missing+=(haproxy)
 fi
 if ! command -v curl >/dev/null 2>&1; then
 	missing+=(curl)
+fi
+if [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
+	missing+=(rabbitmq-server)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "Installing ${missing[*]} (needed by the tests)"

@@ -48,6 +48,9 @@ public class GracefulShutdownProperties {
 	/** Whether meter registries are closed after the report, the switch of that bean. */
 	static final String DEFER_REGISTRY_CLOSE = PREFIX + ".metrics.defer-registry-close";
 
+	/** Whether message listener containers join the timeline, the switch of that step. */
+	static final String MESSAGING_ENABLED = PREFIX + ".messaging.enabled";
+
 	/** Where the report is written, the switch of the report file. */
 	static final String REPORT_FILE = PREFIX + ".report.file";
 
@@ -90,6 +93,8 @@ public class GracefulShutdownProperties {
 	private final Tasks tasks = new Tasks();
 
 	private final Participants participants = new Participants();
+
+	private final Messaging messaging = new Messaging();
 
 	private final Metrics metrics = new Metrics();
 
@@ -188,6 +193,10 @@ public class GracefulShutdownProperties {
 
 	public Participants getParticipants() {
 		return this.participants;
+	}
+
+	public Messaging getMessaging() {
+		return this.messaging;
 	}
 
 	public Metrics getMetrics() {
@@ -467,6 +476,30 @@ public class GracefulShutdownProperties {
 
 		public void setCancelGrace(Duration cancelGrace) {
 			this.cancelGrace = cancelGrace;
+		}
+
+	}
+
+	/**
+	 * Message listener settings.
+	 */
+	public static class Messaging {
+
+		/**
+		 * Whether Kafka and RabbitMQ listener containers are shutdown participants: they
+		 * stop taking messages when the shutdown starts, beside the delay, finish the one
+		 * each consumer is processing, hand back the rest of what was fetched and commit or
+		 * acknowledge, each within the participants' deadline and reported as a step of its
+		 * own. When false, Spring stops them as usual, before the delay.
+		 */
+		private boolean enabled = true;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
 		}
 
 	}

@@ -1,6 +1,7 @@
 package dev.graceful.shutdown.metrics;
 
-import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.Counter;
@@ -10,6 +11,8 @@ import io.micrometer.core.instrument.Timer;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.boot.context.event.ApplicationStartedEvent;
+import org.springframework.context.ApplicationListener;
 
 import dev.graceful.shutdown.ShutdownListener;
 import dev.graceful.shutdown.ShutdownReport;
@@ -39,7 +42,8 @@ import dev.graceful.shutdown.web.RequestTracker;
  * shutdown participant still had in flight at its deadline.</li>
  * </ul>
  */
-public final class GracefulShutdownMetrics implements ShutdownListener, SmartInitializingSingleton {
+public final class GracefulShutdownMetrics
+		implements ShutdownListener, SmartInitializingSingleton, ApplicationListener<ApplicationStartedEvent> {
 
 	/** Timer of each shutdown step. */
 	public static final String STEP = "graceful.shutdown.step";
@@ -76,7 +80,7 @@ public final class GracefulShutdownMetrics implements ShutdownListener, SmartIni
 
 	private final @Nullable ParticipantRunner participants;
 
-	private volatile List<String> participantNames = List.of();
+	private final Set<String> participantNames = ConcurrentHashMap.newKeySet();
 
 	public GracefulShutdownMetrics(MeterRegistry registry, @Nullable RequestTracker requestTracker,
 			@Nullable WorkRegistry workTracker, @Nullable ParticipantRunner participants) {
@@ -108,14 +112,28 @@ public final class GracefulShutdownMetrics implements ShutdownListener, SmartIni
 			return;
 		}
 		participants.resolve();
-		List<String> names = participants.participants().stream().map(ParticipantRunner.Status::name).toList();
-		for (String name : names) {
-			Gauge.builder(PARTICIPANT_ACTIVE, participants, (runner) -> inFlight(runner, name))
-				.description("Work a shutdown participant has in flight")
-				.tag("participant", name)
-				.register(this.registry);
+		bindParticipants(participants);
+	}
+
+	@Override
+	public void onApplicationEvent(ApplicationStartedEvent event) {
+		// Message listener containers join the participants once the application has started.
+		ParticipantRunner participants = this.participants;
+		if (participants != null) {
+			bindParticipants(participants);
 		}
-		this.participantNames = names;
+	}
+
+	private void bindParticipants(ParticipantRunner participants) {
+		for (ParticipantRunner.Status status : participants.participants()) {
+			String name = status.name();
+			if (this.participantNames.add(name)) {
+				Gauge.builder(PARTICIPANT_ACTIVE, participants, (runner) -> inFlight(runner, name))
+					.description("Work a shutdown participant has in flight")
+					.tag("participant", name)
+					.register(this.registry);
+			}
+		}
 	}
 
 	private static double inFlight(ParticipantRunner runner, String name) {

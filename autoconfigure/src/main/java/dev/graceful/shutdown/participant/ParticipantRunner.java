@@ -99,6 +99,26 @@ public final class ParticipantRunner extends ShutdownLifecycle implements SmartI
 		}
 	}
 
+	/**
+	 * Add a participant that exists only once the application has started (a message
+	 * listener container made by a registry when the singletons exist), before the
+	 * shutdown begins. A name already taken, or a shutdown already begun, leaves it out.
+	 * @param name the name of its step
+	 * @param participant the participant
+	 * @return whether it was added
+	 */
+	public synchronized boolean add(String name, ShutdownParticipant participant) {
+		resolve();
+		List<ParticipantDrain> drains = drains();
+		if (this.progress.isShuttingDown() || drains.stream().anyMatch((drain) -> drain.name().equals(name))) {
+			return false;
+		}
+		List<ParticipantDrain> added = new ArrayList<>(drains);
+		added.add(new ParticipantDrain(name, participant, this.progress));
+		this.drains = List.copyOf(added);
+		return true;
+	}
+
 	private List<ParticipantDrain> drains() {
 		List<ParticipantDrain> drains = this.drains;
 		return (drains != null) ? drains : List.of();

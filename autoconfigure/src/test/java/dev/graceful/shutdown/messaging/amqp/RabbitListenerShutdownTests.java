@@ -1,0 +1,256 @@
+package dev.graceful.shutdown.messaging.amqp;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.rabbitmq.client.Channel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+import org.springframework.amqp.core.Queue;
+import org.springframework.amqp.rabbit.annotation.RabbitListener;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.amqp.support.AmqpHeaders;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.Banner;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.messaging.handler.annotation.Header;
+
+import dev.graceful.shutdown.ShutdownReport;
+import dev.graceful.shutdown.ShutdownReport.Outcome;
+import dev.graceful.shutdown.ShutdownReport.Phase;
+import dev.graceful.shutdown.ShutdownReports;
+import dev.graceful.shutdown.testsupport.RabbitBroker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * RabbitMQ listener containers against a real broker (Debian's rabbitmq-server, a node of
+ * the test's own), manual acks: with the starter a container stops when the shutdown
+ * starts, beside the delay, finishes the message in its listener and requeues the
+ * prefetched ones, which the next consumer gets once each, redelivered; a message that
+ * takes longer than the container's own shutdown timeout (5 s) finishes within the
+ * budget, where Spring Boot alone (the control) interrupts it and closes its channel.
+ */
+@Timeout(240)
+@EnabledIfSystemProperty(named = "graceful.tests.heavy", matches = "true")
+class RabbitListenerShutdownTests {
+
+	private static final int MESSAGES = 30;
+
+	private static RabbitBroker broker;
+
+	private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
+
+	@BeforeAll
+	static void startBroker() throws Exception {
+		broker = RabbitBroker.start();
+	}
+
+	@AfterAll
+	static void stopBroker() throws Exception {
+		if (broker != null) {
+			broker.close();
+		}
+	}
+
+	@AfterEach
+	void closeContexts() {
+		this.contexts.forEach(ConfigurableApplicationContext::close);
+	}
+
+	@Test
+	void listenerStopsWithTheShutdownFinishesItsMessageAndRequeuesThePrefetchedOnes() throws Exception {
+		publish("jobs-graceful");
+		ConfigurableApplicationContext first = run("jobs-graceful", "graceful.shutdown.delay=3s");
+		Jobs jobs = first.getBean(Jobs.class);
+		jobs.awaitProcessed(5);
+
+		ShutdownReport report = ShutdownReports.close(first);
+
+		Phase listener = report.phase("rabbit-listener-jobs");
+		Phase delay = report.phase("delay");
+		int processed = jobs.processed.size();
+		assertThat(listener.outcome()).isEqualTo(Outcome.COMPLETED);
+		assertThat(jobs.startedAfterClose.get()).isLessThanOrEqualTo(1);
+		assertThat(processed).isLessThan(MESSAGES);
+		assertThat(listener.startOffsetMs() + listener.durationMs())
+			.isLessThan(delay.startOffsetMs() + delay.durationMs());
+
+		ConfigurableApplicationContext second = run("jobs-graceful", "graceful.shutdown.delay=0");
+		Jobs next = second.getBean(Jobs.class);
+		next.awaitProcessed(MESSAGES - processed);
+		Thread.sleep(500);
+		List<String> all = new ArrayList<>(jobs.processed);
+		all.addAll(next.processed);
+		System.out.println("RabbitMQ listener with the starter: " + processed + " of " + MESSAGES
+				+ " processed before exit, " + jobs.startedAfterClose + " started after the shutdown started, step "
+				+ listener.durationMs() + " ms; the next consumer: " + next.processed.size() + " processed, "
+				+ next.redelivered + " redelivered; " + (all.size() - new HashSet<>(all).size()) + " duplicates");
+		assertThat(all).hasSize(MESSAGES);
+		assertThat(new HashSet<>(all)).hasSize(MESSAGES);
+		// Every message the first consumer had prefetched and not started came back to the queue.
+		assertThat(next.redelivered.get()).isEqualTo(MESSAGES - processed);
+	}
+
+	@Test
+	void messageLongerThanTheContainersShutdownTimeoutFinishesWithTheStarterAndIsCutOffWithoutIt() throws Exception {
+		Slow graceful = slowMessageAtShutdown("slow-graceful", "graceful.shutdown.enabled=true");
+		Slow plain = slowMessageAtShutdown("slow-plain", "graceful.shutdown.enabled=false");
+		System.out.println("RabbitMQ, a 6 s message in the listener at shutdown: with the starter " + graceful
+				+ "; Spring Boot alone " + plain);
+		assertThat(graceful.report.phase("rabbit-listener-jobs").outcome()).isEqualTo(Outcome.COMPLETED);
+		assertThat(graceful.processed).isEqualTo(1);
+		assertThat(graceful.interrupted).isZero();
+		// Spring AMQP's own 5 s shutdown timeout interrupts the listener and closes its channel.
+		assertThat(plain.processed).isZero();
+		assertThat(plain.interrupted).isEqualTo(1);
+	}
+
+	private Slow slowMessageAtShutdown(String queue, String enabled) throws Exception {
+		publish(queue);
+		ConfigurableApplicationContext context = run(queue, enabled, "test.processing=6s");
+		Jobs jobs = context.getBean(Jobs.class);
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+		while (jobs.started.get() < 1 && System.nanoTime() < deadline) {
+			Thread.sleep(20);
+		}
+		assertThat(jobs.started).hasValue(1);
+		long start = System.nanoTime();
+		ShutdownReport report = null;
+		if (context.containsBean("gracefulShutdownProgress")) {
+			report = ShutdownReports.close(context);
+		}
+		else {
+			context.close();
+		}
+		return new Slow(jobs.processed.size(), jobs.interrupted.get(),
+				TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), report);
+	}
+
+	record Slow(int processed, int interrupted, long closeMs, ShutdownReport report) {
+
+		@Override
+		public String toString() {
+			return this.processed + " processed, " + this.interrupted + " interrupted, close " + this.closeMs + " ms";
+		}
+
+	}
+
+	private ConfigurableApplicationContext run(String queue, String... properties) {
+		List<String> all = new ArrayList<>(List.of("spring.rabbitmq.host=127.0.0.1",
+				"spring.rabbitmq.port=" + broker.port(), "server.port=0", "test.queue=" + queue));
+		all.addAll(List.of(properties));
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(RabbitApplication.class)
+			.web(WebApplicationType.SERVLET)
+			.bannerMode(Banner.Mode.OFF)
+			.properties(all.toArray(String[]::new))
+			.run();
+		this.contexts.add(context);
+		return context;
+	}
+
+	private static void publish(String queue) {
+		CachingConnectionFactory connectionFactory = new CachingConnectionFactory("127.0.0.1", broker.port());
+		try {
+			new RabbitAdmin(connectionFactory).declareQueue(new Queue(queue));
+			RabbitTemplate template = new RabbitTemplate(connectionFactory);
+			for (int i = 0; i < MESSAGES; i++) {
+				template.convertAndSend(queue, Integer.toString(i));
+			}
+		}
+		finally {
+			connectionFactory.destroy();
+		}
+	}
+
+	@SpringBootConfiguration(proxyBeanMethods = false)
+	@EnableAutoConfiguration
+	static class RabbitApplication {
+
+		@Bean
+		Jobs jobs(@Value("${test.processing:100ms}") Duration processing) {
+			return new Jobs(processing);
+		}
+
+	}
+
+	static class Jobs {
+
+		final List<String> processed = new CopyOnWriteArrayList<>();
+
+		final AtomicInteger startedAfterClose = new AtomicInteger();
+
+		final AtomicInteger redelivered = new AtomicInteger();
+
+		final AtomicInteger started = new AtomicInteger();
+
+		final AtomicInteger interrupted = new AtomicInteger();
+
+		private final Duration processing;
+
+		private volatile boolean closing;
+
+		Jobs(Duration processing) {
+			this.processing = processing;
+		}
+
+		@RabbitListener(id = "jobs", queues = "${test.queue}", ackMode = "MANUAL")
+		void on(String job, Channel channel, @Header(AmqpHeaders.DELIVERY_TAG) long tag,
+				@Header(AmqpHeaders.REDELIVERED) boolean redelivered) throws InterruptedException, IOException {
+			if (this.closing) {
+				this.startedAfterClose.incrementAndGet();
+			}
+			this.started.incrementAndGet();
+			try {
+				Thread.sleep(this.processing.toMillis());
+			}
+			catch (InterruptedException ex) {
+				this.interrupted.incrementAndGet();
+				throw ex;
+			}
+			this.processed.add(job);
+			if (redelivered) {
+				this.redelivered.incrementAndGet();
+			}
+			channel.basicAck(tag, false);
+		}
+
+		@EventListener
+		@Order(Ordered.HIGHEST_PRECEDENCE)
+		void closing(ContextClosedEvent event) {
+			this.closing = true;
+		}
+
+		void awaitProcessed(int count) throws InterruptedException {
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+			while (this.processed.size() < count && System.nanoTime() < deadline) {
+				Thread.sleep(20);
+			}
+			assertThat(this.processed).hasSizeGreaterThanOrEqualTo(count);
+		}
+
+	}
+
+}
