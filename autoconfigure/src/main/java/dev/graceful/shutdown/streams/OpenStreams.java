@@ -81,6 +81,15 @@ public final class OpenStreams {
 	}
 
 	/**
+	 * From now on, hand off every stream that opens, as it opens.
+	 * @return how many streams are open
+	 */
+	public int beginHandOff() {
+		this.handingOff = true;
+		return count();
+	}
+
+	/**
 	 * Hand every open stream off, spread evenly over a window: with thousands of clients
 	 * reconnecting at the same millisecond, the instances that remain would take the
 	 * storm. Streams that open from now on are handed off as they open.

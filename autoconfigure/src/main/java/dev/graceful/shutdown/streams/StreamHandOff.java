@@ -5,7 +5,7 @@ import java.time.Duration;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import dev.graceful.shutdown.ShutdownParticipant;
+import dev.graceful.shutdown.participant.OptionalParticipant;
 
 /**
  * The hand-off of one kind of stream, as a shutdown participant of its own: once the
@@ -13,9 +13,10 @@ import dev.graceful.shutdown.ShutdownParticipant;
  * stream is ended on purpose, spread over a window, and the shutdown waits until they
  * have closed. In the report: the streams open at hand-off ("in flight at start"), closed
  * cleanly ("completed"), still open at the deadline ("abandoned", cut by the server's
- * stop), and handed off ("handed back").
+ * stop), and handed off ("handed back"). With no stream of its kind open when the drain
+ * starts, it takes no part: no step in the report.
  */
-public final class StreamHandOff implements ShutdownParticipant {
+public final class StreamHandOff implements OptionalParticipant {
 
 	/** Bean and step name of the hand-off of server-sent event streams. */
 	public static final String SSE = "sse-streams";
@@ -50,6 +51,11 @@ public final class StreamHandOff implements ShutdownParticipant {
 	@Override
 	public Start shutdownStart() {
 		return Start.AFTER_DELAY;
+	}
+
+	@Override
+	public boolean takesPart() {
+		return this.streams.beginHandOff() > 0;
 	}
 
 	@Override

@@ -89,13 +89,30 @@ class ServletStreamHandOffTests {
 			.isEqualTo(new Counts(STREAMS, STREAMS, 0, 0, STREAMS));
 	}
 
-	private StreamLoad.Outcome run(String... properties) throws Exception {
-		this.context = new SpringApplicationBuilder(TestApplication.class).web(WebApplicationType.SERVLET)
+	@Test
+	void withoutOpenStreamsTheHandOffTakesNoPartInTheShutdown() throws Exception {
+		StreamLoad.Outcome outcome;
+		this.context = start("graceful.shutdown.delay=0s");
+		try (StreamLoad load = new StreamLoad()) {
+			outcome = load.closeAndAwait(this.context);
+			this.context = null;
+		}
+
+		assertThat(outcome.report().phases()).extracting(Phase::name)
+			.doesNotContain(StreamHandOff.SSE, StreamHandOff.WEBSOCKETS, "participants");
+	}
+
+	private ConfigurableApplicationContext start(String... properties) {
+		return new SpringApplicationBuilder(TestApplication.class).web(WebApplicationType.SERVLET)
 			.registerShutdownHook(false)
 			.properties("server.port=0", "spring.main.banner-mode=off", "spring.main.cloud-platform=none",
 					"spring.lifecycle.timeout-per-shutdown-phase=5s")
 			.properties(properties)
 			.run();
+	}
+
+	private StreamLoad.Outcome run(String... properties) throws Exception {
+		this.context = start(properties);
 		int port = ((WebServerApplicationContext) this.context).getWebServer().getPort();
 		try (StreamLoad load = new StreamLoad()) {
 			load.open(port, STREAMS, "/sse", STREAMS, "/ws");

@@ -22,8 +22,8 @@ import dev.graceful.shutdown.testsupport.WebSocketStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The sample's ticker, {@value #CLIENTS} server-sent event streams and {@value #CLIENTS}
- * WebSockets open, in a child JVM that receives a real SIGTERM. With the starter (delay
+ * The sample's ticker, {@code CLIENTS} server-sent event streams and as many WebSockets
+ * open, in a child JVM that receives a real SIGTERM. With the starter (delay
  * 1 s) every stream ends on purpose once the delay is over: the SSE clients see the last
  * event and a clean end of the body, the WebSocket clients a close frame 1001, and each
  * SSE client resumes on a second instance with {@code Last-Event-ID} at the next tick.
@@ -32,7 +32,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class StreamHandOffIT {
 
-	private static final int CLIENTS = Integer.getInteger("streams.clients", 1000);
+	/**
+	 * Streams of each kind: 1 000 on the primary matrix entry (graceful.tests.heavy), 200
+	 * on the others; {@code -Dstreams.clients=N} overrides.
+	 */
+	private static final int CLIENTS = Integer.getInteger("streams.clients",
+			Boolean.getBoolean("graceful.tests.heavy") ? 1000 : 200);
 
 	private static final Duration DELAY = Duration.ofSeconds(1);
 
