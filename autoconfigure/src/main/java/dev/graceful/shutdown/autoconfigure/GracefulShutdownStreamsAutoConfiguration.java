@@ -1,8 +1,11 @@
 package dev.graceful.shutdown.autoconfigure;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -16,6 +19,7 @@ import org.springframework.util.function.SingletonSupplier;
 
 import dev.graceful.shutdown.streams.LastEvent;
 import dev.graceful.shutdown.streams.OpenStreams;
+import dev.graceful.shutdown.streams.StreamMeters;
 import dev.graceful.shutdown.streams.StreamHandOff;
 import dev.graceful.shutdown.streams.StreamSettings;
 import dev.graceful.shutdown.streams.reactive.EventStreamHandOffFilter;
@@ -47,8 +51,8 @@ public final class GracefulShutdownStreamsAutoConfiguration {
 		return new StreamSettings(lastEvent, streams.getCloseReason());
 	}
 
-	private static StreamHandOff handOff(String kind, GracefulShutdownProperties properties) {
-		return new StreamHandOff(new OpenStreams(kind), properties.getWeb().getStreams().getSpread());
+	private static StreamHandOff handOff(String name, String kind, GracefulShutdownProperties properties) {
+		return new StreamHandOff(name, new OpenStreams(kind), properties.getWeb().getStreams().getSpread());
 	}
 
 	private static Supplier<OpenStreams> streams(BeanFactory beanFactory, String name) {
@@ -60,6 +64,25 @@ public final class GracefulShutdownStreamsAutoConfiguration {
 	}
 
 	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "io.micrometer.core.instrument.binder.MeterBinder")
+	static class MetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		StreamMeters gracefulShutdownStreamMeters(ListableBeanFactory beanFactory) {
+			Map<String, StreamHandOff> handOffs = new LinkedHashMap<>();
+			if (beanFactory.containsBean(StreamHandOff.SSE)) {
+				handOffs.put("sse", beanFactory.getBean(StreamHandOff.SSE, StreamHandOff.class));
+			}
+			if (beanFactory.containsBean(StreamHandOff.WEBSOCKETS)) {
+				handOffs.put("websocket", beanFactory.getBean(StreamHandOff.WEBSOCKETS, StreamHandOff.class));
+			}
+			return new StreamMeters(handOffs);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnWebApplication(type = Type.SERVLET)
 	@ConditionalOnClass(name = "org.springframework.web.servlet.mvc.method.annotation.SseEmitter")
 	static class ServletSseConfiguration {
@@ -67,7 +90,7 @@ public final class GracefulShutdownStreamsAutoConfiguration {
 		@Bean(StreamHandOff.SSE)
 		@ConditionalOnMissingBean(name = StreamHandOff.SSE)
 		StreamHandOff gracefulShutdownSseStreams(GracefulShutdownProperties properties) {
-			return handOff("SSE stream(s)", properties);
+			return handOff(StreamHandOff.SSE, "SSE stream(s)", properties);
 		}
 
 		@Bean
@@ -86,7 +109,7 @@ public final class GracefulShutdownStreamsAutoConfiguration {
 		@Bean(StreamHandOff.WEBSOCKETS)
 		@ConditionalOnMissingBean(name = StreamHandOff.WEBSOCKETS)
 		StreamHandOff gracefulShutdownWebSockets(GracefulShutdownProperties properties) {
-			return handOff("WebSocket session(s)", properties);
+			return handOff(StreamHandOff.WEBSOCKETS, "WebSocket session(s)", properties);
 		}
 
 		@Bean
@@ -105,7 +128,7 @@ public final class GracefulShutdownStreamsAutoConfiguration {
 		@Bean(StreamHandOff.SSE)
 		@ConditionalOnMissingBean(name = StreamHandOff.SSE)
 		StreamHandOff gracefulShutdownSseStreams(GracefulShutdownProperties properties) {
-			return handOff("SSE stream(s)", properties);
+			return handOff(StreamHandOff.SSE, "SSE stream(s)", properties);
 		}
 
 		@Bean
@@ -117,7 +140,7 @@ public final class GracefulShutdownStreamsAutoConfiguration {
 		@Bean(StreamHandOff.WEBSOCKETS)
 		@ConditionalOnMissingBean(name = StreamHandOff.WEBSOCKETS)
 		StreamHandOff gracefulShutdownWebSockets(GracefulShutdownProperties properties) {
-			return handOff("WebSocket session(s)", properties);
+			return handOff(StreamHandOff.WEBSOCKETS, "WebSocket session(s)", properties);
 		}
 
 		@Bean

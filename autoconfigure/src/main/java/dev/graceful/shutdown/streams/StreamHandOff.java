@@ -26,18 +26,30 @@ public final class StreamHandOff implements OptionalParticipant {
 
 	private static final Log logger = LogFactory.getLog(StreamHandOff.class);
 
+	private final String name;
+
 	private final OpenStreams streams;
 
 	private final Duration spread;
 
 	/**
 	 * Create the hand-off of one kind of stream.
+	 * @param name its bean and step name
 	 * @param streams the open streams
 	 * @param spread the window the hand-off is spread over
 	 */
-	public StreamHandOff(OpenStreams streams, Duration spread) {
+	public StreamHandOff(String name, OpenStreams streams, Duration spread) {
+		this.name = name;
 		this.streams = streams;
 		this.spread = spread;
+	}
+
+	/**
+	 * Return the name of its step.
+	 * @return its bean and step name
+	 */
+	public String name() {
+		return this.name;
 	}
 
 	/**

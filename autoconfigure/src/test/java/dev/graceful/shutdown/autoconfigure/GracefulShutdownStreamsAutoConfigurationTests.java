@@ -16,6 +16,7 @@ import dev.graceful.shutdown.ShutdownParticipant;
 import dev.graceful.shutdown.streams.LastEvent;
 import dev.graceful.shutdown.streams.OpenStreams;
 import dev.graceful.shutdown.streams.StreamHandOff;
+import dev.graceful.shutdown.streams.StreamMeters;
 import dev.graceful.shutdown.streams.StreamSettings;
 import dev.graceful.shutdown.streams.reactive.EventStreamHandOffFilter;
 import dev.graceful.shutdown.streams.reactive.WebSocketHandlerAdapterTracking;
@@ -101,6 +102,13 @@ class GracefulShutdownStreamsAutoConfigurationTests {
 	}
 
 	@Test
+	void metersOnlyWithMicrometer() {
+		this.servlet.run((context) -> assertThat(context).hasSingleBean(StreamMeters.class));
+		this.servlet.withClassLoader(new FilteredClassLoader("io.micrometer."))
+			.run((context) -> assertThat(context).doesNotHaveBean(StreamMeters.class).hasBean(StreamHandOff.SSE));
+	}
+
+	@Test
 	void backsOffToUserHandOff() {
 		this.servlet.withUserConfiguration(UserHandOff.class)
 			.run((context) -> assertThat(context.getBean(StreamHandOff.SSE)).isSameAs(UserHandOff.HAND_OFF));
@@ -118,7 +126,8 @@ class GracefulShutdownStreamsAutoConfigurationTests {
 	@Configuration(proxyBeanMethods = false)
 	static class UserHandOff {
 
-		static final StreamHandOff HAND_OFF = new StreamHandOff(new OpenStreams("mine"), Duration.ZERO);
+		static final StreamHandOff HAND_OFF = new StreamHandOff(StreamHandOff.SSE, new OpenStreams("mine"),
+				Duration.ZERO);
 
 		@Bean(StreamHandOff.SSE)
 		StreamHandOff sseStreams() {

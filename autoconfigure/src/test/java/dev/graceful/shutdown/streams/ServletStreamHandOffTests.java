@@ -3,6 +3,7 @@ package dev.graceful.shutdown.streams;
 import java.io.IOException;
 import java.util.Map;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,6 +41,8 @@ class ServletStreamHandOffTests {
 
 	private ConfigurableApplicationContext context;
 
+	private MeterRegistry meters;
+
 	@AfterEach
 	void close() {
 		if (this.context != null) {
@@ -74,6 +77,13 @@ class ServletStreamHandOffTests {
 		assertThat(webSockets.outcome()).isEqualTo(Outcome.COMPLETED);
 		assertThat(webSockets.counts()).isEqualTo(new Counts(STREAMS, STREAMS, 0, 0, STREAMS));
 		assertThat(handedOff.report().phase("drain").outcome()).isEqualTo(Outcome.COMPLETED);
+		for (String kind : new String[] { "sse", "websocket" }) {
+			assertThat(this.meters.get(StreamMeters.HANDED_OFF).tag("kind", kind).functionCounter().count())
+				.isEqualTo(STREAMS);
+			assertThat(this.meters.get(StreamMeters.CLOSED).tag("kind", kind).counter().count()).isEqualTo(STREAMS);
+			assertThat(this.meters.get(StreamMeters.CUT).tag("kind", kind).counter().count()).isZero();
+			assertThat(this.meters.get(StreamMeters.OPEN).tag("kind", kind).gauge().value()).isZero();
+		}
 	}
 
 	@Test
@@ -113,6 +123,7 @@ class ServletStreamHandOffTests {
 
 	private StreamLoad.Outcome run(String... properties) throws Exception {
 		this.context = start(properties);
+		this.meters = this.context.getBean(MeterRegistry.class);
 		int port = ((WebServerApplicationContext) this.context).getWebServer().getPort();
 		try (StreamLoad load = new StreamLoad()) {
 			load.open(port, STREAMS, "/sse", STREAMS, "/ws");
