@@ -37,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(180)
 class ServletStreamHandOffTests {
 
-	private static final int STREAMS = 200;
+	private static final int STREAMS = Integer.getInteger("streams.clients", 200);
 
 	private ConfigurableApplicationContext context;
 
