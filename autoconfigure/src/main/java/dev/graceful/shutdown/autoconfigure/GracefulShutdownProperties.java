@@ -292,7 +292,17 @@ public class GracefulShutdownProperties {
 							+ " (and the platform's grace period, e.g. terminationGracePeriodSeconds, with it), or lower the step timeouts.");
 		}
 		requireNotNegative("graceful.shutdown.watchdog.margin", this.watchdog.getMargin(), "2s");
-		requireNotNegative("graceful.shutdown.web.streams.spread", this.web.getStreams().getSpread(), "5s");
+		Duration spread = this.web.getStreams().getSpread();
+		requireNotNegative("graceful.shutdown.web.streams.spread", spread, "5s");
+		Duration drainTime = this.timeout.minus(steps);
+		if (spread.compareTo(drainTime) >= 0) {
+			throw new InvalidShutdownPropertyException("graceful.shutdown.web.streams.spread",
+					"'" + print(spread) + "' is not shorter than the time the budget leaves for the drain ("
+							+ print(drainTime)
+							+ ": graceful.shutdown.timeout minus the delay, the tasks and the cleanup timeouts)",
+					"Lower graceful.shutdown.web.streams.spread below " + print(drainTime)
+							+ ", or raise graceful.shutdown.timeout.");
+		}
 		Duration retry = this.web.getStreams().getLastEvent().getRetry();
 		if (retry != null) {
 			requireNotNegative("graceful.shutdown.web.streams.last-event.retry", retry, "1s");

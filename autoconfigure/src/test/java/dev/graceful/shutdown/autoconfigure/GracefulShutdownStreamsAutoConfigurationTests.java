@@ -123,6 +123,18 @@ class GracefulShutdownStreamsAutoConfigurationTests {
 				.hasMessageContaining("graceful.shutdown.web.streams.spread"));
 	}
 
+	@Test
+	void spreadThatTheBudgetCannotHoldFailsAtStartup() {
+		this.servlet.withPropertyValues("graceful.shutdown.web.streams.spread=15s")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidShutdownPropertyException.class)
+				.hasMessageContaining("graceful.shutdown.web.streams.spread")
+				.hasMessageContaining("15s"));
+		this.servlet.withPropertyValues("graceful.shutdown.web.streams.spread=14s")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	static class UserHandOff {
 

@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(180)
 class ReactiveStreamHandOffTests {
 
-	private static final int STREAMS = 200;
+	private static final int STREAMS = Integer.getInteger("streams.clients", 200);
 
 	private ConfigurableApplicationContext context;
 
