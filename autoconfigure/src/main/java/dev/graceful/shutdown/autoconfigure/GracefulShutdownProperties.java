@@ -54,6 +54,9 @@ public class GracefulShutdownProperties {
 	/** Where the report is written, the switch of the report file. */
 	static final String REPORT_FILE = PREFIX + ".report.file";
 
+	/** Whether streams are handed off, the switch of their auto-configuration. */
+	static final String STREAMS_ENABLED = PREFIX + ".web.streams.enabled";
+
 	/** Delay used on Kubernetes when none is configured. */
 	public static final Duration KUBERNETES_DEFAULT_DELAY = Duration.ofSeconds(10);
 
@@ -298,6 +301,21 @@ public class GracefulShutdownProperties {
 							+ " (and the platform's grace period, e.g. terminationGracePeriodSeconds, with it), or lower the step timeouts.");
 		}
 		requireNotNegative("graceful.shutdown.watchdog.margin", this.watchdog.getMargin(), "2s");
+		Duration spread = this.web.getStreams().getSpread();
+		requireNotNegative("graceful.shutdown.web.streams.spread", spread, "5s");
+		Duration drainTime = this.timeout.minus(steps);
+		if (spread.compareTo(drainTime) >= 0) {
+			throw new InvalidShutdownPropertyException("graceful.shutdown.web.streams.spread",
+					"'" + print(spread) + "' is not shorter than the time the budget leaves for the drain ("
+							+ print(drainTime)
+							+ ": graceful.shutdown.timeout minus the delay, the tasks and the cleanup timeouts)",
+					"Lower graceful.shutdown.web.streams.spread below " + print(drainTime)
+							+ ", or raise graceful.shutdown.timeout.");
+		}
+		Duration retry = this.web.getStreams().getLastEvent().getRetry();
+		if (retry != null) {
+			requireNotNegative("graceful.shutdown.web.streams.last-event.retry", retry, "1s");
+		}
 		if (this.watchdog.getExitCode() < 1 || this.watchdog.getExitCode() > 255) {
 			throw new InvalidShutdownPropertyException("graceful.shutdown.watchdog.exit-code",
 					"'" + this.watchdog.getExitCode() + "' is not an exit code between 1 and 255",
@@ -342,6 +360,12 @@ public class GracefulShutdownProperties {
 		 */
 		private List<String> quietPeriodIgnoredPaths = new ArrayList<>();
 
+		private final Streams streams = new Streams();
+
+		public Streams getStreams() {
+			return this.streams;
+		}
+
 		public List<String> getQuietPeriodIgnoredPaths() {
 			return this.quietPeriodIgnoredPaths;
 		}
@@ -356,6 +380,123 @@ public class GracefulShutdownProperties {
 
 		public void setConnectionClose(boolean connectionClose) {
 			this.connectionClose = connectionClose;
+		}
+
+	}
+
+	/**
+	 * Long-lived stream settings: server-sent event responses and WebSocket sessions,
+	 * handed off when the drain starts instead of waited for.
+	 */
+	public static class Streams {
+
+		/**
+		 * Whether open SSE streams and WebSocket sessions are ended on purpose when the
+		 * drain starts (a last event and a clean end, a close frame 1001 Going Away), so
+		 * that clients reconnect to another instance instead of being cut at the timeout.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Window the hand-off is spread over, evenly, so that the remaining instances do
+		 * not take every reconnection in the same moment. Zero hands every stream off at
+		 * once.
+		 */
+		private Duration spread = Duration.ZERO;
+
+		/**
+		 * Reason sent with the WebSocket close frame 1001 Going Away.
+		 */
+		private String closeReason = "server shutting down";
+
+		private final LastEvent lastEvent = new LastEvent();
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Duration getSpread() {
+			return this.spread;
+		}
+
+		public void setSpread(Duration spread) {
+			this.spread = spread;
+		}
+
+		public String getCloseReason() {
+			return this.closeReason;
+		}
+
+		public void setCloseReason(String closeReason) {
+			this.closeReason = closeReason;
+		}
+
+		public LastEvent getLastEvent() {
+			return this.lastEvent;
+		}
+
+	}
+
+	/**
+	 * Last event of a server-sent event stream before it ends.
+	 */
+	public static class LastEvent {
+
+		/**
+		 * Whether a last event is sent before an SSE stream ends.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Name of the last event (its "event:" field); empty for an unnamed event.
+		 */
+		private String name = "shutdown";
+
+		/**
+		 * Data of the last event (its "data:" field).
+		 */
+		private String data = "reconnect";
+
+		/**
+		 * Reconnection time hint sent with the last event (its "retry:" field); none if
+		 * not set.
+		 */
+		private @Nullable Duration retry;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public String getName() {
+			return this.name;
+		}
+
+		public void setName(String name) {
+			this.name = name;
+		}
+
+		public String getData() {
+			return this.data;
+		}
+
+		public void setData(String data) {
+			this.data = data;
+		}
+
+		public @Nullable Duration getRetry() {
+			return this.retry;
+		}
+
+		public void setRetry(@Nullable Duration retry) {
+			this.retry = retry;
 		}
 
 	}

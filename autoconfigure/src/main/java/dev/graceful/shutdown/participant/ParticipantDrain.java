@@ -63,12 +63,17 @@ final class ParticipantDrain {
 	}
 
 	/**
-	 * Start the participant's shutdown, once.
+	 * Start the participant's shutdown, once; an {@link OptionalParticipant} that does not
+	 * take part is skipped instead.
 	 * @param timeout how long it may take
 	 * @param cancelGrace how long {@code cancel} and the work it stops may take
 	 */
 	synchronized void start(Duration timeout, Duration cancelGrace) {
 		if (this.state != State.WAITING) {
+			return;
+		}
+		if (this.participant instanceof OptionalParticipant optional && !takesPart(optional)) {
+			this.state = State.SKIPPED;
 			return;
 		}
 		this.state = State.STOPPING;
@@ -81,11 +86,34 @@ final class ParticipantDrain {
 	}
 
 	/**
+	 * Return whether the participant is shown (in the plan, the endpoint, the meters): an
+	 * {@link OptionalParticipant} only once it has started.
+	 * @return whether it is shown
+	 */
+	boolean isShown() {
+		return !(this.participant instanceof OptionalParticipant) || (this.state != State.WAITING
+				&& this.state != State.SKIPPED);
+	}
+
+	private boolean takesPart(OptionalParticipant optional) {
+		try {
+			return optional.takesPart();
+		}
+		catch (Throwable ex) {
+			logger.warn("Graceful shutdown: participant '" + this.name + "' could not tell whether it takes part", ex);
+			return true;
+		}
+	}
+
+	/**
 	 * Wait for the participant's shutdown to end.
 	 * @param graceNanos how long past its deadline to wait at most
 	 * @return whether it ended
 	 */
 	boolean awaitEnd(long graceNanos) throws InterruptedException {
+		if (this.state == State.SKIPPED) {
+			return true;
+		}
 		long wait = this.deadlineNanos + graceNanos - System.nanoTime();
 		return this.ended.await(Math.max(0, wait), TimeUnit.NANOSECONDS);
 	}
@@ -236,6 +264,9 @@ final class ParticipantDrain {
 
 		/** Its shutdown has not started. */
 		WAITING,
+
+		/** It does not take part in this shutdown (an optional participant). */
+		SKIPPED,
 
 		/** {@code stopAccepting} is running. */
 		STOPPING,

@@ -138,6 +138,7 @@ public final class ParticipantRunner extends ShutdownLifecycle implements SmartI
 	 */
 	public List<Status> participants() {
 		return drains().stream()
+			.filter(ParticipantDrain::isShown)
 			.map((drain) -> new Status(drain.name(), drain.participant().shutdownStart(), drain.state().name(),
 					drain.inFlight()))
 			.toList();
@@ -163,13 +164,15 @@ public final class ParticipantRunner extends ShutdownLifecycle implements SmartI
 
 	@Override
 	protected void onShutdown() {
-		List<ParticipantDrain> drains = drains();
+		// Any not started yet (a participant that changed its mind about its start) starts now.
+		for (ParticipantDrain drain : drains()) {
+			drain.start(allowance(), this.cancelGrace);
+		}
+		List<ParticipantDrain> drains = drains().stream()
+			.filter((drain) -> drain.state() != ParticipantDrain.State.SKIPPED)
+			.toList();
 		if (drains.isEmpty()) {
 			return;
-		}
-		// Any not started yet (a participant that changed its mind about its start) starts now.
-		for (ParticipantDrain drain : drains) {
-			drain.start(allowance(), this.cancelGrace);
 		}
 		long start = this.progress.stepStarted(STEP);
 		this.progress.setActivity("waiting for " + drains.size() + " participant(s)");

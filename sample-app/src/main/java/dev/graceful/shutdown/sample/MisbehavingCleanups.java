@@ -1,5 +1,6 @@
 package dev.graceful.shutdown.sample;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.stereotype.Component;
 
 import dev.graceful.shutdown.OnShutdown;
@@ -7,9 +8,10 @@ import dev.graceful.shutdown.OnShutdown;
 /**
  * Two cleanups that go wrong, to show that neither stops the others: one throws, one
  * hangs past its timeout. Both run before {@link WorkLog#flush()} (lower order), and the
- * flush still happens.
+ * flush still happens. Switched off with {@code sample.misbehaving-cleanups=false}.
  */
 @Component
+@ConditionalOnBooleanProperty(name = "sample.misbehaving-cleanups", matchIfMissing = true)
 class MisbehavingCleanups {
 
 	@OnShutdown(name = "audit-log.close", order = -2)

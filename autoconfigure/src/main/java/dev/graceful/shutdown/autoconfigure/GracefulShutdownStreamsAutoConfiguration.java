@@ -1,0 +1,156 @@
+package dev.graceful.shutdown.autoconfigure;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.util.function.SingletonSupplier;
+
+import dev.graceful.shutdown.streams.LastEvent;
+import dev.graceful.shutdown.streams.OpenStreams;
+import dev.graceful.shutdown.streams.StreamMeters;
+import dev.graceful.shutdown.streams.StreamHandOff;
+import dev.graceful.shutdown.streams.StreamSettings;
+import dev.graceful.shutdown.streams.reactive.EventStreamHandOffFilter;
+import dev.graceful.shutdown.streams.reactive.WebSocketHandlerAdapterTracking;
+import dev.graceful.shutdown.streams.servlet.SseEmitterTracking;
+import dev.graceful.shutdown.streams.servlet.WebSocketSessionTracking;
+import dev.graceful.shutdown.web.RequestTracker;
+
+/**
+ * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
+ * Auto-configuration} for the hand-off of long-lived streams when the drain starts: SSE
+ * responses (Spring MVC {@code SseEmitter}, WebFlux {@code text/event-stream}) and
+ * WebSocket sessions (Spring WebSocket, WebFlux), each kind a shutdown participant of its
+ * own ({@value StreamHandOff#SSE}, {@value StreamHandOff#WEBSOCKETS}).
+ */
+@AutoConfiguration(after = GracefulShutdownWebAutoConfiguration.class)
+@ConditionalOnWebApplication
+@ConditionalOnGracefulShutdownEnabled
+@ConditionalOnBooleanProperty(name = GracefulShutdownProperties.STREAMS_ENABLED, matchIfMissing = true)
+@ConditionalOnBean(RequestTracker.class)
+public final class GracefulShutdownStreamsAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	StreamSettings gracefulShutdownStreamSettings(GracefulShutdownProperties properties) {
+		GracefulShutdownProperties.Streams streams = properties.getWeb().getStreams();
+		GracefulShutdownProperties.LastEvent last = streams.getLastEvent();
+		LastEvent lastEvent = last.isEnabled() ? new LastEvent(last.getName(), last.getData(), last.getRetry()) : null;
+		return new StreamSettings(lastEvent, streams.getCloseReason());
+	}
+
+	private static StreamHandOff handOff(String name, String kind, GracefulShutdownProperties properties) {
+		return new StreamHandOff(name, new OpenStreams(kind), properties.getWeb().getStreams().getSpread());
+	}
+
+	private static Supplier<OpenStreams> streams(BeanFactory beanFactory, String name) {
+		return SingletonSupplier.of(() -> beanFactory.getBean(name, StreamHandOff.class).streams());
+	}
+
+	private static Supplier<StreamSettings> settings(BeanFactory beanFactory) {
+		return SingletonSupplier.of(() -> beanFactory.getBean(StreamSettings.class));
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "io.micrometer.core.instrument.binder.MeterBinder")
+	static class MetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		StreamMeters gracefulShutdownStreamMeters(ListableBeanFactory beanFactory) {
+			Map<String, StreamHandOff> handOffs = new LinkedHashMap<>();
+			if (beanFactory.containsBean(StreamHandOff.SSE)) {
+				handOffs.put("sse", beanFactory.getBean(StreamHandOff.SSE, StreamHandOff.class));
+			}
+			if (beanFactory.containsBean(StreamHandOff.WEBSOCKETS)) {
+				handOffs.put("websocket", beanFactory.getBean(StreamHandOff.WEBSOCKETS, StreamHandOff.class));
+			}
+			return new StreamMeters(handOffs);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnWebApplication(type = Type.SERVLET)
+	@ConditionalOnClass(name = "org.springframework.web.servlet.mvc.method.annotation.SseEmitter")
+	static class ServletSseConfiguration {
+
+		@Bean(StreamHandOff.SSE)
+		@ConditionalOnMissingBean(name = StreamHandOff.SSE)
+		StreamHandOff gracefulShutdownSseStreams(GracefulShutdownProperties properties) {
+			return handOff(StreamHandOff.SSE, "SSE stream(s)", properties);
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		static SseEmitterTracking gracefulShutdownSseEmitterTracking(BeanFactory beanFactory) {
+			return new SseEmitterTracking(streams(beanFactory, StreamHandOff.SSE), settings(beanFactory));
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnWebApplication(type = Type.SERVLET)
+	@ConditionalOnClass(name = "org.springframework.web.socket.WebSocketHandler")
+	static class ServletWebSocketConfiguration {
+
+		@Bean(StreamHandOff.WEBSOCKETS)
+		@ConditionalOnMissingBean(name = StreamHandOff.WEBSOCKETS)
+		StreamHandOff gracefulShutdownWebSockets(GracefulShutdownProperties properties) {
+			return handOff(StreamHandOff.WEBSOCKETS, "WebSocket session(s)", properties);
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		static WebSocketSessionTracking gracefulShutdownWebSocketSessionTracking(BeanFactory beanFactory) {
+			return new WebSocketSessionTracking(streams(beanFactory, StreamHandOff.WEBSOCKETS), settings(beanFactory));
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnWebApplication(type = Type.REACTIVE)
+	@ConditionalOnClass(name = "org.springframework.web.reactive.socket.server.support.WebSocketHandlerAdapter")
+	static class ReactiveConfiguration {
+
+		@Bean(StreamHandOff.SSE)
+		@ConditionalOnMissingBean(name = StreamHandOff.SSE)
+		StreamHandOff gracefulShutdownSseStreams(GracefulShutdownProperties properties) {
+			return handOff(StreamHandOff.SSE, "SSE stream(s)", properties);
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		EventStreamHandOffFilter gracefulShutdownEventStreamHandOffFilter(BeanFactory beanFactory) {
+			return new EventStreamHandOffFilter(streams(beanFactory, StreamHandOff.SSE), settings(beanFactory));
+		}
+
+		@Bean(StreamHandOff.WEBSOCKETS)
+		@ConditionalOnMissingBean(name = StreamHandOff.WEBSOCKETS)
+		StreamHandOff gracefulShutdownWebSockets(GracefulShutdownProperties properties) {
+			return handOff(StreamHandOff.WEBSOCKETS, "WebSocket session(s)", properties);
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		static WebSocketHandlerAdapterTracking gracefulShutdownWebSocketHandlerAdapterTracking(
+				BeanFactory beanFactory) {
+			return new WebSocketHandlerAdapterTracking(streams(beanFactory, StreamHandOff.WEBSOCKETS),
+					settings(beanFactory));
+		}
+
+	}
+
+}

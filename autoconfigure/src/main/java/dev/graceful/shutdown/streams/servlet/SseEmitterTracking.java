@@ -1,0 +1,109 @@
+package dev.graceful.shutdown.streams.servlet;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.core.MethodParameter;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.context.request.NativeWebRequest;
+import org.springframework.web.method.support.HandlerMethodReturnValueHandler;
+import org.springframework.web.method.support.ModelAndViewContainer;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitterReturnValueHandler;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+import dev.graceful.shutdown.streams.LastEvent;
+import dev.graceful.shutdown.streams.OpenStreams;
+import dev.graceful.shutdown.streams.StreamSettings;
+
+/**
+ * Registers every {@link SseEmitter} a Spring MVC handler returns (directly or in a
+ * {@link ResponseEntity}) as an open stream, handed off with the last event and
+ * {@link SseEmitter#complete()}: the async request ends, the chunked body terminates, and
+ * the client reconnects elsewhere. Wraps the emitter return value handler of every
+ * {@link RequestMappingHandlerAdapter}.
+ */
+public final class SseEmitterTracking implements BeanPostProcessor {
+
+	private final Supplier<OpenStreams> streams;
+
+	private final Supplier<StreamSettings> settings;
+
+	/**
+	 * Create the tracking.
+	 * @param streams the open SSE streams, looked up at the first stream
+	 * @param settings how streams are ended
+	 */
+	public SseEmitterTracking(Supplier<OpenStreams> streams, Supplier<StreamSettings> settings) {
+		this.streams = streams;
+		this.settings = settings;
+	}
+
+	@Override
+	public Object postProcessAfterInitialization(Object bean, String beanName) {
+		if (bean instanceof RequestMappingHandlerAdapter adapter) {
+			List<HandlerMethodReturnValueHandler> handlers = adapter.getReturnValueHandlers();
+			if (handlers != null) {
+				List<HandlerMethodReturnValueHandler> wrapped = new ArrayList<>(handlers.size());
+				for (HandlerMethodReturnValueHandler handler : handlers) {
+					wrapped.add((handler instanceof ResponseBodyEmitterReturnValueHandler)
+							? new TrackingReturnValueHandler(handler) : handler);
+				}
+				adapter.setReturnValueHandlers(wrapped);
+			}
+		}
+		return bean;
+	}
+
+	void track(SseEmitter emitter) {
+		LastEvent lastEvent = this.settings.get().lastEvent();
+		OpenStreams.Stream stream = this.streams.get().open(() -> {
+			try {
+				if (lastEvent != null) {
+					SseEmitter.SseEventBuilder event = SseEmitter.event().name(lastEvent.name()).data(lastEvent.data());
+					if (lastEvent.retry() != null) {
+						event.reconnectTime(lastEvent.retry().toMillis());
+					}
+					emitter.send(event);
+				}
+			}
+			finally {
+				emitter.complete();
+			}
+			return true;
+		});
+		emitter.onCompletion(stream::closed);
+		emitter.onError((ex) -> stream.closed());
+		emitter.onTimeout(stream::closed);
+	}
+
+	private final class TrackingReturnValueHandler implements HandlerMethodReturnValueHandler {
+
+		private final HandlerMethodReturnValueHandler delegate;
+
+		private TrackingReturnValueHandler(HandlerMethodReturnValueHandler delegate) {
+			this.delegate = delegate;
+		}
+
+		@Override
+		public boolean supportsReturnType(MethodParameter returnType) {
+			return this.delegate.supportsReturnType(returnType);
+		}
+
+		@Override
+		public void handleReturnValue(@Nullable Object returnValue, MethodParameter returnType,
+				ModelAndViewContainer mavContainer, NativeWebRequest webRequest) throws Exception {
+			Object body = (returnValue instanceof ResponseEntity<?> entity) ? entity.getBody() : returnValue;
+			if (body instanceof SseEmitter emitter) {
+				track(emitter);
+			}
+			this.delegate.handleReturnValue(returnValue, returnType, mavContainer, webRequest);
+		}
+
+	}
+
+}

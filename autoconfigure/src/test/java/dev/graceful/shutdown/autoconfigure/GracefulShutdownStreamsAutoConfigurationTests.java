@@ -1,0 +1,151 @@
+package dev.graceful.shutdown.autoconfigure;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.graceful.shutdown.ShutdownParticipant;
+import dev.graceful.shutdown.streams.LastEvent;
+import dev.graceful.shutdown.streams.OpenStreams;
+import dev.graceful.shutdown.streams.StreamHandOff;
+import dev.graceful.shutdown.streams.StreamMeters;
+import dev.graceful.shutdown.streams.StreamSettings;
+import dev.graceful.shutdown.streams.reactive.EventStreamHandOffFilter;
+import dev.graceful.shutdown.streams.reactive.WebSocketHandlerAdapterTracking;
+import dev.graceful.shutdown.streams.servlet.SseEmitterTracking;
+import dev.graceful.shutdown.streams.servlet.WebSocketSessionTracking;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link GracefulShutdownStreamsAutoConfiguration}.
+ */
+class GracefulShutdownStreamsAutoConfigurationTests {
+
+	private static final AutoConfigurations AUTO_CONFIGURATIONS = AutoConfigurations.of(
+			GracefulShutdownAutoConfiguration.class, GracefulShutdownWebAutoConfiguration.class,
+			GracefulShutdownStreamsAutoConfiguration.class);
+
+	private final WebApplicationContextRunner servlet = new WebApplicationContextRunner()
+		.withConfiguration(AUTO_CONFIGURATIONS);
+
+	private final ReactiveWebApplicationContextRunner reactive = new ReactiveWebApplicationContextRunner()
+		.withConfiguration(AUTO_CONFIGURATIONS);
+
+	@Test
+	void servletApplicationHandsOffSseStreamsAndWebSocketsAsParticipants() {
+		this.servlet.run((context) -> {
+			assertThat(context).hasSingleBean(SseEmitterTracking.class)
+				.hasSingleBean(WebSocketSessionTracking.class)
+				.hasBean(StreamHandOff.SSE)
+				.hasBean(StreamHandOff.WEBSOCKETS);
+			assertThat(context.getBean(StreamHandOff.SSE, ShutdownParticipant.class).shutdownStart())
+				.isEqualTo(ShutdownParticipant.Start.AFTER_DELAY);
+		});
+	}
+
+	@Test
+	void reactiveApplicationHandsOffEventStreamsAndWebSockets() {
+		this.reactive.run((context) -> assertThat(context).hasSingleBean(EventStreamHandOffFilter.class)
+			.hasSingleBean(WebSocketHandlerAdapterTracking.class)
+			.hasBean(StreamHandOff.SSE)
+			.hasBean(StreamHandOff.WEBSOCKETS));
+	}
+
+	@Test
+	void lastEventAndCloseReasonAreConfigurable() {
+		this.servlet
+			.withPropertyValues("graceful.shutdown.web.streams.last-event.name=bye",
+					"graceful.shutdown.web.streams.last-event.data=elsewhere",
+					"graceful.shutdown.web.streams.last-event.retry=250ms",
+					"graceful.shutdown.web.streams.close-reason=moving")
+			.run((context) -> {
+				StreamSettings settings = context.getBean(StreamSettings.class);
+				assertThat(settings.lastEvent()).isEqualTo(new LastEvent("bye", "elsewhere", Duration.ofMillis(250)));
+				assertThat(settings.lastEvent().toText()).isEqualTo("event:bye\nretry:250\ndata:elsewhere\n\n");
+				assertThat(settings.closeReason()).isEqualTo("moving");
+			});
+		this.servlet.withPropertyValues("graceful.shutdown.web.streams.last-event.enabled=false")
+			.run((context) -> assertThat(context.getBean(StreamSettings.class).lastEvent()).isNull());
+	}
+
+	@Test
+	void disabledByProperty() {
+		this.servlet.withPropertyValues("graceful.shutdown.web.streams.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(StreamHandOff.class)
+				.doesNotHaveBean(SseEmitterTracking.class)
+				.doesNotHaveBean(WebSocketSessionTracking.class));
+		this.servlet.withPropertyValues("graceful.shutdown.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(StreamHandOff.class));
+	}
+
+	@Test
+	void notConfiguredOutsideWebApplications() {
+		new ApplicationContextRunner().withConfiguration(AUTO_CONFIGURATIONS)
+			.run((context) -> assertThat(context).doesNotHaveBean(StreamHandOff.class));
+	}
+
+	@Test
+	void withoutSpringWebSocketOnlySseStreamsAreHandedOff() {
+		this.servlet.withClassLoader(new FilteredClassLoader("org.springframework.web.socket."))
+			.run((context) -> assertThat(context).hasBean(StreamHandOff.SSE)
+				.doesNotHaveBean(StreamHandOff.WEBSOCKETS)
+				.doesNotHaveBean(WebSocketSessionTracking.class));
+	}
+
+	@Test
+	void metersOnlyWithMicrometer() {
+		this.servlet.run((context) -> assertThat(context).hasSingleBean(StreamMeters.class));
+		this.servlet.withClassLoader(new FilteredClassLoader("io.micrometer."))
+			.run((context) -> assertThat(context).doesNotHaveBean(StreamMeters.class).hasBean(StreamHandOff.SSE));
+	}
+
+	@Test
+	void backsOffToUserHandOff() {
+		this.servlet.withUserConfiguration(UserHandOff.class)
+			.run((context) -> assertThat(context.getBean(StreamHandOff.SSE)).isSameAs(UserHandOff.HAND_OFF));
+	}
+
+	@Test
+	void negativeSpreadFailsAtStartup() {
+		this.servlet.withPropertyValues("graceful.shutdown.web.streams.spread=-1s")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidShutdownPropertyException.class)
+				.hasMessageContaining("graceful.shutdown.web.streams.spread"));
+	}
+
+	@Test
+	void spreadThatTheBudgetCannotHoldFailsAtStartup() {
+		this.servlet.withPropertyValues("graceful.shutdown.web.streams.spread=15s")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidShutdownPropertyException.class)
+				.hasMessageContaining("graceful.shutdown.web.streams.spread")
+				.hasMessageContaining("15s"));
+		this.servlet.withPropertyValues("graceful.shutdown.web.streams.spread=14s")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserHandOff {
+
+		static final StreamHandOff HAND_OFF = new StreamHandOff(StreamHandOff.SSE, new OpenStreams("mine"),
+				Duration.ZERO);
+
+		@Bean(StreamHandOff.SSE)
+		StreamHandOff sseStreams() {
+			return HAND_OFF;
+		}
+
+	}
+
+}

@@ -1,0 +1,152 @@
+package dev.graceful.shutdown.testsupport;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One WebSocket to the loopback address ({@link java.net.http.WebSocket}, which answers a
+ * close frame with its own): the text messages it received and how it was closed. A
+ * connection that ends without a close frame counts as {@value #ABNORMAL} (abnormal
+ * closure, as browsers report it).
+ */
+public final class WebSocketStream {
+
+	/** Close code of a connection that ended without a close frame. */
+	public static final int ABNORMAL = 1006;
+
+	private final List<String> messages = new CopyOnWriteArrayList<>();
+
+	private final CompletableFuture<String> firstMessage = new CompletableFuture<>();
+
+	private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
+
+	private volatile @Nullable String reason;
+
+	private volatile long endNanos;
+
+	private WebSocketStream() {
+	}
+
+	/**
+	 * Open a WebSocket.
+	 * @param client the client to open it with
+	 * @param port the server's port on the loopback address
+	 * @param path the WebSocket's path
+	 * @return the WebSocket, once open
+	 */
+	public static WebSocketStream open(HttpClient client, int port, String path) throws Exception {
+		return openAsync(client, port, path).get(60, TimeUnit.SECONDS);
+	}
+
+	/**
+	 * Open a WebSocket, asynchronously.
+	 * @param client the client to open it with
+	 * @param port the server's port on the loopback address
+	 * @param path the WebSocket's path
+	 * @return the WebSocket, when open
+	 */
+	public static CompletableFuture<WebSocketStream> openAsync(HttpClient client, int port, String path) {
+		WebSocketStream stream = new WebSocketStream();
+		return client.newWebSocketBuilder()
+			.connectTimeout(Duration.ofSeconds(10))
+			.buildAsync(URI.create("ws://127.0.0.1:" + port + path), stream.new Listener())
+			.thenApply((webSocket) -> stream);
+	}
+
+	/**
+	 * Wait for the first message.
+	 * @param timeout how long at most
+	 * @return whether it came
+	 */
+	public boolean awaitFirstMessage(Duration timeout) {
+		try {
+			this.firstMessage.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+			return true;
+		}
+		catch (Exception ex) {
+			return false;
+		}
+	}
+
+	/**
+	 * Wait for the WebSocket to close, whichever way.
+	 * @param timeout how long at most
+	 * @return its close code, {@value #ABNORMAL} without a close frame, or {@code null}
+	 * if still open
+	 */
+	public @Nullable Integer awaitClose(Duration timeout) {
+		try {
+			return this.closeCode.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (Exception ex) {
+			return null;
+		}
+	}
+
+	/**
+	 * Return the reason of the close frame.
+	 * @return the reason, or {@code null} without a close frame
+	 */
+	public @Nullable String reason() {
+		return this.reason;
+	}
+
+	/**
+	 * Return when the WebSocket closed.
+	 * @return the {@link System#nanoTime()} of its close, 0 if still open
+	 */
+	public long endNanos() {
+		return this.closeCode.isDone() ? this.endNanos : 0;
+	}
+
+	/**
+	 * Return the text messages received, in order.
+	 * @return the messages
+	 */
+	public List<String> messages() {
+		return List.copyOf(this.messages);
+	}
+
+	private final class Listener implements WebSocket.Listener {
+
+		private final StringBuilder partial = new StringBuilder();
+
+		@Override
+		public @Nullable CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+			this.partial.append(data);
+			if (last) {
+				String message = this.partial.toString();
+				this.partial.setLength(0);
+				WebSocketStream.this.messages.add(message);
+				WebSocketStream.this.firstMessage.complete(message);
+			}
+			webSocket.request(1);
+			return null;
+		}
+
+		@Override
+		public @Nullable CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+			WebSocketStream.this.reason = reason;
+			WebSocketStream.this.endNanos = System.nanoTime();
+			WebSocketStream.this.closeCode.complete(statusCode);
+			return null;
+		}
+
+		@Override
+		public void onError(WebSocket webSocket, Throwable error) {
+			WebSocketStream.this.endNanos = System.nanoTime();
+			WebSocketStream.this.closeCode.complete(ABNORMAL);
+		}
+
+	}
+
+}

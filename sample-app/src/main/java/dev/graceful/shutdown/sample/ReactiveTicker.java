@@ -1,0 +1,45 @@
+package dev.graceful.shutdown.sample;
+
+import java.time.Duration;
+import java.util.Map;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
+import org.springframework.web.reactive.socket.WebSocketHandler;
+import org.springframework.web.util.UriComponentsBuilder;
+
+/**
+ * The ticker over a WebSocket on Reactor Netty: {@code /ticks?after=n} sends
+ * {@code tick n+1}, {@code tick n+2}, ... At shutdown the starter closes it with 1001
+ * Going Away.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnWebApplication(type = Type.REACTIVE)
+class ReactiveTicker {
+
+	@Bean
+	HandlerMapping tickerWebSocketMapping(Ticks ticks) {
+		WebSocketHandler handler = (session) -> {
+			String after = UriComponentsBuilder.fromUri(session.getHandshakeInfo().getUri())
+				.build()
+				.getQueryParams()
+				.getFirst("after");
+			long first = (after != null) ? Long.parseLong(after) + 1 : 1;
+			Mono<Void> sending = session.send(ticks(ticks, first).map((n) -> session.textMessage(Ticks.tick(n))));
+			return Mono.firstWithSignal(sending, session.receive().then());
+		};
+		return new SimpleUrlHandlerMapping(Map.of("/ticks", handler), -1);
+	}
+
+	static Flux<Long> ticks(Ticks ticks, long first) {
+		return Flux.interval(Duration.ZERO, ticks.interval()).map((i) -> first + i);
+	}
+
+}
