@@ -10,7 +10,6 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.convert.DurationStyle;
 
 /**
  * How long callers may keep sending to the instance after it has left discovery: the
@@ -107,7 +106,7 @@ public final class DiscoveryPropagation {
 		return "Graceful shutdown: callers that find this instance through " + estimate.registry()
 				+ " may keep sending to it for up to " + estimate.total().toMillis() + " ms after it leaves discovery ("
 				+ estimate.describe() + "), longer than graceful.shutdown.delay (" + delay.toMillis()
-				+ " ms): raise graceful.shutdown.delay to " + DurationStyle.SIMPLE.print(roundUp(estimate.total()))
+				+ " ms): raise graceful.shutdown.delay to " + roundUp(estimate.total()).toSeconds() + "s"
 				+ " or more, or shorten " + String.join(", ", properties);
 	}
 
