@@ -14,6 +14,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.aop.scope.ScopedProxyUtils;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.cloud.client.serviceregistry.AbstractAutoServiceRegistration;
@@ -78,10 +79,13 @@ public final class DiscoveryDeregistration implements SmartInitializingSingleton
 					true);
 			if (registries.size() == 1) {
 				ServiceRegistry<Registration> registry = registryOf(registries.values().iterator().next());
-				this.beanFactory.getBeansOfType(Registration.class, false, true)
-					.forEach((name, registration) -> found
-						.add(new Deregistration(name, registration.getClass().getName(),
-								() -> registry.deregister(registration))));
+				// Registrations may live in a refresh scope (Eureka's): not singletons.
+				this.beanFactory.getBeansOfType(Registration.class, true, true).forEach((name, registration) -> {
+					if (!ScopedProxyUtils.isScopedTarget(name)) {
+						found.add(new Deregistration(name, registration.getClass().getName(),
+								() -> registry.deregister(registration)));
+					}
+				});
 			}
 		}
 		this.deregistrations = List.copyOf(found);

@@ -175,7 +175,8 @@ class RollingRestartThroughDiscoveryTests {
 			.properties("spring.application.name=caller", "spring.cloud.zookeeper.connect-string=" + connectString(),
 					"spring.cloud.zookeeper.discovery.register=false",
 					"spring.cloud.loadbalancer.cache.ttl=" + CACHE_TTL.toMillis() + "ms",
-					"spring.cloud.loadbalancer.retry.enabled=false", "graceful.shutdown.enabled=false")
+					"spring.cloud.loadbalancer.retry.enabled=false", "graceful.shutdown.enabled=false",
+					"eureka.client.enabled=false")
 			.run();
 	}
 
@@ -189,7 +190,7 @@ class RollingRestartThroughDiscoveryTests {
 				"--spring.application.name=" + SERVICE, "--spring.cloud.zookeeper.connect-string=" + connectString(),
 				"--spring.cloud.zookeeper.discovery.instance-host=127.0.0.1",
 				"--spring.cloud.zookeeper.discovery.instance-port=" + port, "--spring.main.banner-mode=off",
-				"--graceful.shutdown.enabled=" + enabled, "--graceful.shutdown.delay=3s"));
+				"--graceful.shutdown.enabled=" + enabled, "--graceful.shutdown.delay=3s", "--eureka.client.enabled=false"));
 		command.addAll(List.of(args));
 		Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
 		alive.add(process);

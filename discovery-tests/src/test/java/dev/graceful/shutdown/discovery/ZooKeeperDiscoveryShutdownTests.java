@@ -211,7 +211,8 @@ class ZooKeeperDiscoveryShutdownTests {
 			.properties("server.port=0", "server.address=127.0.0.1", "spring.application.name=" + SERVICE,
 					"spring.cloud.zookeeper.connect-string=127.0.0.1:" + this.zookeeper.getPort(),
 					"spring.cloud.zookeeper.discovery.instance-host=127.0.0.1", "graceful.shutdown.delay=1s",
-					"graceful.shutdown.watchdog.enabled=false", "graceful.shutdown.enabled=" + enabled)
+					"graceful.shutdown.watchdog.enabled=false", "graceful.shutdown.enabled=" + enabled,
+					"eureka.client.enabled=false")
 			.properties(properties);
 		if (probe != null) {
 			builder.initializers((context) -> context.getBeanFactory().registerSingleton("drainStartProbe", probe));
