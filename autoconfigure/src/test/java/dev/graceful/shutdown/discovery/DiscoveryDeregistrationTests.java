@@ -7,6 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,6 +26,8 @@ import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownAutoConfiguration;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownDiscoveryAutoConfiguration;
+import dev.graceful.shutdown.autoconfigure.GracefulShutdownMetricsAutoConfiguration;
+import dev.graceful.shutdown.metrics.GracefulShutdownMetrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -56,6 +60,23 @@ class DiscoveryDeregistrationTests {
 			assertThat(report(progress).phases()).extracting(Phase::name)
 				.startsWith("readiness", DiscoveryDeregistration.STEP);
 		});
+	}
+
+	@Test
+	void discoveryStepIsTimedInTheMeters() {
+		this.contextRunner.withConfiguration(AutoConfigurations.of(GracefulShutdownMetricsAutoConfiguration.class))
+			.withUserConfiguration(RegisteredConfiguration.class, MeterRegistryConfiguration.class)
+			.run((context) -> {
+				SimpleMeterRegistry meters = context.getBean(SimpleMeterRegistry.class);
+
+				context.close();
+
+				Timer timer = meters.find(GracefulShutdownMetrics.STEP)
+					.tags("step", DiscoveryDeregistration.STEP, "outcome", "COMPLETED")
+					.timer();
+				assertThat(timer).isNotNull();
+				assertThat(timer.count()).isOne();
+			});
 	}
 
 	@Test
@@ -132,6 +153,16 @@ class DiscoveryDeregistrationTests {
 			Instance instance = new Instance("orders-admin-1");
 			registry.register(instance);
 			return instance;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class MeterRegistryConfiguration {
+
+		@Bean
+		SimpleMeterRegistry meterRegistry() {
+			return new SimpleMeterRegistry();
 		}
 
 	}
