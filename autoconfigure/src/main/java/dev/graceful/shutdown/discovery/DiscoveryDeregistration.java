@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -71,7 +72,8 @@ public final class DiscoveryDeregistration implements SmartInitializingSingleton
 		List<Deregistration> found = new ArrayList<>();
 		Map<String, AbstractAutoServiceRegistration> auto = this.beanFactory
 			.getBeansOfType(AbstractAutoServiceRegistration.class, false, true);
-		auto.forEach((name, registration) -> found.add(new Deregistration(name, registration.getClass().getName(), registration::stop)));
+		auto.forEach((name, registration) -> found.add(new Deregistration(name, registration.getClass().getName(),
+				registration::isRunning, registration::stop)));
 		if (auto.isEmpty()) {
 			// No auto registration to stop (a registry with its own lifecycle, or
 			// registrations made by the application): deregister each from the registry.
@@ -82,7 +84,7 @@ public final class DiscoveryDeregistration implements SmartInitializingSingleton
 				// Registrations may live in a refresh scope (Eureka's): not singletons.
 				this.beanFactory.getBeansOfType(Registration.class, true, true).forEach((name, registration) -> {
 					if (!ScopedProxyUtils.isScopedTarget(name)) {
-						found.add(new Deregistration(name, registration.getClass().getName(),
+						found.add(new Deregistration(name, registration.getClass().getName(), () -> true,
 								() -> registry.deregister(registration)));
 					}
 				});
@@ -105,7 +107,11 @@ public final class DiscoveryDeregistration implements SmartInitializingSingleton
 	}
 
 	private void deregister() {
-		List<Deregistration> deregistrations = this.deregistrations;
+		// An auto registration that never registered (registration turned off) has
+		// nothing to take back.
+		List<Deregistration> deregistrations = this.deregistrations.stream()
+			.filter((deregistration) -> deregistration.registered().getAsBoolean())
+			.toList();
 		if (deregistrations.isEmpty()) {
 			return;
 		}
@@ -195,7 +201,7 @@ public final class DiscoveryDeregistration implements SmartInitializingSingleton
 		return this.deregistrations.stream().map(Deregistration::type).toList();
 	}
 
-	private record Deregistration(String name, String type, Runnable action) {
+	private record Deregistration(String name, String type, BooleanSupplier registered, Runnable action) {
 	}
 
 }
