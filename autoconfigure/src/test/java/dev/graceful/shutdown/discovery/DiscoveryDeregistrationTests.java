@@ -15,8 +15,11 @@ import org.junit.jupiter.api.Timeout;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.cloud.client.serviceregistry.AbstractAutoServiceRegistration;
+import org.springframework.cloud.client.serviceregistry.AutoServiceRegistrationProperties;
 import org.springframework.cloud.client.serviceregistry.Registration;
 import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -59,6 +62,23 @@ class DiscoveryDeregistrationTests {
 			assertThat(discovery.detail()).isEqualTo("left discovery: orders, ordersAdmin");
 			assertThat(report(progress).phases()).extracting(Phase::name)
 				.startsWith("readiness", DiscoveryDeregistration.STEP);
+		});
+	}
+
+	@Test
+	void autoRegistrationsAreStoppedAndThoseThatNeverStartedAreLeftOut() {
+		this.contextRunner.withUserConfiguration(AutoRegisteredConfiguration.class).run((context) -> {
+			InMemoryRegistry registry = context.getBean(InMemoryRegistry.class);
+			context.getBean("started", InMemoryAutoRegistration.class).start();
+			assertThat(registry.registered).containsExactly("orders-1");
+			ShutdownProgress progress = context.getBean(ShutdownProgress.class);
+
+			context.close();
+
+			assertThat(registry.registered).isEmpty();
+			Phase discovery = report(progress).phase(DiscoveryDeregistration.STEP);
+			assertThat(discovery.outcome()).isEqualTo(Outcome.COMPLETED);
+			assertThat(discovery.detail()).isEqualTo("left discovery: started");
 		});
 	}
 
@@ -153,6 +173,65 @@ class DiscoveryDeregistrationTests {
 			Instance instance = new Instance("orders-admin-1");
 			registry.register(instance);
 			return instance;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class AutoRegisteredConfiguration {
+
+		@Bean
+		InMemoryRegistry registry() {
+			return new InMemoryRegistry();
+		}
+
+		@Bean
+		InMemoryAutoRegistration started(ApplicationContext context, InMemoryRegistry registry) {
+			return new InMemoryAutoRegistration(context, registry, new Instance("orders-1"));
+		}
+
+		@Bean
+		InMemoryAutoRegistration neverStarted(ApplicationContext context, InMemoryRegistry registry) {
+			return new InMemoryAutoRegistration(context, registry, new Instance("orders-2"));
+		}
+
+	}
+
+	/**
+	 * An auto registration in the registry kept in memory, started by the test.
+	 */
+	static final class InMemoryAutoRegistration extends AbstractAutoServiceRegistration<Instance> {
+
+		private final Instance registration;
+
+		InMemoryAutoRegistration(ApplicationContext context, InMemoryRegistry registry, Instance registration) {
+			super(context, registry, new AutoServiceRegistrationProperties());
+			this.registration = registration;
+		}
+
+		@Override
+		protected Object getConfiguration() {
+			return this.registration;
+		}
+
+		@Override
+		protected boolean isEnabled() {
+			return true;
+		}
+
+		@Override
+		protected boolean shouldRegisterManagement() {
+			return false;
+		}
+
+		@Override
+		protected Instance getRegistration() {
+			return this.registration;
+		}
+
+		@Override
+		protected Instance getManagementRegistration() {
+			return this.registration;
 		}
 
 	}
