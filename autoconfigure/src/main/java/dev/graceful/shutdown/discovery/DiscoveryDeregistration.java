@@ -32,8 +32,10 @@ import dev.graceful.shutdown.timeline.ShutdownRecorder;
  * send. Spring Cloud's {@link AbstractAutoServiceRegistration} (Consul, ZooKeeper and
  * registries built on it) would deregister only when its bean is destroyed, after the
  * delay and the HTTP drain; its {@code stop()} is idempotent, so calling it early leaves
- * nothing for the destruction to do. Registrations that no auto registration owns are
- * deregistered from the {@link ServiceRegistry} directly.
+ * nothing for the destruction to do; one that is not running is left out. Where there is
+ * no such bean (Eureka's registration has a lifecycle of its own), each
+ * {@link Registration} bean is deregistered from the application's only
+ * {@link ServiceRegistry} directly.
  * <p>
  * Recorded as the step {@value #STEP}. The registry is called on a thread of its own and
  * waited for until the step's timeout at most, capped by the budget: a registry that
