@@ -208,7 +208,8 @@ class ZooKeeperDiscoveryShutdownTests {
 	private ConfigurableApplicationContext start(boolean enabled, DrainStartProbe probe, String... properties) {
 		SpringApplicationBuilder builder = new SpringApplicationBuilder(RegisteredApplication.class)
 			.bannerMode(Banner.Mode.OFF)
-			.properties("server.port=0", "server.address=127.0.0.1", "spring.application.name=" + SERVICE,
+			.properties(DiscoveredApplication.OWN_CONFIG, "server.port=0", "server.address=127.0.0.1",
+					"spring.application.name=" + SERVICE,
 					"spring.cloud.zookeeper.connect-string=127.0.0.1:" + this.zookeeper.getPort(),
 					"spring.cloud.zookeeper.discovery.instance-host=127.0.0.1", "graceful.shutdown.delay=1s",
 					"graceful.shutdown.watchdog.enabled=false", "graceful.shutdown.enabled=" + enabled,

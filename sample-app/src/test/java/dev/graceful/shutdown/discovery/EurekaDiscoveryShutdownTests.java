@@ -57,7 +57,8 @@ class EurekaDiscoveryShutdownTests {
 		int port = freePort();
 		// Its own URL as its only peer: a standalone server that replicates to no one.
 		server = new SpringApplicationBuilder(EurekaServerApplication.class).bannerMode(Banner.Mode.OFF)
-			.properties("server.port=" + port, "server.address=127.0.0.1", "spring.application.name=eureka",
+			.properties(DiscoveredApplication.OWN_CONFIG, "server.port=" + port, "server.address=127.0.0.1",
+					"spring.application.name=eureka",
 					"eureka.instance.hostname=127.0.0.1",
 					"eureka.client.service-url.defaultZone=http://127.0.0.1:" + port + "/eureka/",
 					"eureka.client.register-with-eureka=false", "eureka.client.fetch-registry=false",
@@ -141,7 +142,8 @@ class EurekaDiscoveryShutdownTests {
 		int port = ((WebServerApplicationContext) server).getWebServer().getPort();
 		SpringApplicationBuilder builder = new SpringApplicationBuilder(ClientApplication.class)
 			.bannerMode(Banner.Mode.OFF)
-			.properties("server.port=0", "server.address=127.0.0.1", "spring.application.name=orders",
+			.properties(DiscoveredApplication.OWN_CONFIG, "server.port=0", "server.address=127.0.0.1",
+					"spring.application.name=orders",
 					"eureka.client.service-url.defaultZone=http://127.0.0.1:" + port + "/eureka/",
 					"eureka.client.fetch-registry=false", "eureka.client.initial-instance-info-replication-interval-seconds=1",
 					"eureka.client.instance-info-replication-interval-seconds=1", "eureka.instance.hostname=127.0.0.1",

@@ -172,7 +172,8 @@ class RollingRestartThroughDiscoveryTests {
 	private ConfigurableApplicationContext startCaller() {
 		return new SpringApplicationBuilder(CallerApplication.class).web(WebApplicationType.NONE)
 			.bannerMode(Banner.Mode.OFF)
-			.properties("spring.application.name=caller", "spring.cloud.zookeeper.connect-string=" + connectString(),
+			.properties(DiscoveredApplication.OWN_CONFIG, "spring.application.name=caller",
+					"spring.cloud.zookeeper.connect-string=" + connectString(),
 					"spring.cloud.zookeeper.discovery.register=false",
 					"spring.cloud.loadbalancer.cache.ttl=" + CACHE_TTL.toMillis() + "ms",
 					"spring.cloud.loadbalancer.retry.enabled=false", "graceful.shutdown.enabled=false",
