@@ -23,6 +23,7 @@ import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.cleanup.CleanupRegistry;
 import dev.graceful.shutdown.cleanup.CleanupRunner;
 import dev.graceful.shutdown.cleanup.OnShutdownAnnotationBeanPostProcessor;
+import dev.graceful.shutdown.discovery.DiscoveryPropagation;
 import dev.graceful.shutdown.participant.ParticipantRunner;
 import dev.graceful.shutdown.readiness.ShutdownStartListener;
 import dev.graceful.shutdown.report.ReportFile;
@@ -149,8 +150,8 @@ public final class GracefulShutdownAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ShutdownPlanLogger gracefulShutdownPlanLogger(ShutdownPlan plan, CleanupRegistry cleanups,
-			ParticipantRunner participants) {
-		return new ShutdownPlanLogger(plan, cleanups, participants);
+			ParticipantRunner participants, ObjectProvider<DiscoveryPropagation> discovery) {
+		return new ShutdownPlanLogger(plan, cleanups, participants, discovery.getIfAvailable());
 	}
 
 }

@@ -57,6 +57,9 @@ public class GracefulShutdownProperties {
 	/** Whether streams are handed off, the switch of their auto-configuration. */
 	static final String STREAMS_ENABLED = PREFIX + ".web.streams.enabled";
 
+	/** Whether the application leaves service discovery as the shutdown starts. */
+	static final String DISCOVERY_ENABLED = PREFIX + ".discovery.enabled";
+
 	/** Delay used on Kubernetes when none is configured. */
 	public static final Duration KUBERNETES_DEFAULT_DELAY = Duration.ofSeconds(10);
 
@@ -100,6 +103,8 @@ public class GracefulShutdownProperties {
 	private final Messaging messaging = new Messaging();
 
 	private final Metrics metrics = new Metrics();
+
+	private final Discovery discovery = new Discovery();
 
 	/**
 	 * Bind what the watchdog needs ({@code enabled}, {@code timeout} and the
@@ -206,6 +211,10 @@ public class GracefulShutdownProperties {
 		return this.metrics;
 	}
 
+	public Discovery getDiscovery() {
+		return this.discovery;
+	}
+
 	/**
 	 * Return the delay in effect: the configured one, or 10s on Kubernetes and zero
 	 * elsewhere.
@@ -300,6 +309,7 @@ public class GracefulShutdownProperties {
 					"Raise graceful.shutdown.timeout above " + print(steps)
 							+ " (and the platform's grace period, e.g. terminationGracePeriodSeconds, with it), or lower the step timeouts.");
 		}
+		requirePositive("graceful.shutdown.discovery.timeout", this.discovery.getTimeout(), "5s");
 		requireNotNegative("graceful.shutdown.watchdog.margin", this.watchdog.getMargin(), "2s");
 		Duration spread = this.web.getStreams().getSpread();
 		requireNotNegative("graceful.shutdown.web.streams.spread", spread, "5s");
@@ -663,6 +673,42 @@ public class GracefulShutdownProperties {
 
 		public void setDeferRegistryClose(boolean deferRegistryClose) {
 			this.deferRegistryClose = deferRegistryClose;
+		}
+
+	}
+
+	/**
+	 * Service discovery settings (Spring Cloud).
+	 */
+	public static class Discovery {
+
+		/**
+		 * Whether to deregister the application's Spring Cloud service registrations
+		 * (Consul, ZooKeeper, Eureka, ...) as the shutdown starts, before the delay,
+		 * instead of when their beans are destroyed after the HTTP drain.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * How long the registry may take to confirm the deregistration before the
+		 * shutdown goes on without it.
+		 */
+		private Duration timeout = Duration.ofSeconds(5);
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
 		}
 
 	}

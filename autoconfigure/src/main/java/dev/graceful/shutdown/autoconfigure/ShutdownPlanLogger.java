@@ -5,17 +5,20 @@ import java.util.stream.Collectors;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.event.ApplicationStartedEvent;
 import org.springframework.context.ApplicationListener;
 
 import dev.graceful.shutdown.cleanup.CleanupRegistry;
+import dev.graceful.shutdown.discovery.DiscoveryPropagation;
 import dev.graceful.shutdown.participant.ParticipantRunner;
 import dev.graceful.shutdown.timeline.ShutdownPlan;
 
 /**
  * Logs the planned shutdown timeline once the application has started, with the grace
- * period the platform must allow for it.
+ * period the platform must allow for it, and warns when the delay ends before callers
+ * that find the instance through service discovery can have noticed it left.
  */
 final class ShutdownPlanLogger implements ApplicationListener<ApplicationStartedEvent> {
 
@@ -27,15 +30,36 @@ final class ShutdownPlanLogger implements ApplicationListener<ApplicationStarted
 
 	private final ParticipantRunner participants;
 
-	ShutdownPlanLogger(ShutdownPlan plan, CleanupRegistry cleanups, ParticipantRunner participants) {
+	private final @Nullable DiscoveryPropagation discovery;
+
+	ShutdownPlanLogger(ShutdownPlan plan, CleanupRegistry cleanups, ParticipantRunner participants,
+			@Nullable DiscoveryPropagation discovery) {
 		this.plan = plan;
 		this.cleanups = cleanups;
 		this.participants = participants;
+		this.discovery = discovery;
 	}
 
 	@Override
 	public void onApplicationEvent(ApplicationStartedEvent event) {
 		logger.info(describe());
+		String warning = discoveryWarning();
+		if (warning != null) {
+			logger.warn(warning);
+		}
+	}
+
+	@Nullable String discoveryWarning() {
+		return (this.discovery != null) ? this.discovery.warning(this.plan.delay()) : null;
+	}
+
+	private String discovery() {
+		DiscoveryPropagation.Estimate estimate = (this.discovery != null) ? this.discovery.estimate() : null;
+		if (estimate == null) {
+			return "";
+		}
+		return "leave " + estimate.registry() + " first (callers may keep sending up to " + estimate.total().toMillis()
+				+ " ms after), ";
 	}
 
 	String describe() {
@@ -49,7 +73,7 @@ final class ShutdownPlanLogger implements ApplicationListener<ApplicationStarted
 						+ ") up to "
 						+ ((plan.participantsTimeout() != null) ? plan.participantsTimeout().toMillis() + " ms"
 								: "what the budget allows");
-		return "Graceful shutdown plan: delay " + plan.delay().toMillis() + " ms"
+		return "Graceful shutdown plan: " + discovery() + "delay " + plan.delay().toMillis() + " ms"
 				+ ((plan.quietPeriod() != null) ? " (ends after " + plan.quietPeriod().toMillis() + " ms quiet)" : "")
 				+ ", drain up to " + plan.maxDrain().toMillis() + " ms, tasks up to " + plan.tasksTimeout().toMillis()
 				+ " ms, " + this.cleanups.planned().size() + " cleanup(s) up to " + plan.cleanupTimeout().toMillis()

@@ -12,6 +12,8 @@ import org.springframework.context.SmartLifecycle;
  *   ContextClosedEvent  0 readiness   ShutdownStartListener: the shutdown starts,
  *                                     readiness is REFUSING_TRAFFIC; participants that
  *                                     start WITH_SHUTDOWN begin, beside what follows
+ *                       0 discovery   DiscoveryDeregistration (with Spring Cloud): the
+ *                                     service registrations are deregistered
  *   (lifecycle beans of higher phases stop here: message listener containers, ...)
  *   DELAY               1 delay       LameDuckDelay: keep serving while balancers notice
  *   DRAIN_START         2 drain       DrainMonitor: time the drain, cap it by the budget;
