@@ -16,6 +16,7 @@ import org.springframework.context.annotation.Bean;
 import dev.graceful.shutdown.OnShutdown;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReports;
+import dev.graceful.shutdown.streams.StreamMeters;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
@@ -76,7 +77,8 @@ class DeferredMeterRegistryClosingTests {
 		assertThat(registry.publications().get(0).keySet()).as("published before the steps")
 			.filteredOn((meter) -> meter.startsWith("graceful.shutdown.") && !meter.endsWith("step=readiness}"))
 			.containsOnly(GracefulShutdownMetrics.REQUESTS_ABORTED + "{}", GracefulShutdownMetrics.WORK_ABANDONED + "{}",
-					GracefulShutdownMetrics.REQUESTS_ACTIVE + "{}", GracefulShutdownMetrics.WORK_ACTIVE + "{}");
+					GracefulShutdownMetrics.REQUESTS_ACTIVE + "{}", GracefulShutdownMetrics.WORK_ACTIVE + "{}",
+					StreamMeters.OPEN + "{kind=sse}", StreamMeters.OPEN + "{kind=websocket}");
 	}
 
 	private void start(String... properties) {
