@@ -15,6 +15,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.util.function.SingletonSupplier;
 
 import dev.graceful.shutdown.streams.LastEvent;
@@ -51,10 +52,6 @@ public final class GracefulShutdownStreamsAutoConfiguration {
 		return new StreamSettings(lastEvent, streams.getCloseReason());
 	}
 
-	private static StreamHandOff handOff(String name, String kind, GracefulShutdownProperties properties) {
-		return new StreamHandOff(name, new OpenStreams(kind), properties.getWeb().getStreams().getSpread());
-	}
-
 	private static Supplier<OpenStreams> streams(BeanFactory beanFactory, String name) {
 		return SingletonSupplier.of(() -> beanFactory.getBean(name, StreamHandOff.class).streams());
 	}
@@ -82,16 +79,49 @@ public final class GracefulShutdownStreamsAutoConfiguration {
 
 	}
 
+	/**
+	 * The hand-off of each kind of stream, imported by the configurations of the stacks
+	 * that have it; not a configuration itself, so that its members are not registered
+	 * unless imported.
+	 */
+	static final class HandOffs {
+
+		private HandOffs() {
+		}
+
+		private static StreamHandOff handOff(String name, String kind, GracefulShutdownProperties properties) {
+			return new StreamHandOff(name, new OpenStreams(kind), properties.getWeb().getStreams().getSpread());
+		}
+
+		@Configuration(proxyBeanMethods = false)
+		static class Sse {
+
+			@Bean(StreamHandOff.SSE)
+			@ConditionalOnMissingBean(name = StreamHandOff.SSE)
+			StreamHandOff gracefulShutdownSseStreams(GracefulShutdownProperties properties) {
+				return handOff(StreamHandOff.SSE, "SSE stream(s)", properties);
+			}
+
+		}
+
+		@Configuration(proxyBeanMethods = false)
+		static class WebSockets {
+
+			@Bean(StreamHandOff.WEBSOCKETS)
+			@ConditionalOnMissingBean(name = StreamHandOff.WEBSOCKETS)
+			StreamHandOff gracefulShutdownWebSockets(GracefulShutdownProperties properties) {
+				return handOff(StreamHandOff.WEBSOCKETS, "WebSocket session(s)", properties);
+			}
+
+		}
+
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnWebApplication(type = Type.SERVLET)
 	@ConditionalOnClass(name = "org.springframework.web.servlet.mvc.method.annotation.SseEmitter")
+	@Import(HandOffs.Sse.class)
 	static class ServletSseConfiguration {
-
-		@Bean(StreamHandOff.SSE)
-		@ConditionalOnMissingBean(name = StreamHandOff.SSE)
-		StreamHandOff gracefulShutdownSseStreams(GracefulShutdownProperties properties) {
-			return handOff(StreamHandOff.SSE, "SSE stream(s)", properties);
-		}
 
 		@Bean
 		@ConditionalOnMissingBean
@@ -104,13 +134,8 @@ public final class GracefulShutdownStreamsAutoConfiguration {
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnWebApplication(type = Type.SERVLET)
 	@ConditionalOnClass(name = "org.springframework.web.socket.WebSocketHandler")
+	@Import(HandOffs.WebSockets.class)
 	static class ServletWebSocketConfiguration {
-
-		@Bean(StreamHandOff.WEBSOCKETS)
-		@ConditionalOnMissingBean(name = StreamHandOff.WEBSOCKETS)
-		StreamHandOff gracefulShutdownWebSockets(GracefulShutdownProperties properties) {
-			return handOff(StreamHandOff.WEBSOCKETS, "WebSocket session(s)", properties);
-		}
 
 		@Bean
 		@ConditionalOnMissingBean
@@ -123,24 +148,13 @@ public final class GracefulShutdownStreamsAutoConfiguration {
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnWebApplication(type = Type.REACTIVE)
 	@ConditionalOnClass(name = "org.springframework.web.reactive.socket.server.support.WebSocketHandlerAdapter")
+	@Import({ HandOffs.Sse.class, HandOffs.WebSockets.class })
 	static class ReactiveConfiguration {
-
-		@Bean(StreamHandOff.SSE)
-		@ConditionalOnMissingBean(name = StreamHandOff.SSE)
-		StreamHandOff gracefulShutdownSseStreams(GracefulShutdownProperties properties) {
-			return handOff(StreamHandOff.SSE, "SSE stream(s)", properties);
-		}
 
 		@Bean
 		@ConditionalOnMissingBean
 		EventStreamHandOffFilter gracefulShutdownEventStreamHandOffFilter(BeanFactory beanFactory) {
 			return new EventStreamHandOffFilter(streams(beanFactory, StreamHandOff.SSE), settings(beanFactory));
-		}
-
-		@Bean(StreamHandOff.WEBSOCKETS)
-		@ConditionalOnMissingBean(name = StreamHandOff.WEBSOCKETS)
-		StreamHandOff gracefulShutdownWebSockets(GracefulShutdownProperties properties) {
-			return handOff(StreamHandOff.WEBSOCKETS, "WebSocket session(s)", properties);
 		}
 
 		@Bean

@@ -11,8 +11,6 @@ import reactor.core.publisher.Mono;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.http.MediaType;
@@ -24,8 +22,6 @@ import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
 import org.springframework.web.reactive.socket.WebSocketHandler;
 
 import dev.graceful.shutdown.ShutdownReport.Counts;
-import dev.graceful.shutdown.ShutdownReport.Outcome;
-import dev.graceful.shutdown.ShutdownReport.Phase;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -54,25 +50,8 @@ class ReactiveStreamHandOffTests {
 		System.out.println("Reactor Netty, plain Spring Boot: " + plain.summary());
 		System.out.println("Reactor Netty, with the starter:  " + handedOff.summary());
 
-		// Plain Spring Boot holds the streams until its phase timeout (5 s here), then the
-		// server's stop ends them without a last event or a 1001.
-		assertThat(plain.firstEndMs()).isGreaterThanOrEqualTo(5000);
-		assertThat(plain.sseLastEvent()).isZero();
-		assertThat(plain.goingAway()).isZero();
-		assertThat(plain.closeCodes()).doesNotContainKey(1001);
-
-		assertThat(handedOff.sseClean()).isEqualTo(STREAMS);
-		assertThat(handedOff.sseLastEvent()).isEqualTo(STREAMS);
-		assertThat(handedOff.closeCodes()).isEqualTo(Map.of(1001, STREAMS));
-		assertThat(handedOff.goingAway()).isEqualTo(STREAMS);
-		// Served through the delay, handed off when it is over.
-		assertThat(handedOff.firstEndMs()).isGreaterThanOrEqualTo(1000);
-		Phase sse = handedOff.report().phase(StreamHandOff.SSE);
-		assertThat(sse.outcome()).isEqualTo(Outcome.COMPLETED);
-		assertThat(sse.counts()).isEqualTo(new Counts(STREAMS, STREAMS, 0, 0, STREAMS));
-		Phase webSockets = handedOff.report().phase(StreamHandOff.WEBSOCKETS);
-		assertThat(webSockets.outcome()).isEqualTo(Outcome.COMPLETED);
-		assertThat(webSockets.counts()).isEqualTo(new Counts(STREAMS, STREAMS, 0, 0, STREAMS));
+		StreamHandOffRuns.assertCutByPlainSpringBoot(plain);
+		StreamHandOffRuns.assertHandedOffAfterTheDelay(handedOff, STREAMS);
 	}
 
 	@Test
@@ -89,19 +68,10 @@ class ReactiveStreamHandOffTests {
 	}
 
 	private StreamLoad.Outcome run(String... properties) throws Exception {
-		this.context = new SpringApplicationBuilder(TestApplication.class).web(WebApplicationType.REACTIVE)
-			.registerShutdownHook(false)
-			.properties("server.port=0", "spring.main.banner-mode=off", "spring.main.cloud-platform=none",
-					"spring.lifecycle.timeout-per-shutdown-phase=5s")
-			.properties(properties)
-			.run();
-		int port = ((WebServerApplicationContext) this.context).getWebServer().getPort();
-		try (StreamLoad load = new StreamLoad()) {
-			load.open(port, STREAMS, "/sse", STREAMS, "/ws");
-			StreamLoad.Outcome outcome = load.closeAndAwait(this.context);
-			this.context = null;
-			return outcome;
-		}
+		this.context = StreamHandOffRuns.start(TestApplication.class, WebApplicationType.REACTIVE, properties);
+		StreamLoad.Outcome outcome = StreamHandOffRuns.openAndShutDown(this.context, STREAMS);
+		this.context = null;
+		return outcome;
 	}
 
 	@SpringBootConfiguration

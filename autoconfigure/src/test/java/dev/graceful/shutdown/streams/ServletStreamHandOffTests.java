@@ -1,7 +1,6 @@
 package dev.graceful.shutdown.streams;
 
 import java.io.IOException;
-import java.util.Map;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -11,8 +10,6 @@ import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -57,25 +54,8 @@ class ServletStreamHandOffTests {
 		System.out.println("Tomcat, plain Spring Boot: " + plain.summary());
 		System.out.println("Tomcat, with the starter:  " + handedOff.summary());
 
-		// Plain Spring Boot holds the streams until its phase timeout (5 s here), then the
-		// server's stop ends them without a last event or a 1001.
-		assertThat(plain.firstEndMs()).isGreaterThanOrEqualTo(5000);
-		assertThat(plain.sseLastEvent()).isZero();
-		assertThat(plain.goingAway()).isZero();
-		assertThat(plain.closeCodes()).doesNotContainKey(1001);
-
-		assertThat(handedOff.sseClean()).isEqualTo(STREAMS);
-		assertThat(handedOff.sseLastEvent()).isEqualTo(STREAMS);
-		assertThat(handedOff.closeCodes()).isEqualTo(Map.of(1001, STREAMS));
-		assertThat(handedOff.goingAway()).isEqualTo(STREAMS);
-		// Served through the delay, handed off when it is over.
-		assertThat(handedOff.firstEndMs()).isGreaterThanOrEqualTo(1000);
-		Phase sse = handedOff.report().phase(StreamHandOff.SSE);
-		assertThat(sse.outcome()).isEqualTo(Outcome.COMPLETED);
-		assertThat(sse.counts()).isEqualTo(new Counts(STREAMS, STREAMS, 0, 0, STREAMS));
-		Phase webSockets = handedOff.report().phase(StreamHandOff.WEBSOCKETS);
-		assertThat(webSockets.outcome()).isEqualTo(Outcome.COMPLETED);
-		assertThat(webSockets.counts()).isEqualTo(new Counts(STREAMS, STREAMS, 0, 0, STREAMS));
+		StreamHandOffRuns.assertCutByPlainSpringBoot(plain);
+		StreamHandOffRuns.assertHandedOffAfterTheDelay(handedOff, STREAMS);
 		assertThat(handedOff.report().phase("drain").outcome()).isEqualTo(Outcome.COMPLETED);
 		for (String kind : new String[] { "sse", "websocket" }) {
 			assertThat(this.meters.get(StreamMeters.HANDED_OFF).tag("kind", kind).functionCounter().count())
@@ -113,24 +93,15 @@ class ServletStreamHandOffTests {
 	}
 
 	private ConfigurableApplicationContext start(String... properties) {
-		return new SpringApplicationBuilder(TestApplication.class).web(WebApplicationType.SERVLET)
-			.registerShutdownHook(false)
-			.properties("server.port=0", "spring.main.banner-mode=off", "spring.main.cloud-platform=none",
-					"spring.lifecycle.timeout-per-shutdown-phase=5s")
-			.properties(properties)
-			.run();
+		return StreamHandOffRuns.start(TestApplication.class, WebApplicationType.SERVLET, properties);
 	}
 
 	private StreamLoad.Outcome run(String... properties) throws Exception {
 		this.context = start(properties);
 		this.meters = this.context.getBean(MeterRegistry.class);
-		int port = ((WebServerApplicationContext) this.context).getWebServer().getPort();
-		try (StreamLoad load = new StreamLoad()) {
-			load.open(port, STREAMS, "/sse", STREAMS, "/ws");
-			StreamLoad.Outcome outcome = load.closeAndAwait(this.context);
-			this.context = null;
-			return outcome;
-		}
+		StreamLoad.Outcome outcome = StreamHandOffRuns.openAndShutDown(this.context, STREAMS);
+		this.context = null;
+		return outcome;
 	}
 
 	@SpringBootConfiguration

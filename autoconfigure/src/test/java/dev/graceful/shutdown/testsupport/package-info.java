@@ -1,6 +1,6 @@
 /**
- * Test support shared with the sample application's tests: a raw HTTP/1.1 client and a
- * RabbitMQ node of the tests' own.
+ * Test support shared with the sample application's tests: a raw HTTP/1.1 client, a
+ * RabbitMQ node of the tests' own and what the message listener tests share.
  */
 @NullMarked
 package dev.graceful.shutdown.testsupport;

@@ -1,10 +1,6 @@
 package dev.graceful.shutdown.sample;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 
 import org.springframework.beans.factory.annotation.Value;
@@ -31,7 +27,7 @@ class KafkaJobListener implements ApplicationListener<ContextClosedEvent>, Order
 
 	private final String instance;
 
-	private final Path log;
+	private final JobLog log;
 
 	private volatile boolean closing;
 
@@ -40,7 +36,7 @@ class KafkaJobListener implements ApplicationListener<ContextClosedEvent>, Order
 			@Value("${sample.kafka.log-file:${java.io.tmpdir}/graceful-shutdown-sample/kafka-jobs.log}") Path log) {
 		this.processing = processing;
 		this.instance = instance;
-		this.log = log;
+		this.log = new JobLog(log);
 	}
 
 	@KafkaListener(id = "kafka-jobs", topics = "${sample.kafka.topic:jobs}",
@@ -48,15 +44,7 @@ class KafkaJobListener implements ApplicationListener<ContextClosedEvent>, Order
 	void process(String id) throws InterruptedException {
 		boolean startedLate = this.closing;
 		Thread.sleep(this.processing.toMillis());
-		String line = id + " " + this.instance + " " + (startedLate ? 1 : 0) + " " + (this.closing ? 1 : 0) + "\n";
-		try {
-			Files.createDirectories(this.log.toAbsolutePath().getParent());
-			// One short append per record: lines of several processes do not interleave.
-			Files.writeString(this.log, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
+		this.log.append(id + " " + this.instance + " " + (startedLate ? 1 : 0) + " " + (this.closing ? 1 : 0));
 	}
 
 	@Override

@@ -1,10 +1,7 @@
 package dev.graceful.shutdown.sample;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 
 import com.rabbitmq.client.Channel;
@@ -40,7 +37,7 @@ class RabbitJobListener implements ApplicationListener<ContextClosedEvent>, Orde
 
 	private final String instance;
 
-	private final Path log;
+	private final JobLog log;
 
 	private volatile boolean closing;
 
@@ -51,7 +48,7 @@ class RabbitJobListener implements ApplicationListener<ContextClosedEvent>, Orde
 		this.processing = processing;
 		this.slowProcessing = slowProcessing;
 		this.instance = instance;
-		this.log = log;
+		this.log = new JobLog(log);
 	}
 
 	@RabbitListener(id = "rabbit-jobs", queuesToDeclare = @Queue("${sample.rabbit.queue:jobs}"), ackMode = "MANUAL")
@@ -60,23 +57,12 @@ class RabbitJobListener implements ApplicationListener<ContextClosedEvent>, Orde
 		boolean startedLate = this.closing;
 		boolean slow = id.startsWith("slow-");
 		if (slow) {
-			append("START " + id + " " + this.instance);
+			this.log.append("START " + id + " " + this.instance);
 		}
 		Thread.sleep((slow ? this.slowProcessing : this.processing).toMillis());
-		append(id + " " + this.instance + " " + (startedLate ? 1 : 0) + " " + (this.closing ? 1 : 0) + " "
+		this.log.append(id + " " + this.instance + " " + (startedLate ? 1 : 0) + " " + (this.closing ? 1 : 0) + " "
 				+ (redelivered ? 1 : 0));
 		channel.basicAck(tag, false);
-	}
-
-	private void append(String line) {
-		try {
-			Files.createDirectories(this.log.toAbsolutePath().getParent());
-			// One short append per line: lines of several processes do not interleave.
-			Files.writeString(this.log, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
 	}
 
 	@Override

@@ -1,21 +1,14 @@
 package dev.graceful.shutdown.messaging.amqp;
 
 import java.time.Duration;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 
 import org.springframework.amqp.rabbit.listener.AbstractMessageListenerContainer;
 import org.springframework.amqp.rabbit.listener.RabbitListenerEndpointRegistry;
 import org.springframework.beans.factory.ListableBeanFactory;
-import org.springframework.context.SmartLifecycle;
 
+import dev.graceful.shutdown.messaging.ListenerContainerShutdown;
 import dev.graceful.shutdown.participant.ParticipantRunner;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
@@ -32,24 +25,14 @@ import dev.graceful.shutdown.timeline.ShutdownRecorder;
  * at once (the containers are set to force-stop), and the container's shutdown timeout is
  * the budget, so that only the participant's deadline bounds the wait.
  */
-public final class RabbitListenerShutdown implements SmartLifecycle {
+public final class RabbitListenerShutdown extends ListenerContainerShutdown<Object> {
 
 	/** Name prefix of each container's step. */
 	public static final String STEP_PREFIX = "rabbit-listener-";
 
-	private static final Log logger = LogFactory.getLog(RabbitListenerShutdown.class);
-
-	private final ParticipantRunner participants;
-
 	private final ListableBeanFactory beanFactory;
 
 	private final Duration budget;
-
-	private final Set<Object> joined = Collections.newSetFromMap(new IdentityHashMap<>());
-
-	private final List<RabbitListenerParticipant> stoppable = new CopyOnWriteArrayList<>();
-
-	private volatile boolean running;
 
 	/**
 	 * Create the step for the RabbitMQ listener containers of a bean factory.
@@ -60,15 +43,13 @@ public final class RabbitListenerShutdown implements SmartLifecycle {
 	 */
 	public RabbitListenerShutdown(ParticipantRunner participants, ShutdownRecorder progress,
 			ListableBeanFactory beanFactory, Duration budget) {
-		this.participants = participants;
+		super(participants, progress, STEP_PREFIX, "RabbitMQ");
 		this.beanFactory = beanFactory;
 		this.budget = budget;
-		// On the thread that starts the shutdown, before Spring's lifecycle stop.
-		progress.onBegin(() -> this.stoppable.forEach(RabbitListenerParticipant::requestStop));
 	}
 
 	@Override
-	public void start() {
+	protected Set<Object> containers() {
 		// The registry's element type moved between Spring AMQP versions: only the
 		// containers' own class is relied on.
 		Set<Object> containers = new LinkedHashSet<>();
@@ -76,18 +57,11 @@ public final class RabbitListenerShutdown implements SmartLifecycle {
 			.forEach((registry) -> containers.addAll(registry.getListenerContainers()));
 		containers
 			.addAll(this.beanFactory.getBeansOfType(AbstractMessageListenerContainer.class, false, false).values());
-		for (Object container : containers) {
-			synchronized (this.joined) {
-				if (!this.joined.add(container)) {
-					continue;
-				}
-			}
-			join(container);
-		}
-		this.running = true;
+		return containers;
 	}
 
-	private void join(Object container) {
+	@Override
+	protected void join(Object container) {
 		if (!(container instanceof AbstractMessageListenerContainer listenerContainer)
 				|| listenerContainer.isRunning()) {
 			return;
@@ -96,25 +70,7 @@ public final class RabbitListenerShutdown implements SmartLifecycle {
 		// working them off while the instance goes away.
 		listenerContainer.setForceStop(true);
 		listenerContainer.setShutdownTimeout(this.budget.toMillis());
-		RabbitListenerParticipant participant = new RabbitListenerParticipant(listenerContainer);
-		String name = STEP_PREFIX + listenerContainer.getListenerId();
-		if (this.participants.add(name, participant)) {
-			this.stoppable.add(participant);
-		}
-		else {
-			logger.warn("Graceful shutdown: RabbitMQ listener container '" + listenerContainer.getListenerId()
-					+ "' is not a shutdown participant (name taken or shutdown started); Spring stops it");
-		}
-	}
-
-	@Override
-	public void stop() {
-		this.running = false;
-	}
-
-	@Override
-	public boolean isRunning() {
-		return this.running;
+		addParticipant(listenerContainer.getListenerId(), new RabbitListenerParticipant(listenerContainer));
 	}
 
 	/**

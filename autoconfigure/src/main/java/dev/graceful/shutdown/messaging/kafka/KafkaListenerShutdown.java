@@ -1,23 +1,17 @@
 package dev.graceful.shutdown.messaging.kafka;
 
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ListableBeanFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.listener.AbstractMessageListenerContainer;
 import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.kafka.listener.RecordInterceptor;
 
+import dev.graceful.shutdown.messaging.ListenerContainerShutdown;
 import dev.graceful.shutdown.participant.ParticipantRunner;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
@@ -40,24 +34,14 @@ import dev.graceful.shutdown.timeline.ShutdownRecorder;
  * asynchronous result that completes after its consumer has closed is awaited, so its
  * beans are still there, but its offset is not committed: the record is delivered again.
  */
-public final class KafkaListenerShutdown implements SmartLifecycle {
+public final class KafkaListenerShutdown extends ListenerContainerShutdown<MessageListenerContainer> {
 
 	/** Name prefix of each container's step. */
 	public static final String STEP_PREFIX = "kafka-listener-";
 
-	private static final Log logger = LogFactory.getLog(KafkaListenerShutdown.class);
-
-	private final ParticipantRunner participants;
-
 	private final ListableBeanFactory beanFactory;
 
 	private final @Nullable AsyncListenerTracking async;
-
-	private final Set<MessageListenerContainer> joined = Collections.newSetFromMap(new IdentityHashMap<>());
-
-	private final List<KafkaListenerParticipant> stoppable = new CopyOnWriteArrayList<>();
-
-	private volatile boolean running;
 
 	/**
 	 * Create the step for the Kafka listener containers of a bean factory.
@@ -68,28 +52,13 @@ public final class KafkaListenerShutdown implements SmartLifecycle {
 	 */
 	public KafkaListenerShutdown(ParticipantRunner participants, ShutdownRecorder progress,
 			ListableBeanFactory beanFactory, @Nullable AsyncListenerTracking async) {
-		this.participants = participants;
+		super(participants, progress, STEP_PREFIX, "Kafka");
 		this.beanFactory = beanFactory;
 		this.async = async;
-		// On the thread that starts the shutdown, before Spring's lifecycle stop: the
-		// participants' own threads start a moment later and must not race Spring's stop.
-		progress.onBegin(() -> this.stoppable.forEach(KafkaListenerParticipant::requestStop));
 	}
 
 	@Override
-	public void start() {
-		for (MessageListenerContainer container : containers()) {
-			synchronized (this.joined) {
-				if (!this.joined.add(container)) {
-					continue;
-				}
-			}
-			join(container);
-		}
-		this.running = true;
-	}
-
-	private Set<MessageListenerContainer> containers() {
+	protected Set<MessageListenerContainer> containers() {
 		Set<MessageListenerContainer> containers = new LinkedHashSet<>();
 		this.beanFactory.getBeanProvider(KafkaListenerEndpointRegistry.class)
 			.forEach((registry) -> containers.addAll(registry.getListenerContainers()));
@@ -97,8 +66,9 @@ public final class KafkaListenerShutdown implements SmartLifecycle {
 		return containers;
 	}
 
+	@Override
 	@SuppressWarnings({ "rawtypes", "unchecked" })
-	private void join(MessageListenerContainer container) {
+	protected void join(MessageListenerContainer container) {
 		if (!(container instanceof AbstractMessageListenerContainer listenerContainer) || container.isRunning()) {
 			return;
 		}
@@ -107,25 +77,7 @@ public final class KafkaListenerShutdown implements SmartLifecycle {
 		listenerContainer.setRecordInterceptor((RecordInterceptor) counting);
 		// Read when each consumer starts: stop after the current record, not the poll.
 		listenerContainer.getContainerProperties().setStopImmediate(true);
-		KafkaListenerParticipant participant = new KafkaListenerParticipant(container, counting);
-		String name = STEP_PREFIX + container.getListenerId();
-		if (this.participants.add(name, participant)) {
-			this.stoppable.add(participant);
-		}
-		else {
-			logger.warn("Graceful shutdown: Kafka listener container '" + container.getListenerId()
-					+ "' is not a shutdown participant (name taken or shutdown started); Spring stops it");
-		}
-	}
-
-	@Override
-	public void stop() {
-		this.running = false;
-	}
-
-	@Override
-	public boolean isRunning() {
-		return this.running;
+		addParticipant(container.getListenerId(), new KafkaListenerParticipant(container, counting));
 	}
 
 	/**

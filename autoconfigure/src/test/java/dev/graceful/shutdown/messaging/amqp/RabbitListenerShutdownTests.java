@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -24,23 +23,17 @@ import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.amqp.support.AmqpHeaders;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.Banner;
 import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.event.ContextClosedEvent;
-import org.springframework.context.event.EventListener;
-import org.springframework.core.Ordered;
-import org.springframework.core.annotation.Order;
 import org.springframework.messaging.handler.annotation.Header;
 
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReports;
+import dev.graceful.shutdown.testsupport.ListenerApplications;
 import dev.graceful.shutdown.testsupport.RabbitBroker;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,7 +54,7 @@ class RabbitListenerShutdownTests {
 
 	private static RabbitBroker broker;
 
-	private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
+	private final ListenerApplications applications = new ListenerApplications();
 
 	@BeforeAll
 	static void startBroker() throws Exception {
@@ -77,7 +70,7 @@ class RabbitListenerShutdownTests {
 
 	@AfterEach
 	void closeContexts() {
-		this.contexts.forEach(ConfigurableApplicationContext::close);
+		this.applications.close();
 	}
 
 	@Test
@@ -159,16 +152,8 @@ class RabbitListenerShutdownTests {
 	}
 
 	private ConfigurableApplicationContext run(String queue, String... properties) {
-		List<String> all = new ArrayList<>(List.of("spring.rabbitmq.host=127.0.0.1",
-				"spring.rabbitmq.port=" + broker.port(), "server.port=0", "test.queue=" + queue));
-		all.addAll(List.of(properties));
-		ConfigurableApplicationContext context = new SpringApplicationBuilder(RabbitApplication.class)
-			.web(WebApplicationType.SERVLET)
-			.bannerMode(Banner.Mode.OFF)
-			.properties(all.toArray(String[]::new))
-			.run();
-		this.contexts.add(context);
-		return context;
+		return this.applications.run(RabbitApplication.class, List.of("spring.rabbitmq.host=127.0.0.1",
+				"spring.rabbitmq.port=" + broker.port(), "test.queue=" + queue), properties);
 	}
 
 	private static void publish(String queue) {
@@ -196,11 +181,7 @@ class RabbitListenerShutdownTests {
 
 	}
 
-	static class Jobs {
-
-		final List<String> processed = new CopyOnWriteArrayList<>();
-
-		final AtomicInteger startedAfterClose = new AtomicInteger();
+	static class Jobs extends ListenerApplications.Jobs {
 
 		final AtomicInteger redelivered = new AtomicInteger();
 
@@ -210,8 +191,6 @@ class RabbitListenerShutdownTests {
 
 		private final Duration processing;
 
-		private volatile boolean closing;
-
 		Jobs(Duration processing) {
 			this.processing = processing;
 		}
@@ -219,9 +198,7 @@ class RabbitListenerShutdownTests {
 		@RabbitListener(id = "jobs", queues = "${test.queue}", ackMode = "MANUAL")
 		void on(String job, Channel channel, @Header(AmqpHeaders.DELIVERY_TAG) long tag,
 				@Header(AmqpHeaders.REDELIVERED) boolean redelivered) throws InterruptedException, IOException {
-			if (this.closing) {
-				this.startedAfterClose.incrementAndGet();
-			}
+			starting();
 			this.started.incrementAndGet();
 			try {
 				Thread.sleep(this.processing.toMillis());
@@ -235,20 +212,6 @@ class RabbitListenerShutdownTests {
 				this.redelivered.incrementAndGet();
 			}
 			channel.basicAck(tag, false);
-		}
-
-		@EventListener
-		@Order(Ordered.HIGHEST_PRECEDENCE)
-		void closing(ContextClosedEvent event) {
-			this.closing = true;
-		}
-
-		void awaitProcessed(int count) throws InterruptedException {
-			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-			while (this.processed.size() < count && System.nanoTime() < deadline) {
-				Thread.sleep(20);
-			}
-			assertThat(this.processed).hasSizeGreaterThanOrEqualTo(count);
 		}
 
 	}

@@ -1,13 +1,10 @@
 package dev.graceful.shutdown.messaging.kafka;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,10 +34,6 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.event.ContextClosedEvent;
-import org.springframework.context.event.EventListener;
-import org.springframework.core.Ordered;
-import org.springframework.core.annotation.Order;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
@@ -50,6 +43,7 @@ import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReports;
 import dev.graceful.shutdown.metrics.GracefulShutdownMetrics;
+import dev.graceful.shutdown.testsupport.ListenerApplications;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -69,7 +63,7 @@ class KafkaListenerShutdownTests {
 
 	private static EmbeddedKafkaKraftBroker broker;
 
-	private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
+	private final ListenerApplications applications = new ListenerApplications();
 
 	@BeforeAll
 	static void startBroker() {
@@ -86,7 +80,7 @@ class KafkaListenerShutdownTests {
 
 	@AfterEach
 	void closeContexts() {
-		this.contexts.forEach(ConfigurableApplicationContext::close);
+		this.applications.close();
 	}
 
 	@Test
@@ -182,7 +176,7 @@ class KafkaListenerShutdownTests {
 			.properties("spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
 					"spring.kafka.consumer.auto-offset-reset=earliest", "test.topic=" + topic, enabled)
 			.run();
-		this.contexts.add(context);
+		this.applications.add(context);
 		AsyncJobs jobs = context.getBean(AsyncJobs.class);
 		Ledger ledger = context.getBean(Ledger.class);
 		assertThat(jobs.awaitStarted()).isTrue();
@@ -205,18 +199,11 @@ class KafkaListenerShutdownTests {
 	}
 
 	private ConfigurableApplicationContext run(String topic, String... properties) {
-		List<String> all = new ArrayList<>(List.of("spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
-				"server.port=0",
-				"spring.kafka.consumer.group-id=" + topic, "spring.kafka.consumer.auto-offset-reset=earliest",
-				"spring.kafka.consumer.max-poll-records=" + RECORDS, "test.topic=" + topic));
-		all.addAll(List.of(properties));
-		ConfigurableApplicationContext context = new SpringApplicationBuilder(KafkaApplication.class)
-			.web(WebApplicationType.SERVLET)
-			.bannerMode(Banner.Mode.OFF)
-			.properties(all.toArray(String[]::new))
-			.run();
-		this.contexts.add(context);
-		return context;
+		return this.applications.run(KafkaApplication.class,
+				List.of("spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
+						"spring.kafka.consumer.group-id=" + topic, "spring.kafka.consumer.auto-offset-reset=earliest",
+						"spring.kafka.consumer.max-poll-records=" + RECORDS, "test.topic=" + topic),
+				properties);
 	}
 
 	private static void produce(String topic) {
@@ -341,35 +328,13 @@ class KafkaListenerShutdownTests {
 
 	}
 
-	static class Jobs {
-
-		final List<String> processed = new CopyOnWriteArrayList<>();
-
-		final AtomicInteger startedAfterClose = new AtomicInteger();
-
-		private volatile boolean closing;
+	static class Jobs extends ListenerApplications.Jobs {
 
 		@KafkaListener(id = "jobs", groupId = "${test.topic}", topics = "${test.topic}")
 		void on(String job) throws InterruptedException {
-			if (this.closing) {
-				this.startedAfterClose.incrementAndGet();
-			}
+			starting();
 			Thread.sleep(100);
 			this.processed.add(job);
-		}
-
-		@EventListener
-		@Order(Ordered.HIGHEST_PRECEDENCE)
-		void closing(ContextClosedEvent event) {
-			this.closing = true;
-		}
-
-		void awaitProcessed(int count) throws InterruptedException {
-			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-			while (this.processed.size() < count && System.nanoTime() < deadline) {
-				Thread.sleep(20);
-			}
-			assertThat(this.processed).hasSizeGreaterThanOrEqualTo(count);
 		}
 
 	}
