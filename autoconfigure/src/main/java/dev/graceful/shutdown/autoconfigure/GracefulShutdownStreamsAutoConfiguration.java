@@ -20,8 +20,8 @@ import org.springframework.util.function.SingletonSupplier;
 
 import dev.graceful.shutdown.streams.LastEvent;
 import dev.graceful.shutdown.streams.OpenStreams;
-import dev.graceful.shutdown.streams.StreamMeters;
 import dev.graceful.shutdown.streams.StreamHandOff;
+import dev.graceful.shutdown.streams.StreamMeters;
 import dev.graceful.shutdown.streams.StreamSettings;
 import dev.graceful.shutdown.streams.reactive.EventStreamHandOffFilter;
 import dev.graceful.shutdown.streams.reactive.WebSocketHandlerAdapterTracking;

@@ -1,6 +1,5 @@
 package dev.graceful.shutdown.discovery;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
