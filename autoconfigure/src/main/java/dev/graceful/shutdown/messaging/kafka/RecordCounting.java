@@ -36,10 +36,15 @@ final class RecordCounting<K, V> implements RecordInterceptor<K, V> {
 
 	private final @Nullable AsyncListenerTracking async;
 
-	private final AtomicLong inListener = new AtomicLong();
+	/**
+	 * Records in the listener, or handed by it to an asynchronous result that has not
+	 * completed: one count per record, so a record is never counted twice while it passes
+	 * from the listener to its result.
+	 */
+	private final AtomicLong inFlight = new AtomicLong();
 
-	/** Results of asynchronous listeners not complete yet. */
-	private final AtomicLong asyncPending = new AtomicLong();
+	/** Set on the consumer's thread when the record in the listener went to a result. */
+	private final ThreadLocal<Boolean> toResult = new ThreadLocal<>();
 
 	/** The offset after the last record finished, per partition. */
 	private final Map<TopicPartition, Long> finished = new ConcurrentHashMap<>();
@@ -60,15 +65,19 @@ final class RecordCounting<K, V> implements RecordInterceptor<K, V> {
 	 * @return the number in flight
 	 */
 	long inFlight() {
-		return this.inListener.get() + this.asyncPending.get();
+		return this.inFlight.get();
 	}
 
+	/**
+	 * The listener, on the consumer's thread, returned an asynchronous result for the
+	 * record in it: the record stays in flight until {@link #asyncEnded()}.
+	 */
 	void asyncStarted() {
-		this.asyncPending.incrementAndGet();
+		this.toResult.set(Boolean.TRUE);
 	}
 
 	void asyncEnded() {
-		this.asyncPending.decrementAndGet();
+		this.inFlight.decrementAndGet();
 	}
 
 	long handedBack() {
@@ -79,7 +88,7 @@ final class RecordCounting<K, V> implements RecordInterceptor<K, V> {
 	public @Nullable ConsumerRecord<K, V> intercept(ConsumerRecord<K, V> record, Consumer<K, V> consumer) {
 		ConsumerRecord<K, V> intercepted = (this.delegate != null) ? this.delegate.intercept(record, consumer) : record;
 		if (intercepted != null) {
-			this.inListener.incrementAndGet();
+			this.inFlight.incrementAndGet();
 			if (this.async != null) {
 				this.async.enter(this);
 			}
@@ -113,7 +122,12 @@ final class RecordCounting<K, V> implements RecordInterceptor<K, V> {
 				this.async.exit();
 			}
 			this.finished.merge(new TopicPartition(record.topic(), record.partition()), record.offset() + 1, Math::max);
-			this.inListener.decrementAndGet();
+			if (this.toResult.get() != null) {
+				this.toResult.remove();
+			}
+			else {
+				this.inFlight.decrementAndGet();
+			}
 		}
 	}
 
