@@ -6,6 +6,7 @@ import java.util.function.Supplier;
 
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -18,6 +19,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.util.function.SingletonSupplier;
 
+import dev.graceful.shutdown.StreamHandOffListener;
 import dev.graceful.shutdown.streams.LastEvent;
 import dev.graceful.shutdown.streams.OpenStreams;
 import dev.graceful.shutdown.streams.StreamHandOff;
@@ -45,11 +47,12 @@ public final class GracefulShutdownStreamsAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	StreamSettings gracefulShutdownStreamSettings(GracefulShutdownProperties properties) {
+	StreamSettings gracefulShutdownStreamSettings(GracefulShutdownProperties properties,
+			ObjectProvider<StreamHandOffListener> listeners) {
 		GracefulShutdownProperties.Streams streams = properties.getWeb().getStreams();
 		GracefulShutdownProperties.LastEvent last = streams.getLastEvent();
 		LastEvent lastEvent = last.isEnabled() ? new LastEvent(last.getName(), last.getData(), last.getRetry()) : null;
-		return new StreamSettings(lastEvent, streams.getCloseReason());
+		return new StreamSettings(lastEvent, streams.getCloseReason(), listeners.orderedStream().toList());
 	}
 
 	private static Supplier<OpenStreams> streams(BeanFactory beanFactory, String name) {
@@ -89,8 +92,11 @@ public final class GracefulShutdownStreamsAutoConfiguration {
 		private HandOffs() {
 		}
 
-		private static StreamHandOff handOff(String name, String kind, GracefulShutdownProperties properties) {
-			return new StreamHandOff(name, new OpenStreams(kind), properties.getWeb().getStreams().getSpread());
+		private static StreamHandOff handOff(String name, StreamHandOffListener.Kind type, String kind,
+				GracefulShutdownProperties properties, BeanFactory beanFactory) {
+			Supplier<StreamSettings> settings = settings(beanFactory);
+			return new StreamHandOff(name, new OpenStreams(type, kind, () -> settings.get().listeners()),
+					properties.getWeb().getStreams().getSpread());
 		}
 
 		@Configuration(proxyBeanMethods = false)
@@ -98,8 +104,9 @@ public final class GracefulShutdownStreamsAutoConfiguration {
 
 			@Bean(StreamHandOff.SSE)
 			@ConditionalOnMissingBean(name = StreamHandOff.SSE)
-			StreamHandOff gracefulShutdownSseStreams(GracefulShutdownProperties properties) {
-				return handOff(StreamHandOff.SSE, "SSE stream(s)", properties);
+			StreamHandOff gracefulShutdownSseStreams(GracefulShutdownProperties properties, BeanFactory beanFactory) {
+				return handOff(StreamHandOff.SSE, StreamHandOffListener.Kind.SSE, "SSE stream(s)", properties,
+						beanFactory);
 			}
 
 		}
@@ -109,8 +116,9 @@ public final class GracefulShutdownStreamsAutoConfiguration {
 
 			@Bean(StreamHandOff.WEBSOCKETS)
 			@ConditionalOnMissingBean(name = StreamHandOff.WEBSOCKETS)
-			StreamHandOff gracefulShutdownWebSockets(GracefulShutdownProperties properties) {
-				return handOff(StreamHandOff.WEBSOCKETS, "WebSocket session(s)", properties);
+			StreamHandOff gracefulShutdownWebSockets(GracefulShutdownProperties properties, BeanFactory beanFactory) {
+				return handOff(StreamHandOff.WEBSOCKETS, StreamHandOffListener.Kind.WEBSOCKET,
+						"WebSocket session(s)", properties, beanFactory);
 			}
 
 		}

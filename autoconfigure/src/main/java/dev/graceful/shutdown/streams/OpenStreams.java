@@ -2,20 +2,27 @@ package dev.graceful.shutdown.streams;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import dev.graceful.shutdown.StreamHandOffListener;
 
 /**
  * The open streams of one kind, and their hand-off: each stream registers how it is ended
  * on purpose (a last event and a clean end, a close frame) and says when it has closed.
- * Once the hand-off has started, a stream that opens is handed off at once.
+ * Once the hand-off has started, a stream that opens is handed off at once. Before a
+ * stream is ended, the application's {@link StreamHandOffListener listeners} may add
+ * messages of their own or skip it.
  */
 public final class OpenStreams {
 
@@ -25,20 +32,40 @@ public final class OpenStreams {
 
 	private static final long RETRY_PAUSE_MILLIS = 20;
 
+	private final StreamHandOffListener.Kind type;
+
 	private final String kind;
+
+	private final Supplier<List<StreamHandOffListener>> listeners;
 
 	private final Set<Stream> open = ConcurrentHashMap.newKeySet();
 
 	private final LongAdder handedOff = new LongAdder();
 
+	private final LongAdder skipped = new LongAdder();
+
 	private volatile boolean handingOff;
 
 	/**
-	 * Create the registry of one kind of stream.
+	 * Create the registry of one kind of stream, without listeners.
+	 * @param type what the streams are
 	 * @param kind what the streams are, for the log
 	 */
-	public OpenStreams(String kind) {
+	public OpenStreams(StreamHandOffListener.Kind type, String kind) {
+		this(type, kind, Collections::emptyList);
+	}
+
+	/**
+	 * Create the registry of one kind of stream.
+	 * @param type what the streams are
+	 * @param kind what the streams are, for the log
+	 * @param listeners the application's listeners, looked up at the first hand-off
+	 */
+	public OpenStreams(StreamHandOffListener.Kind type, String kind,
+			Supplier<List<StreamHandOffListener>> listeners) {
+		this.type = type;
 		this.kind = kind;
+		this.listeners = listeners;
 	}
 
 	/**
@@ -56,7 +83,20 @@ public final class OpenStreams {
 	 * @return the stream, to be told when it has closed
 	 */
 	public Stream open(HandOff handOff) {
-		Stream stream = new Stream(handOff);
+		return open("", null, handOff);
+	}
+
+	/**
+	 * Register a stream that has just opened.
+	 * @param path the path of the request that opened it, for the listeners
+	 * @param target what the application knows the stream by, for the listeners
+	 * @param handOff ends the stream on purpose, after the listeners' messages; returns
+	 * {@code false} if it could not now (another write in progress) and should be tried
+	 * again
+	 * @return the stream, to be told when it has closed
+	 */
+	public Stream open(String path, @Nullable Object target, HandOff handOff) {
+		Stream stream = new Stream(path, target, handOff);
 		this.open.add(stream);
 		if (this.handingOff) {
 			stream.handOff();
@@ -78,6 +118,14 @@ public final class OpenStreams {
 	 */
 	public long handedOff() {
 		return this.handedOff.sum();
+	}
+
+	/**
+	 * Return how many streams the application's listeners skipped.
+	 * @return the number left to the application
+	 */
+	public long skipped() {
+		return this.skipped.sum();
 	}
 
 	/**
@@ -125,6 +173,11 @@ public final class OpenStreams {
 		if (!retry.isEmpty()) {
 			logger.warn("Graceful shutdown: " + retry.size() + " " + this.kind + " could not be handed off");
 		}
+		long skippedByListeners = skipped();
+		if (skippedByListeners > 0) {
+			logger.info("Graceful shutdown: " + skippedByListeners + " " + this.kind
+					+ " left to the application (skipped by a StreamHandOffListener)");
+		}
 		return count;
 	}
 
@@ -135,25 +188,68 @@ public final class OpenStreams {
 	public interface HandOff {
 
 		/**
-		 * End the stream: send what ends it cleanly.
+		 * End the stream: send the application's messages, if any, then what ends it
+		 * cleanly.
+		 * @param messages the messages the application's listeners sent, in order; the
+		 * same list on every attempt, with those already written removed by the callee
 		 * @return {@code false} to be called again shortly (the stream was busy)
 		 * @throws Exception if the stream could not be ended (it is then left to close)
 		 */
-		boolean handOff() throws Exception;
+		boolean handOff(List<String> messages) throws Exception;
 
 	}
 
 	/**
 	 * One open stream.
 	 */
-	public final class Stream {
+	public final class Stream implements StreamHandOffListener.OpenStream {
+
+		private final String path;
+
+		private final @Nullable Object target;
 
 		private final HandOff handOff;
 
 		private final AtomicBoolean done = new AtomicBoolean();
 
-		private Stream(HandOff handOff) {
+		/** The listeners' messages; {@code null} until the listeners have been called. */
+		private @Nullable List<String> messages;
+
+		private boolean skip;
+
+		private Stream(String path, @Nullable Object target, HandOff handOff) {
+			this.path = path;
+			this.target = target;
 			this.handOff = handOff;
+		}
+
+		@Override
+		public StreamHandOffListener.Kind kind() {
+			return OpenStreams.this.type;
+		}
+
+		@Override
+		public String path() {
+			return this.path;
+		}
+
+		@Override
+		public <T> @Nullable T unwrap(Class<T> type) {
+			return type.isInstance(this.target) ? type.cast(this.target) : null;
+		}
+
+		@Override
+		public void send(String data) {
+			List<String> messages = this.messages;
+			if (messages == null) {
+				throw new IllegalStateException("Messages can be sent only from StreamHandOffListener.beforeHandOff");
+			}
+			messages.add(data);
+		}
+
+		@Override
+		public void skip() {
+			this.skip = true;
 		}
 
 		/**
@@ -167,8 +263,17 @@ public final class OpenStreams {
 			if (this.done.get() || !OpenStreams.this.open.contains(this)) {
 				return true;
 			}
+			if (this.messages == null) {
+				this.messages = new ArrayList<>();
+				callListeners();
+				if (this.skip) {
+					this.done.set(true);
+					OpenStreams.this.skipped.increment();
+					return true;
+				}
+			}
 			try {
-				if (!this.handOff.handOff()) {
+				if (!this.handOff.handOff(this.messages)) {
 					return false;
 				}
 			}
@@ -179,6 +284,24 @@ public final class OpenStreams {
 				OpenStreams.this.handedOff.increment();
 			}
 			return true;
+		}
+
+		private void callListeners() {
+			boolean failed = false;
+			for (StreamHandOffListener listener : OpenStreams.this.listeners.get()) {
+				try {
+					listener.beforeHandOff(this);
+				}
+				catch (Throwable ex) {
+					logger.warn("Graceful shutdown: StreamHandOffListener " + listener.getClass().getName()
+							+ " failed on a stream of " + OpenStreams.this.kind + " at " + this.path
+							+ "; handed off the starter's way", ex);
+					failed = true;
+				}
+			}
+			if (failed) {
+				this.skip = false;
+			}
 		}
 
 	}

@@ -13,6 +13,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import dev.graceful.shutdown.ShutdownParticipant;
+import dev.graceful.shutdown.StreamHandOffListener;
 import dev.graceful.shutdown.streams.LastEvent;
 import dev.graceful.shutdown.streams.OpenStreams;
 import dev.graceful.shutdown.streams.StreamHandOff;
@@ -138,7 +139,7 @@ class GracefulShutdownStreamsAutoConfigurationTests {
 	@Configuration(proxyBeanMethods = false)
 	static class UserHandOff {
 
-		static final StreamHandOff HAND_OFF = new StreamHandOff(StreamHandOff.SSE, new OpenStreams("mine"),
+		static final StreamHandOff HAND_OFF = new StreamHandOff(StreamHandOff.SSE, new OpenStreams(StreamHandOffListener.Kind.SSE, "mine"),
 				Duration.ZERO);
 
 		@Bean(StreamHandOff.SSE)

@@ -7,6 +7,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
+import dev.graceful.shutdown.StreamHandOffListener;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -14,15 +16,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class OpenStreamsTests {
 
-	private final OpenStreams streams = new OpenStreams("test stream(s)");
+	private final OpenStreams streams = new OpenStreams(StreamHandOffListener.Kind.SSE, "test stream(s)");
 
 	@Test
 	void everyOpenStreamIsHandedOffOnceAndCountsAsOpenUntilItCloses() throws Exception {
 		List<String> handedOff = new CopyOnWriteArrayList<>();
-		OpenStreams.Stream first = this.streams.open(() -> handedOff.add("first"));
-		this.streams.open(() -> handedOff.add("second"));
+		OpenStreams.Stream first = this.streams.open((messages) -> handedOff.add("first"));
+		this.streams.open((messages) -> handedOff.add("second"));
 		first.closed();
-		this.streams.open(() -> handedOff.add("third"));
+		this.streams.open((messages) -> handedOff.add("third"));
 
 		assertThat(this.streams.handOffAll(Duration.ZERO)).isEqualTo(2);
 		this.streams.handOffAll(Duration.ZERO);
@@ -37,7 +39,7 @@ class OpenStreamsTests {
 		assertThat(this.streams.beginHandOff()).isZero();
 		AtomicInteger handedOff = new AtomicInteger();
 
-		this.streams.open(() -> handedOff.incrementAndGet() > 0);
+		this.streams.open((messages) -> handedOff.incrementAndGet() > 0);
 
 		assertThat(handedOff).hasValue(1);
 		assertThat(this.streams.handedOff()).isEqualTo(1);
@@ -46,7 +48,7 @@ class OpenStreamsTests {
 	@Test
 	void busyStreamIsTriedAgain() throws Exception {
 		AtomicInteger attempts = new AtomicInteger();
-		this.streams.open(() -> attempts.incrementAndGet() >= 2);
+		this.streams.open((messages) -> attempts.incrementAndGet() >= 2);
 
 		this.streams.handOffAll(Duration.ZERO);
 
@@ -56,7 +58,7 @@ class OpenStreamsTests {
 
 	@Test
 	void streamThatFailsToBeEndedCountsAsHandedOffAndStaysOpenUntilItCloses() throws Exception {
-		this.streams.open(() -> {
+		this.streams.open((messages) -> {
 			throw new IllegalStateException("connection gone");
 		});
 
@@ -70,7 +72,7 @@ class OpenStreamsTests {
 	void handOffIsSpreadEvenlyOverTheWindow() throws Exception {
 		List<Long> times = new CopyOnWriteArrayList<>();
 		for (int i = 0; i < 5; i++) {
-			this.streams.open(() -> times.add(System.nanoTime()));
+			this.streams.open((messages) -> times.add(System.nanoTime()));
 		}
 		long start = System.nanoTime();
 
@@ -81,6 +83,67 @@ class OpenStreamsTests {
 		for (int i = 0; i < times.size(); i++) {
 			assertThat((times.get(i) - start) / 1_000_000).isGreaterThanOrEqualTo(100L * i - 1);
 		}
+	}
+
+	@Test
+	void listenersMessagesAreWrittenInOrderOnceEvenWhenTheStreamIsTriedAgain() throws Exception {
+		AtomicInteger calls = new AtomicInteger();
+		StreamHandOffListener first = (stream) -> {
+			calls.incrementAndGet();
+			assertThat(stream.kind()).isEqualTo(StreamHandOffListener.Kind.WEBSOCKET);
+			assertThat(stream.path()).isEqualTo("/ws");
+			assertThat(stream.unwrap(String.class)).isEqualTo("the session");
+			assertThat(stream.unwrap(Integer.class)).isNull();
+			stream.send("one");
+		};
+		StreamHandOffListener second = (stream) -> stream.send("two");
+		OpenStreams streams = new OpenStreams(StreamHandOffListener.Kind.WEBSOCKET, "test", () -> List.of(first, second));
+		List<String> written = new CopyOnWriteArrayList<>();
+		AtomicInteger attempts = new AtomicInteger();
+		streams.open("/ws", "the session", (messages) -> {
+			// Busy after the first message: tried again with what is left.
+			written.add(messages.remove(0));
+			return attempts.incrementAndGet() >= 2;
+		});
+
+		streams.handOffAll(Duration.ZERO);
+
+		assertThat(written).containsExactly("one", "two");
+		assertThat(calls).hasValue(1);
+		assertThat(streams.handedOff()).isEqualTo(1);
+	}
+
+	@Test
+	void streamSkippedByAListenerIsNeitherEndedNorCountedAsHandedOff() throws Exception {
+		OpenStreams streams = new OpenStreams(StreamHandOffListener.Kind.SSE, "test",
+				() -> List.of((stream) -> stream.skip()));
+		AtomicInteger ended = new AtomicInteger();
+		streams.open("/sse", null, (messages) -> ended.incrementAndGet() > 0);
+
+		assertThat(streams.handOffAll(Duration.ZERO)).isEqualTo(1);
+		streams.handOffAll(Duration.ZERO);
+
+		assertThat(ended).hasValue(0);
+		assertThat(streams.handedOff()).isZero();
+		assertThat(streams.skipped()).isEqualTo(1);
+		// Still open: the drain waits for it.
+		assertThat(streams.count()).isEqualTo(1);
+	}
+
+	@Test
+	void listenerThatThrowsLeavesTheStreamToBeHandedOff() throws Exception {
+		OpenStreams streams = new OpenStreams(StreamHandOffListener.Kind.SSE, "test", () -> List.of((stream) -> {
+			stream.skip();
+			throw new IllegalStateException("no");
+		}));
+		AtomicInteger ended = new AtomicInteger();
+		streams.open("/sse", null, (messages) -> ended.incrementAndGet() > 0);
+
+		streams.handOffAll(Duration.ZERO);
+
+		assertThat(ended).hasValue(1);
+		assertThat(streams.handedOff()).isEqualTo(1);
+		assertThat(streams.skipped()).isZero();
 	}
 
 	@Test

@@ -19,6 +19,7 @@ import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.reactive.config.WebFluxConfigurer;
 import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
 import org.springframework.web.reactive.socket.WebSocketHandler;
 
@@ -85,6 +86,11 @@ class ReactiveStreamHandOffTests {
 		@Bean
 		TickController tickController() {
 			return new TickController();
+		}
+
+		@Bean
+		WebFluxConfigurer reactorNettyWebSockets() {
+			return StreamHandOffRuns.reactorNettyWebSockets();
 		}
 
 		@Bean

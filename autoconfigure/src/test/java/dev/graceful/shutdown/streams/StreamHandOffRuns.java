@@ -6,6 +6,12 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.web.reactive.config.WebFluxConfigurer;
+import org.springframework.web.reactive.socket.server.WebSocketService;
+import org.springframework.web.reactive.socket.server.support.HandshakeWebSocketService;
+import org.springframework.web.reactive.socket.server.upgrade.ReactorNettyRequestUpgradeStrategy;
+import org.springframework.web.socket.server.standard.StandardWebSocketUpgradeStrategy;
+import org.springframework.web.socket.server.support.DefaultHandshakeHandler;
 
 import dev.graceful.shutdown.ShutdownReport.Counts;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
@@ -23,14 +29,43 @@ final class StreamHandOffRuns {
 	private StreamHandOffRuns() {
 	}
 
+	/**
+	 * The Jakarta WebSocket upgrade, which Tomcat and Jetty both implement: with Jetty's
+	 * WebSocket server on the test class path, Spring's default handshake picks Jetty's
+	 * own upgrade, which fails on Tomcat.
+	 */
+	static DefaultHandshakeHandler standardHandshake() {
+		return new DefaultHandshakeHandler(new StandardWebSocketUpgradeStrategy());
+	}
+
+	/**
+	 * Reactor Netty's WebSocket upgrade: with Jetty's WebSocket server on the test class
+	 * path, WebFlux would pick Jetty's, which fails on Reactor Netty.
+	 */
+	static WebFluxConfigurer reactorNettyWebSockets() {
+		return new WebFluxConfigurer() {
+
+			@Override
+			public WebSocketService getWebSocketService() {
+				return new HandshakeWebSocketService(new ReactorNettyRequestUpgradeStrategy());
+			}
+
+		};
+	}
+
 	static ConfigurableApplicationContext start(Class<?> application, WebApplicationType type,
+			String... properties) {
+		return start(application, type, new String[0], properties);
+	}
+
+	static ConfigurableApplicationContext start(Class<?> application, WebApplicationType type, String[] args,
 			String... properties) {
 		return new SpringApplicationBuilder(application).web(type)
 			.registerShutdownHook(false)
 			.properties("server.port=0", "spring.main.banner-mode=off", "spring.main.cloud-platform=none",
 					"spring.lifecycle.timeout-per-shutdown-phase=5s")
 			.properties(properties)
-			.run();
+			.run(args);
 	}
 
 	/**
@@ -50,16 +85,46 @@ final class StreamHandOffRuns {
 		// Plain Spring Boot holds the streams until its phase timeout (5 s here), then the
 		// server's stop ends them without a last event or a 1001.
 		assertThat(plain.firstEndMs()).isGreaterThanOrEqualTo(5000);
-		assertThat(plain.sseLastEvent()).isZero();
+		assertSseCut(plain);
 		assertThat(plain.goingAway()).isZero();
 		assertThat(plain.closeCodes()).doesNotContainKey(1001);
 	}
 
+	/**
+	 * Plain Spring Boot on Jetty: the SSE streams are held until the phase timeout and cut;
+	 * Jetty's own graceful shutdown closes every WebSocket with 1001 at once, at the
+	 * shutdown's start (with no delay before it).
+	 */
+	static void assertCutByPlainSpringBootOnJetty(StreamLoad.Outcome plain, int streams) {
+		assertSseCut(plain);
+		assertThat(plain.lastEndMs()).isGreaterThanOrEqualTo(5000);
+		assertThat(plain.goingAway()).isZero();
+		assertThat(plain.closeCodes()).isEqualTo(Map.of(1001, streams));
+	}
+
+	private static void assertSseCut(StreamLoad.Outcome plain) {
+		// Ended by the server's stop, whichever way (Tomcat ends the async requests), but
+		// none with a last event.
+		assertThat(plain.sseLastEvent()).isZero();
+	}
+
 	static void assertHandedOffAfterTheDelay(StreamLoad.Outcome handedOff, int streams) {
+		assertHandedOffAfterTheDelay(handedOff, streams, true);
+	}
+
+	/**
+	 * The streams handed off once the delay is over.
+	 * @param withOwnReason whether every close frame carries the starter's reason: not on
+	 * Jetty, whose own graceful shutdown closes the sessions with 1001 too, at the same
+	 * moment, and may come first
+	 */
+	static void assertHandedOffAfterTheDelay(StreamLoad.Outcome handedOff, int streams, boolean withOwnReason) {
 		assertThat(handedOff.sseClean()).isEqualTo(streams);
 		assertThat(handedOff.sseLastEvent()).isEqualTo(streams);
 		assertThat(handedOff.closeCodes()).isEqualTo(Map.of(1001, streams));
-		assertThat(handedOff.goingAway()).isEqualTo(streams);
+		if (withOwnReason) {
+			assertThat(handedOff.goingAway()).isEqualTo(streams);
+		}
 		// Served through the delay, handed off when it is over.
 		assertThat(handedOff.firstEndMs()).isGreaterThanOrEqualTo(1000);
 		Phase sse = handedOff.report().phase(StreamHandOff.SSE);
@@ -67,7 +132,15 @@ final class StreamHandOffRuns {
 		assertThat(sse.counts()).isEqualTo(new Counts(streams, streams, 0, 0, streams));
 		Phase webSockets = handedOff.report().phase(StreamHandOff.WEBSOCKETS);
 		assertThat(webSockets.outcome()).isEqualTo(Outcome.COMPLETED);
-		assertThat(webSockets.counts()).isEqualTo(new Counts(streams, streams, 0, 0, streams));
+		if (withOwnReason) {
+			assertThat(webSockets.counts()).isEqualTo(new Counts(streams, streams, 0, 0, streams));
+		}
+		else {
+			// Handed off: those the starter closed before Jetty did.
+			Counts counts = webSockets.counts();
+			assertThat(counts).isEqualTo(new Counts(streams, streams, 0, 0, counts.handedBack()));
+			assertThat(counts.handedBack()).isBetween(0L, (long) streams);
+		}
 	}
 
 }

@@ -77,6 +77,12 @@ public final class SseStream implements Closeable {
 						this.firstEvent.countDown();
 					}
 				}
+				if (endsWithTerminator()) {
+					// The response is over, as for EventSource: the connection may stay
+					// open for the next request (keep-alive); this client is done with it.
+					this.socket.close();
+					break;
+				}
 			}
 		}
 		catch (IOException ex) {
@@ -115,14 +121,19 @@ public final class SseStream implements Closeable {
 	}
 
 	/**
-	 * Return whether the stream ended cleanly: the body's terminating chunk, then the end
-	 * of the connection without an error.
+	 * Return whether the stream ended cleanly: with the body's terminating chunk (the
+	 * client then closes the connection, which the server may keep alive), not by the end
+	 * of the connection or an error.
 	 * @return whether it ended cleanly
 	 */
 	public boolean endedCleanly() {
 		if (this.ended.getCount() > 0 || this.failure != null) {
 			return false;
 		}
+		return endsWithTerminator();
+	}
+
+	private boolean endsWithTerminator() {
 		byte[] bytes = bytes();
 		if (bytes.length < TERMINATOR.length) {
 			return false;

@@ -31,6 +31,8 @@ public final class WebSocketStream {
 
 	private volatile @Nullable String reason;
 
+	private volatile @Nullable WebSocket webSocket;
+
 	private volatile long endNanos;
 
 	private WebSocketStream() {
@@ -116,9 +118,25 @@ public final class WebSocketStream {
 		return List.copyOf(this.messages);
 	}
 
+	/**
+	 * Close the WebSocket from the client's side (1000 Normal Closure).
+	 */
+	public void close() {
+		WebSocket webSocket = this.webSocket;
+		if (webSocket != null) {
+			webSocket.sendClose(WebSocket.NORMAL_CLOSURE, "client done");
+		}
+	}
+
 	private final class Listener implements WebSocket.Listener {
 
 		private final StringBuilder partial = new StringBuilder();
+
+		@Override
+		public void onOpen(WebSocket webSocket) {
+			WebSocketStream.this.webSocket = webSocket;
+			webSocket.request(1);
+		}
 
 		@Override
 		public @Nullable CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {

@@ -11,8 +11,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.reactive.config.WebFluxConfigurer;
 import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
 import org.springframework.web.reactive.socket.WebSocketHandler;
+import org.springframework.web.reactive.socket.server.WebSocketService;
+import org.springframework.web.reactive.socket.server.support.HandshakeWebSocketService;
+import org.springframework.web.reactive.socket.server.upgrade.ReactorNettyRequestUpgradeStrategy;
 import org.springframework.web.util.UriComponentsBuilder;
 
 /**
@@ -25,6 +29,20 @@ import org.springframework.web.util.UriComponentsBuilder;
 class ReactiveTicker {
 
 	@Bean
+	WebFluxConfigurer reactorNettyWebSockets() {
+		// Jetty's WebSocket server is on the class path too (the sample also runs on
+		// Jetty): WebFlux would pick Jetty's upgrade, which fails on Reactor Netty.
+		return new WebFluxConfigurer() {
+
+			@Override
+			public WebSocketService getWebSocketService() {
+				return new HandshakeWebSocketService(new ReactorNettyRequestUpgradeStrategy());
+			}
+
+		};
+	}
+
+	@Bean
 	HandlerMapping tickerWebSocketMapping(Ticks ticks) {
 		WebSocketHandler handler = (session) -> {
 			String after = UriComponentsBuilder.fromUri(session.getHandshakeInfo().getUri())
@@ -32,7 +50,10 @@ class ReactiveTicker {
 				.getQueryParams()
 				.getFirst("after");
 			long first = (after != null) ? Long.parseLong(after) + 1 : 1;
-			Mono<Void> sending = session.send(ticks(ticks, first).map((n) -> session.textMessage(Ticks.tick(n))));
+			Mono<Void> sending = session.send(ticks(ticks, first).map((n) -> {
+				session.getAttributes().put(TickerResumeHint.LAST_TICK, n);
+				return session.textMessage(Ticks.tick(n));
+			}));
 			return Mono.firstWithSignal(sending, session.receive().then());
 		};
 		return new SimpleUrlHandlerMapping(Map.of("/ticks", handler), -1);

@@ -14,11 +14,18 @@ import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.config.annotation.EnableWebSocket;
 import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
 import org.springframework.web.socket.handler.TextWebSocketHandler;
+import org.springframework.web.socket.server.standard.StandardWebSocketUpgradeStrategy;
+import org.springframework.web.socket.server.support.DefaultHandshakeHandler;
 import org.springframework.web.util.UriComponentsBuilder;
 
 /**
- * The ticker over a WebSocket on Tomcat: {@code /ticks?after=n} sends {@code tick n+1},
- * {@code tick n+2}, ... At shutdown the starter closes it with 1001 Going Away.
+ * The ticker over a WebSocket on Tomcat or Jetty: {@code /ticks?after=n} sends
+ * {@code tick n+1}, {@code tick n+2}, ... At shutdown the starter closes it with 1001
+ * Going Away.
+ * <p>
+ * The handshake uses the Jakarta WebSocket upgrade, which both servers implement: with
+ * Jetty's WebSocket server on the class path (the sample can run on either), Spring's
+ * default handshake would pick Jetty's own upgrade, which fails on Tomcat.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication(type = Type.SERVLET)
@@ -32,7 +39,8 @@ class TickerWebSocket {
 
 	@Bean
 	WebSocketConfigurer tickerWebSocketConfigurer(TickHandler tickHandler) {
-		return (registry) -> registry.addHandler(tickHandler, "/ticks");
+		return (registry) -> registry.addHandler(tickHandler, "/ticks")
+			.setHandshakeHandler(new DefaultHandshakeHandler(new StandardWebSocketUpgradeStrategy()));
 	}
 
 	static class TickHandler extends TextWebSocketHandler {
@@ -54,6 +62,7 @@ class TickerWebSocket {
 				try {
 					synchronized (session) {
 						session.sendMessage(new TextMessage(Ticks.tick(n)));
+						session.getAttributes().put(TickerResumeHint.LAST_TICK, n);
 					}
 					return true;
 				}

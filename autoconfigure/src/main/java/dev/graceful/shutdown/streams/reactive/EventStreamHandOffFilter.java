@@ -1,5 +1,7 @@
 package dev.graceful.shutdown.streams.reactive;
 
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.function.Supplier;
 
 import org.reactivestreams.Publisher;
@@ -9,10 +11,12 @@ import reactor.core.publisher.Sinks;
 
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.ServerWebExchangeDecorator;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
@@ -27,6 +31,8 @@ import dev.graceful.shutdown.streams.StreamSettings;
  * client reconnects elsewhere.
  */
 public final class EventStreamHandOffFilter implements WebFilter, Ordered {
+
+	private static final String EVENT_STREAM = MediaType.TEXT_EVENT_STREAM_VALUE;
 
 	private final Supplier<OpenStreams> streams;
 
@@ -49,13 +55,25 @@ public final class EventStreamHandOffFilter implements WebFilter, Ordered {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-		return chain.filter(exchange.mutate().response(new HandOffResponse(exchange.getResponse())).build());
+		// One decorator each for the exchange and its response: every request passes here.
+		HandOffResponse response = new HandOffResponse(exchange);
+		return chain.filter(new ServerWebExchangeDecorator(exchange) {
+
+			@Override
+			public ServerHttpResponse getResponse() {
+				return response;
+			}
+
+		});
 	}
 
 	private final class HandOffResponse extends ServerHttpResponseDecorator {
 
-		private HandOffResponse(ServerHttpResponse delegate) {
-			super(delegate);
+		private final ServerWebExchange exchange;
+
+		private HandOffResponse(ServerWebExchange exchange) {
+			super(exchange.getResponse());
+			this.exchange = exchange;
 		}
 
 		@Override
@@ -64,7 +82,7 @@ public final class EventStreamHandOffFilter implements WebFilter, Ordered {
 				return super.writeWith(body);
 			}
 			return Mono.defer(() -> {
-				Ending ending = new Ending();
+				Ending ending = new Ending(this.exchange);
 				Flux<DataBuffer> events = Flux.<DataBuffer>from(body)
 					.takeUntilOther(ending.signal.asMono())
 					.concatWith(Mono.defer(() -> lastEvent(ending)));
@@ -78,7 +96,7 @@ public final class EventStreamHandOffFilter implements WebFilter, Ordered {
 				return super.writeAndFlushWith(body);
 			}
 			return Mono.defer(() -> {
-				Ending ending = new Ending();
+				Ending ending = new Ending(this.exchange);
 				Flux<Publisher<? extends DataBuffer>> events = Flux.<Publisher<? extends DataBuffer>>from(body)
 					.takeUntilOther(ending.signal.asMono())
 					.concatWith(Mono.defer(() -> lastEvent(ending).map(Mono::just)));
@@ -87,16 +105,31 @@ public final class EventStreamHandOffFilter implements WebFilter, Ordered {
 		}
 
 		private Mono<DataBuffer> lastEvent(Ending ending) {
-			LastEvent lastEvent = settings.get().lastEvent();
-			if (!ending.handedOff || lastEvent == null) {
+			if (!ending.handedOff) {
 				return Mono.empty();
 			}
-			return Mono.fromSupplier(() -> bufferFactory().wrap(lastEvent.toBytes()));
+			StringBuilder text = new StringBuilder();
+			for (String message : ending.messages) {
+				text.append(new LastEvent("", message, null).toText());
+			}
+			LastEvent lastEvent = settings.get().lastEvent();
+			if (lastEvent != null) {
+				text.append(lastEvent.toText());
+			}
+			if (text.isEmpty()) {
+				return Mono.empty();
+			}
+			return Mono.fromSupplier(() -> bufferFactory().wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
 		}
 
 		private boolean isEventStream() {
-			MediaType contentType = getHeaders().getContentType();
-			return contentType != null && MediaType.TEXT_EVENT_STREAM.isCompatibleWith(contentType);
+			// The header as written, not parsed: checked on every response body.
+			String contentType = getHeaders().getFirst(HttpHeaders.CONTENT_TYPE);
+			return contentType != null
+					&& contentType.regionMatches(true, 0, EVENT_STREAM, 0, EVENT_STREAM.length())
+					&& (contentType.length() == EVENT_STREAM.length()
+							|| contentType.charAt(EVENT_STREAM.length()) == ';'
+							|| contentType.charAt(EVENT_STREAM.length()) == ' ');
 		}
 
 	}
@@ -112,8 +145,13 @@ public final class EventStreamHandOffFilter implements WebFilter, Ordered {
 
 		private volatile boolean handedOff;
 
-		private Ending() {
-			this.stream = streams.get().open(() -> {
+		/** The application's messages, written before the last event. */
+		private volatile List<String> messages = List.of();
+
+		private Ending(ServerWebExchange exchange) {
+			this.stream = streams.get().open(exchange.getRequest().getPath().value(), exchange, (messages) -> {
+				this.messages = List.copyOf(messages);
+				messages.clear();
 				this.handedOff = true;
 				this.signal.tryEmitValue(Boolean.TRUE);
 				return true;

@@ -1,13 +1,22 @@
 package dev.graceful.shutdown.streams.reactive;
 
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferFactory;
 import org.springframework.web.reactive.HandlerResult;
 import org.springframework.web.reactive.socket.CloseStatus;
+import org.springframework.web.reactive.socket.HandshakeInfo;
+import org.springframework.web.reactive.socket.WebSocketMessage;
 import org.springframework.web.reactive.socket.WebSocketHandler;
 import org.springframework.web.reactive.socket.WebSocketSession;
 import org.springframework.web.reactive.socket.server.support.WebSocketHandlerAdapter;
@@ -76,14 +85,142 @@ public final class WebSocketHandlerAdapterTracking implements BeanPostProcessor 
 
 		@Override
 		public Mono<Void> handle(WebSocketSession session) {
-			CloseStatus status = CloseStatus.GOING_AWAY.withReason(settings.get().closeReason());
 			return Mono.defer(() -> {
-				OpenStreams.Stream stream = streams.get().open(() -> {
-					session.close(status).subscribe();
-					return true;
-				});
-				return this.delegate.handle(session).doFinally((signal) -> stream.closed());
+				StreamSettings current = settings.get();
+				CloseStatus status = CloseStatus.GOING_AWAY.withReason(current.closeReason());
+				String path = session.getHandshakeInfo().getUri().getPath();
+				if (current.listeners().isEmpty()) {
+					// No listener can add messages: the handler gets the session itself.
+					OpenStreams.Stream stream = streams.get().open(path, session, (messages) -> {
+						session.close(status).subscribe();
+						return true;
+					});
+					return this.delegate.handle(session).doFinally((signal) -> stream.closed());
+				}
+				HandOffSession handOff = new HandOffSession(session, status);
+				OpenStreams.Stream stream = streams.get().open(path, session, handOff::handOff);
+				return this.delegate.handle(handOff).doFinally((signal) -> stream.closed());
 			});
+		}
+
+	}
+
+	/**
+	 * The session a handler gets when listeners may add messages of their own: what the
+	 * handler sends goes through it, so that at the hand-off its outbound stream ends and
+	 * the listeners' messages follow it, then the close frame.
+	 */
+	private static final class HandOffSession implements WebSocketSession {
+
+		private final WebSocketSession delegate;
+
+		private final CloseStatus status;
+
+		private final Sinks.One<Boolean> ending = Sinks.one();
+
+		private volatile List<String> messages = List.of();
+
+		private volatile boolean sending;
+
+		private volatile boolean handedOff;
+
+		private HandOffSession(WebSocketSession delegate, CloseStatus status) {
+			this.delegate = delegate;
+			this.status = status;
+		}
+
+		boolean handOff(List<String> messages) {
+			this.messages = List.copyOf(messages);
+			messages.clear();
+			this.handedOff = true;
+			if (this.sending) {
+				// The handler's outbound stream ends, the messages and the close follow.
+				this.ending.tryEmitValue(Boolean.TRUE);
+			}
+			else {
+				this.delegate.send(Flux.fromIterable(this.messages).map(this.delegate::textMessage))
+					.then(Mono.defer(() -> this.delegate.close(this.status)))
+					.subscribe();
+			}
+			return true;
+		}
+
+		@Override
+		public Mono<Void> send(Publisher<WebSocketMessage> messages) {
+			return Mono.defer(() -> {
+				this.sending = true;
+				Flux<WebSocketMessage> outbound = Flux.from(messages)
+					.takeUntilOther(this.ending.asMono())
+					.concatWith(Flux.defer(() -> Flux.fromIterable(this.messages).map(this.delegate::textMessage)));
+				return this.delegate.send(outbound)
+					.then(Mono.defer(() -> this.handedOff ? this.delegate.close(this.status) : Mono.empty()))
+					.doFinally((signal) -> this.sending = false);
+			});
+		}
+
+		@Override
+		public String getId() {
+			return this.delegate.getId();
+		}
+
+		@Override
+		public HandshakeInfo getHandshakeInfo() {
+			return this.delegate.getHandshakeInfo();
+		}
+
+		@Override
+		public DataBufferFactory bufferFactory() {
+			return this.delegate.bufferFactory();
+		}
+
+		@Override
+		public Map<String, Object> getAttributes() {
+			return this.delegate.getAttributes();
+		}
+
+		@Override
+		public Flux<WebSocketMessage> receive() {
+			return this.delegate.receive();
+		}
+
+		@Override
+		public boolean isOpen() {
+			return this.delegate.isOpen();
+		}
+
+		@Override
+		public Mono<Void> close(CloseStatus status) {
+			return this.delegate.close(status);
+		}
+
+		@Override
+		public Mono<CloseStatus> closeStatus() {
+			return this.delegate.closeStatus();
+		}
+
+		@Override
+		public WebSocketMessage textMessage(String payload) {
+			return this.delegate.textMessage(payload);
+		}
+
+		@Override
+		public WebSocketMessage binaryMessage(Function<DataBufferFactory, DataBuffer> payloadFactory) {
+			return this.delegate.binaryMessage(payloadFactory);
+		}
+
+		@Override
+		public WebSocketMessage pingMessage(Function<DataBufferFactory, DataBuffer> payloadFactory) {
+			return this.delegate.pingMessage(payloadFactory);
+		}
+
+		@Override
+		public WebSocketMessage pongMessage(Function<DataBufferFactory, DataBuffer> payloadFactory) {
+			return this.delegate.pongMessage(payloadFactory);
+		}
+
+		@Override
+		public String toString() {
+			return this.delegate.toString();
 		}
 
 	}

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
+import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -59,10 +60,14 @@ public final class SseEmitterTracking implements BeanPostProcessor {
 		return bean;
 	}
 
-	void track(SseEmitter emitter) {
+	void track(SseEmitter emitter, String path) {
 		LastEvent lastEvent = this.settings.get().lastEvent();
-		OpenStreams.Stream stream = this.streams.get().open(() -> {
+		OpenStreams.Stream stream = this.streams.get().open(path, emitter, (messages) -> {
 			try {
+				while (!messages.isEmpty()) {
+					emitter.send(SseEmitter.event().data(messages.get(0)));
+					messages.remove(0);
+				}
 				if (lastEvent != null) {
 					SseEmitter.SseEventBuilder event = SseEmitter.event().name(lastEvent.name()).data(lastEvent.data());
 					if (lastEvent.retry() != null) {
@@ -99,7 +104,8 @@ public final class SseEmitterTracking implements BeanPostProcessor {
 				ModelAndViewContainer mavContainer, NativeWebRequest webRequest) throws Exception {
 			Object body = (returnValue instanceof ResponseEntity<?> entity) ? entity.getBody() : returnValue;
 			if (body instanceof SseEmitter emitter) {
-				track(emitter);
+				HttpServletRequest request = webRequest.getNativeRequest(HttpServletRequest.class);
+				track(emitter, (request != null) ? request.getRequestURI() : "");
 			}
 			this.delegate.handleReturnValue(returnValue, returnType, mavContainer, webRequest);
 		}

@@ -1,6 +1,7 @@
 package dev.graceful.shutdown.streams.servlet;
 
 import java.lang.reflect.Modifier;
+import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -15,6 +16,7 @@ import org.springframework.aop.framework.ProxyFactory;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.context.Lifecycle;
 import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketHandler;
 import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.handler.WebSocketHandlerDecorator;
@@ -95,9 +97,15 @@ public final class WebSocketSessionTracking implements BeanPostProcessor {
 
 		private void opened(WebSocketSession session) {
 			CloseStatus status = CloseStatus.GOING_AWAY.withReason(settings.get().closeReason());
-			this.open.put(session.getId(), streams.get().open(() -> {
+			URI uri = session.getUri();
+			String path = (uri != null) ? uri.getPath() : "";
+			this.open.put(session.getId(), streams.get().open(path, session, (messages) -> {
 				try {
 					if (session.isOpen()) {
+						while (!messages.isEmpty()) {
+							session.sendMessage(new TextMessage(messages.get(0)));
+							messages.remove(0);
+						}
 						session.close(status);
 					}
 					return true;
