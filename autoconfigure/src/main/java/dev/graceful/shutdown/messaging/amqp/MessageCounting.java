@@ -99,7 +99,14 @@ final class MessageCounting {
 		if (consumerTag == null) {
 			return;
 		}
-		this.consumers.computeIfAbsent(consumerTag, this::consumer).started(properties.getDeliveryTag());
+		Consumer consumer = this.consumers.get(consumerTag);
+		if (consumer == null || consumer.isClosed()) {
+			// A new consumer, or one restarted with the tag of a consumer that is gone (a
+			// tag is unique on its channel only).
+			consumer = this.consumers.compute(consumerTag,
+					(tag, known) -> (known == null || known.isClosed()) ? consumer(tag) : known);
+		}
+		consumer.started(properties.getDeliveryTag());
 	}
 
 	private Consumer consumer(String consumerTag) {

@@ -120,6 +120,19 @@ class MessageCountingTests {
 	}
 
 	@Test
+	void consumerRestartedWithTheTagOfOneGoneIsCountedAfresh() {
+		deliver("ctag-fixed", 5);
+		MessageListener listener = this.counting.wrap((message) -> {
+		});
+		listener.onMessage(message("ctag-fixed", 1));
+		this.channelShutdownListeners.forEach((shutdown) -> shutdown.shutdownCompleted(shutdownSignal()));
+		deliver("ctag-fixed", 3);
+		listener.onMessage(message("ctag-fixed", 1));
+		this.counting.stopping();
+		assertThat(this.counting.handedBack()).isEqualTo(2);
+	}
+
+	@Test
 	void handedBackIsUnknownWhenTheDeliveriesWereNotCounted() {
 		MessageListener listener = this.counting.wrap((message) -> {
 		});
