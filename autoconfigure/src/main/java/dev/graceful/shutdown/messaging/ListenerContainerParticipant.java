@@ -41,8 +41,15 @@ public abstract class ListenerContainerParticipant implements ShutdownParticipan
 	 */
 	final void requestStop() {
 		if (this.stopRequested.compareAndSet(false, true)) {
+			beforeStop();
 			this.container.stop(() -> this.stopped.complete(null));
 		}
+	}
+
+	/**
+	 * Called once, just before the container is asked to stop.
+	 */
+	protected void beforeStop() {
 	}
 
 	/**

@@ -1,10 +1,13 @@
 package dev.graceful.shutdown.autoconfigure;
 
+import java.lang.reflect.Proxy;
+
 import org.junit.jupiter.api.Test;
 
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.listener.AbstractMessageListenerContainer;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
+import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -12,6 +15,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import dev.graceful.shutdown.ShutdownParticipant.Start;
+import dev.graceful.shutdown.messaging.amqp.RabbitDeliveryCounting;
 import dev.graceful.shutdown.messaging.amqp.RabbitListenerShutdown;
 import dev.graceful.shutdown.participant.ParticipantRunner;
 
@@ -41,6 +45,31 @@ class GracefulShutdownRabbitAutoConfigurationTests {
 				SimpleMessageListenerContainer container = context.getBean(SimpleMessageListenerContainer.class);
 				assertThat(container).hasFieldOrPropertyWithValue("forceStop", true)
 					.hasFieldOrPropertyWithValue("shutdownTimeout", 25_000L);
+				// Its messages are counted by a listener with the listener's own types.
+				assertThat(container.getMessageListener()).isNotSameAs(ContainerConfiguration.LISTENER)
+					.isInstanceOf(ChannelAwareMessageListener.class)
+					.matches((listener) -> Proxy.isProxyClass(listener.getClass()));
+			});
+	}
+
+	@Test
+	void countsTheDeliveriesOfEachConnectionFactory() {
+		this.contextRunner.withUserConfiguration(ConnectionFactoryConfiguration.class).run((context) -> {
+			assertThat(context).hasNotFailed().hasSingleBean(RabbitDeliveryCounting.class);
+			assertThat(context.getBean(CachingConnectionFactory.class).getRabbitConnectionFactory().getMetricsCollector())
+				.extracting((collector) -> collector.getClass().getSimpleName())
+				.isEqualTo("DeliveryCountingCollector");
+		});
+	}
+
+	@Test
+	void leavesConnectionFactoriesAloneWhenMessagingIsOff() {
+		this.contextRunner.withUserConfiguration(ConnectionFactoryConfiguration.class)
+			.withPropertyValues("graceful.shutdown.messaging.enabled=false")
+			.run((context) -> {
+				assertThat(context).hasNotFailed().doesNotHaveBean(RabbitDeliveryCounting.class);
+				assertThat(context.getBean(CachingConnectionFactory.class).getRabbitConnectionFactory()
+					.getMetricsCollector()).isNull();
 			});
 	}
 
@@ -51,6 +80,8 @@ class GracefulShutdownRabbitAutoConfigurationTests {
 			.run((context) -> {
 				assertThat(context).hasNotFailed().doesNotHaveBean(RabbitListenerShutdown.class);
 				assertThat(context.getBean(ParticipantRunner.class).participants()).isEmpty();
+				assertThat(context.getBean(SimpleMessageListenerContainer.class).getMessageListener())
+					.isSameAs(ContainerConfiguration.LISTENER);
 				assertThat(context.getBean(SimpleMessageListenerContainer.class))
 					.hasFieldOrPropertyWithValue("forceStop", false);
 			});
@@ -71,6 +102,9 @@ class GracefulShutdownRabbitAutoConfigurationTests {
 	@Configuration(proxyBeanMethods = false)
 	static class ContainerConfiguration {
 
+		static final ChannelAwareMessageListener LISTENER = (message, channel) -> {
+		};
+
 		@Bean
 		SimpleMessageListenerContainer orders() {
 			SimpleMessageListenerContainer container = new SimpleMessageListenerContainer(
@@ -78,7 +112,18 @@ class GracefulShutdownRabbitAutoConfigurationTests {
 			container.setQueueNames("orders");
 			container.setListenerId("orders");
 			container.setAutoStartup(false);
+			container.setMessageListener(LISTENER);
 			return container;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class ConnectionFactoryConfiguration {
+
+		@Bean
+		CachingConnectionFactory connectionFactory() {
+			return new CachingConnectionFactory("127.0.0.1", 1);
 		}
 
 	}

@@ -83,6 +83,14 @@ public final class ListenerApplications implements AutoCloseable {
 		}
 
 		/**
+		 * Return whether the context began to close.
+		 * @return whether it is closing
+		 */
+		protected final boolean isClosing() {
+			return this.closing;
+		}
+
+		/**
 		 * Note that the context began to close, before anything else hears of it.
 		 * @param event the context's close
 		 */

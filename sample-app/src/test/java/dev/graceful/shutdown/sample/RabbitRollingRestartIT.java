@@ -5,14 +5,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.jayway.jsonpath.JsonPath;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,9 +39,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with publisher confirms at a steady rate on top of a backlog; each instance gets a real
  * SIGTERM and is restarted in turn, the first while it processes a 6 s job. With the
  * starter: every job is processed, each shutdown ends within its budget, the 6 s job
- * finishes on the instance that had it, and what the stopped instances had prefetched is
- * redelivered to the other one. Spring Boot alone, in the same run: Spring AMQP's 5 s
- * shutdown timeout interrupts the 6 s job and it is redelivered.
+ * finishes on the instance that had it, what the stopped instances had prefetched is
+ * redelivered to the other one, and each report's counts match the consumer log: the
+ * jobs in the listener at the stop are those the log shows finishing after it, and the
+ * jobs handed back are those the log then shows redelivered. Spring Boot alone, in the
+ * same run: Spring AMQP's 5 s shutdown timeout interrupts the 6 s job and it is
+ * redelivered.
  */
 @EnabledIfSystemProperty(named = "graceful.tests.heavy", matches = "true")
 class RabbitRollingRestartIT {
@@ -46,6 +52,8 @@ class RabbitRollingRestartIT {
 	private static final int BACKLOG = 300;
 
 	private static final Duration BUDGET = Duration.ofSeconds(20);
+
+	private static final String STEP = "rabbit-listener-rabbit-jobs";
 
 	private static final Pattern SLOW_START = Pattern.compile("^START slow-1 (\\S+)$", Pattern.MULTILINE);
 
@@ -92,6 +100,27 @@ class RabbitRollingRestartIT {
 		assertThat(plain.slowFinishedBy).hasSize(1)
 			.allSatisfy((by) -> assertThat(by).doesNotStartWith(plain.slowStartedOn + " ").endsWith(" 1"));
 		assertThat(graceful.redelivered).as("prefetched messages redelivered after the stops").isPositive();
+		for (Stop stop : graceful.stops) {
+			assertThat(stop.outcome).as(stop.name).isEqualTo("COMPLETED");
+			assertThat(stop.startedLate).as(stop.name).isLessThanOrEqualTo(1);
+			// The report's jobs completed are those the log shows finishing after the shutdown
+			// started (one more if a job ended in the moment between the start and the count).
+			assertThat(stop.counts.get("completed")).as(stop.name).isEqualTo(stop.counts.get("inFlightAtStart"));
+			assertThat(stop.finishedLate).as(stop.name)
+				.isBetween(stop.counts.get("completed"), stop.counts.get("completed") + 1);
+			assertThat(stop.counts.get("abandoned")).as(stop.name).isZero();
+			if (stop.redeliveredAfter >= 0) {
+				// What the report says was handed back is what the other instance then got
+				// redelivered (one more if the broker sent a job in the moment the channel closed:
+				// requeued, not counted).
+				assertThat(stop.redeliveredAfter).as(stop.name + ": redelivered after the stop")
+					.isBetween(stop.counts.get("handedBack"), stop.counts.get("handedBack") + 1);
+			}
+		}
+		// The first instance stopped had the 6 s job in its listener and prefetched more meanwhile.
+		assertThat(graceful.stops.get(0).counts).containsEntry("inFlightAtStart", 1);
+		assertThat(graceful.stops.get(0).counts.get("handedBack")).as("handed back by the first instance stopped")
+			.isPositive();
 	}
 
 	private Rollout rollout(String queue, boolean enabled) throws Exception {
@@ -111,10 +140,10 @@ class RabbitRollingRestartIT {
 			SampleAppProcess second = (first == a) ? b : a;
 			String firstNext = (first == a) ? "a2" : "b2";
 			String secondNext = (first == a) ? "b2" : "a2";
-			rollout.exitMs.add(stop(first));
+			rollout.stops.add(stop(first, log, enabled, true));
 			first = start(queue, firstNext, log, enabled);
 			awaitLines(log, firstNext, 20);
-			rollout.exitMs.add(stop(second));
+			rollout.stops.add(stop(second, log, enabled, true));
 			second = start(queue, secondNext, log, enabled);
 			awaitLines(log, secondNext, 20);
 			producer.finish();
@@ -123,8 +152,10 @@ class RabbitRollingRestartIT {
 			while (!ids(log).containsAll(sent) && System.nanoTime() - deadline < 0) {
 				SampleAppProcess.sleep(Duration.ofMillis(200));
 			}
-			rollout.exitMs.add(stop(first));
-			rollout.exitMs.add(stop(second));
+			rollout.stops.add(stop(first, log, enabled, true));
+			// Nobody is left to take what the last one hands back.
+			rollout.stops.add(stop(second, log, enabled, false));
+			rollout.stops.forEach((stop) -> rollout.exitMs.add(stop.exitMs));
 			List<String[]> done = done(log);
 			Set<String> processed = new HashSet<>(ids(log));
 			rollout.sent = sent.size();
@@ -151,6 +182,7 @@ class RabbitRollingRestartIT {
 				"--graceful.shutdown.timeout=" + BUDGET.toSeconds() + "s",
 				// The listeners get what the budget leaves after the tasks and one cleanup: 16 s.
 				"--graceful.shutdown.tasks.timeout=2s", "--graceful.shutdown.cleanup.timeout=2s",
+				"--graceful.shutdown.report.file=" + this.temp.resolve(queue + "-" + name + ".json"),
 				"--sample.rabbit.enabled=true",
 				"--sample.rabbit.queue=" + queue, "--sample.rabbit.instance=" + name,
 				"--sample.rabbit.log-file=" + log, "--spring.rabbitmq.host=127.0.0.1",
@@ -159,11 +191,49 @@ class RabbitRollingRestartIT {
 		return app.awaitReady(Duration.ofSeconds(90));
 	}
 
-	private static long stop(SampleAppProcess app) {
+	/**
+	 * SIGTERM an instance, wait for its exit and read its report; with the starter and
+	 * another instance running, wait until the log shows what it handed back redelivered.
+	 */
+	private Stop stop(SampleAppProcess app, Path log, boolean enabled, boolean othersConsume) throws IOException {
+		String name = app.name().substring(app.name().lastIndexOf('-') + 1);
+		int redeliveredBefore = redelivered(log);
 		long start = System.nanoTime();
 		app.sigterm();
 		app.awaitExit(BUDGET.plusSeconds(40));
-		return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+		Stop stop = new Stop(name, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+		for (String[] line : done(log)) {
+			if (line[1].equals(name)) {
+				stop.startedLate += Integer.parseInt(line[2]);
+				stop.finishedLate += Integer.parseInt(line[3]);
+			}
+		}
+		if (!enabled) {
+			return stop;
+		}
+		List<Map<String, Object>> phases = JsonPath.parse(Files.readString(this.temp.resolve(app.name() + ".json")))
+			.read("$.phases[?(@.name == '" + STEP + "')]");
+		assertThat(phases).as("report of " + name).hasSize(1);
+		@SuppressWarnings("unchecked")
+		Map<String, Integer> counts = (Map<String, Integer>) phases.get(0).get("counts");
+		assertThat(counts).as("counts of " + name).isNotNull();
+		stop.counts.putAll(counts);
+		stop.outcome = (String) phases.get(0).get("outcome");
+		if (othersConsume) {
+			int expected = redeliveredBefore + counts.get("handedBack");
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+			while (redelivered(log) < expected && System.nanoTime() - deadline < 0) {
+				SampleAppProcess.sleep(Duration.ofMillis(100));
+			}
+			// Anything more would show in a moment.
+			SampleAppProcess.sleep(Duration.ofSeconds(1));
+			stop.redeliveredAfter = redelivered(log) - redeliveredBefore;
+		}
+		return stop;
+	}
+
+	private static int redelivered(Path log) throws IOException {
+		return (int) done(log).stream().filter((line) -> line[4].equals("1")).count();
 	}
 
 	private static Matcher awaitLog(Path log, Pattern pattern) throws IOException {
@@ -285,7 +355,41 @@ class RabbitRollingRestartIT {
 
 	}
 
+	private static final class Stop {
+
+		final String name;
+
+		final long exitMs;
+
+		final Map<String, Integer> counts = new HashMap<>();
+
+		String outcome;
+
+		int startedLate;
+
+		int finishedLate;
+
+		/** Jobs the log shows redelivered after the stop, or -1 if nobody was left to take them. */
+		int redeliveredAfter = -1;
+
+		Stop(String name, long exitMs) {
+			this.name = name;
+			this.exitMs = exitMs;
+		}
+
+		@Override
+		public String toString() {
+			return this.name + ": exit " + this.exitMs + " ms, " + this.startedLate + " started and "
+					+ this.finishedLate + " finished after SIGTERM"
+					+ ((this.redeliveredAfter >= 0) ? ", " + this.redeliveredAfter + " redelivered after it" : "")
+					+ (this.counts.isEmpty() ? "" : ", report " + this.counts);
+		}
+
+	}
+
 	private static final class Rollout {
+
+		final List<Stop> stops = new ArrayList<>();
 
 		final List<Long> exitMs = new ArrayList<>();
 
@@ -311,7 +415,7 @@ class RabbitRollingRestartIT {
 					+ " duplicates, " + this.redelivered + " redelivered, " + this.startedLate
 					+ " started after a SIGTERM; the 6 s job started on " + this.slowStartedOn
 					+ ", finished by (instance, redelivered) " + this.slowFinishedBy + "; SIGTERM to exit " + this.exitMs
-					+ " ms";
+					+ " ms; " + this.stops;
 		}
 
 	}

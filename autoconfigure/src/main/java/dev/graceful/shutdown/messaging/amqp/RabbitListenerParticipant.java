@@ -11,11 +11,21 @@ import dev.graceful.shutdown.messaging.ListenerContainerParticipant;
  * starts; its shutdown ends when its consumers have finished the message in the listener
  * and their channels have closed (the prefetched messages go back to the queue). The
  * container waits for its consumers up to its shutdown timeout (aligned with the budget).
+ * Messages in the listener are its work in flight; those delivered to its consumers and
+ * never given to the listener are reported handed back.
  */
 final class RabbitListenerParticipant extends ListenerContainerParticipant {
 
-	RabbitListenerParticipant(AbstractMessageListenerContainer container) {
+	private final MessageCounting counting;
+
+	RabbitListenerParticipant(AbstractMessageListenerContainer container, MessageCounting counting) {
 		super(container);
+		this.counting = counting;
+	}
+
+	@Override
+	protected void beforeStop() {
+		this.counting.stopping();
 	}
 
 	@Override
@@ -26,6 +36,17 @@ final class RabbitListenerParticipant extends ListenerContainerParticipant {
 		catch (TimeoutException ex) {
 			throw new IllegalStateException("Consumers still running at the deadline", ex);
 		}
+		finally {
+			long handedBack = this.counting.handedBack();
+			if (handedBack > 0) {
+				context.handedBack(handedBack);
+			}
+		}
+	}
+
+	@Override
+	public long inFlight() {
+		return this.counting.inFlight();
 	}
 
 }

@@ -4,6 +4,9 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.amqp.core.MessageListener;
 import org.springframework.amqp.rabbit.listener.AbstractMessageListenerContainer;
 import org.springframework.amqp.rabbit.listener.RabbitListenerEndpointRegistry;
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -24,6 +27,14 @@ import dev.graceful.shutdown.timeline.ShutdownRecorder;
  * stops after the message it is processing and the prefetched ones go back to the queue
  * at once (the containers are set to force-stop), and the container's shutdown timeout is
  * the budget, so that only the participant's deadline bounds the wait.
+ * <p>
+ * Simple and direct containers are counted: messages in the listener (each message of a
+ * batch), and messages handed back: delivered to a consumer stopped by the shutdown and
+ * never given to its listener, as counted by {@link RabbitDeliveryCounting} (per delivery:
+ * a delivery a producer batched counts once). A message the broker sends in the moment a
+ * consumer's channel closes is requeued without being counted; without the delivery
+ * counting, or for a connection opened before it was set up, nothing is reported handed
+ * back.
  */
 public final class RabbitListenerShutdown extends ListenerContainerShutdown<Object> {
 
@@ -34,18 +45,23 @@ public final class RabbitListenerShutdown extends ListenerContainerShutdown<Obje
 
 	private final Duration budget;
 
+	private final @Nullable RabbitDeliveryCounting deliveries;
+
 	/**
 	 * Create the step for the RabbitMQ listener containers of a bean factory.
 	 * @param participants the runner the containers join
 	 * @param progress the record of the shutdown, whose start stops the containers
 	 * @param beanFactory where the registry and the container beans are
 	 * @param budget the whole shutdown's budget, the containers' shutdown timeout
+	 * @param deliveries what counts the messages delivered to the consumers, or
+	 * {@code null}
 	 */
 	public RabbitListenerShutdown(ParticipantRunner participants, ShutdownRecorder progress,
-			ListableBeanFactory beanFactory, Duration budget) {
+			ListableBeanFactory beanFactory, Duration budget, @Nullable RabbitDeliveryCounting deliveries) {
 		super(participants, progress, STEP_PREFIX, "RabbitMQ");
 		this.beanFactory = beanFactory;
 		this.budget = budget;
+		this.deliveries = deliveries;
 	}
 
 	@Override
@@ -70,7 +86,19 @@ public final class RabbitListenerShutdown extends ListenerContainerShutdown<Obje
 		// working them off while the instance goes away.
 		listenerContainer.setForceStop(true);
 		listenerContainer.setShutdownTimeout(this.budget.toMillis());
-		addParticipant(listenerContainer.getListenerId(), new RabbitListenerParticipant(listenerContainer));
+		MessageCounting counting = new MessageCounting(this.deliveries);
+		// The advice chain is fixed by now; the listener is read for each message.
+		MessageListener listener = listenerContainer.getMessageListener();
+		if (listener != null) {
+			try {
+				listenerContainer.setMessageListener(counting.wrap(listener));
+			}
+			catch (IllegalArgumentException ex) {
+				// Interfaces a proxy cannot have (not visible from the listener's class
+				// loader): the container keeps its listener, its steps have no counts.
+			}
+		}
+		addParticipant(listenerContainer.getListenerId(), new RabbitListenerParticipant(listenerContainer, counting));
 	}
 
 	/**

@@ -21,6 +21,9 @@ import org.springframework.amqp.rabbit.annotation.RabbitListener;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.amqp.rabbit.listener.DirectMessageListenerContainer;
+import org.springframework.amqp.rabbit.listener.RabbitListenerEndpointRegistry;
+import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 import org.springframework.amqp.support.AmqpHeaders;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringBootConfiguration;
@@ -30,6 +33,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.messaging.handler.annotation.Header;
 
 import dev.graceful.shutdown.ShutdownReport;
+import dev.graceful.shutdown.ShutdownReport.Counts;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReports;
@@ -42,15 +46,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  * RabbitMQ listener containers against a real broker (Debian's rabbitmq-server, a node of
  * the test's own), manual acks: with the starter a container stops when the shutdown
  * starts, beside the delay, finishes the message in its listener and requeues the
- * prefetched ones, which the next consumer gets once each, redelivered; a message that
- * takes longer than the container's own shutdown timeout (5 s) finishes within the
- * budget, where Spring Boot alone (the control) interrupts it and closes its channel.
+ * prefetched ones, which the next consumer gets once each, redelivered, and its report
+ * counts the message in the listener and the ones handed back (simple and direct
+ * containers); a message that takes longer than the container's own shutdown timeout
+ * (5 s) finishes within the budget, where Spring Boot alone (the control) interrupts it
+ * and closes its channel.
  */
 @Timeout(240)
 @EnabledIfSystemProperty(named = "graceful.tests.heavy", matches = "true")
 class RabbitListenerShutdownTests {
 
 	private static final int MESSAGES = 30;
+
+	/** The message the first consumer holds in its listener until the shutdown starts. */
+	private static final int HELD = 5;
 
 	private static RabbitBroker broker;
 
@@ -75,36 +84,67 @@ class RabbitListenerShutdownTests {
 
 	@Test
 	void listenerStopsWithTheShutdownFinishesItsMessageAndRequeuesThePrefetchedOnes() throws Exception {
-		publish("jobs-graceful");
-		ConfigurableApplicationContext first = run("jobs-graceful", "graceful.shutdown.delay=3s");
-		Jobs jobs = first.getBean(Jobs.class);
-		jobs.awaitProcessed(5);
+		Handover handover = handover("jobs-graceful", SimpleMessageListenerContainer.class);
+		assertThat(handover.listener.outcome()).isEqualTo(Outcome.COMPLETED);
+		assertThat(handover.listener.startOffsetMs() + handover.listener.durationMs())
+			.isLessThan(handover.delay.startOffsetMs() + handover.delay.durationMs());
+	}
 
-		ShutdownReport report = ShutdownReports.close(first);
+	@Test
+	void directContainerStopsWithTheShutdownFinishesItsMessageAndRequeuesThePrefetchedOnes() throws Exception {
+		Handover handover = handover("jobs-direct", DirectMessageListenerContainer.class,
+				"spring.rabbitmq.listener.type=direct");
+		assertThat(handover.listener.outcome()).isEqualTo(Outcome.COMPLETED);
+	}
+
+	/**
+	 * Publish the messages, let a first consumer (prefetch 250: it is delivered all of
+	 * them at once) process five and hold the sixth in its listener until the shutdown
+	 * has started, shut it down, and let a second consumer take the rest. The first one's
+	 * report must count the message in its listener and hand back exactly what the second
+	 * one gets, each message once, all redelivered.
+	 */
+	private Handover handover(String queue, Class<?> containerType, String... properties) throws Exception {
+		publish(queue);
+		List<String> first = new ArrayList<>(List.of(properties));
+		first.add("graceful.shutdown.delay=3s");
+		first.add("test.hold=" + HELD);
+		ConfigurableApplicationContext context = run(queue, first.toArray(String[]::new));
+		assertThat(context.getBean(RabbitListenerEndpointRegistry.class).getListenerContainer("jobs"))
+			.isInstanceOf(containerType);
+		Jobs jobs = context.getBean(Jobs.class);
+		jobs.awaitStarted(HELD + 1);
+
+		ShutdownReport report = ShutdownReports.close(context);
 
 		Phase listener = report.phase("rabbit-listener-jobs");
-		Phase delay = report.phase("delay");
 		int processed = jobs.processed.size();
-		assertThat(listener.outcome()).isEqualTo(Outcome.COMPLETED);
-		assertThat(jobs.startedAfterClose.get()).isLessThanOrEqualTo(1);
-		assertThat(processed).isLessThan(MESSAGES);
-		assertThat(listener.startOffsetMs() + listener.durationMs())
-			.isLessThan(delay.startOffsetMs() + delay.durationMs());
-
-		ConfigurableApplicationContext second = run("jobs-graceful", "graceful.shutdown.delay=0");
-		Jobs next = second.getBean(Jobs.class);
+		List<String> second = new ArrayList<>(List.of(properties));
+		second.add("graceful.shutdown.delay=0");
+		ConfigurableApplicationContext nextContext = run(queue, second.toArray(String[]::new));
+		Jobs next = nextContext.getBean(Jobs.class);
 		next.awaitProcessed(MESSAGES - processed);
 		Thread.sleep(500);
 		List<String> all = new ArrayList<>(jobs.processed);
 		all.addAll(next.processed);
-		System.out.println("RabbitMQ listener with the starter: " + processed + " of " + MESSAGES
+		System.out.println("RabbitMQ " + queue + " with the starter: " + processed + " of " + MESSAGES
 				+ " processed before exit, " + jobs.startedAfterClose + " started after the shutdown started, step "
-				+ listener.durationMs() + " ms; the next consumer: " + next.processed.size() + " processed, "
-				+ next.redelivered + " redelivered; " + (all.size() - new HashSet<>(all).size()) + " duplicates");
+				+ listener.durationMs() + " ms, counts " + listener.counts() + "; the next consumer: "
+				+ next.processed.size() + " processed, " + next.redelivered + " redelivered; "
+				+ (all.size() - new HashSet<>(all).size()) + " duplicates");
+		assertThat(jobs.startedAfterClose).hasValue(0);
+		assertThat(processed).isEqualTo(HELD + 1);
 		assertThat(all).hasSize(MESSAGES);
 		assertThat(new HashSet<>(all)).hasSize(MESSAGES);
-		// Every message the first consumer had prefetched and not started came back to the queue.
-		assertThat(next.redelivered.get()).isEqualTo(MESSAGES - processed);
+		// Every message the first consumer had prefetched and not started came back to the
+		// queue, and its report says how many.
+		assertThat(next.redelivered).hasValue(MESSAGES - processed);
+		assertThat(listener.counts()).isEqualTo(new Counts(1, 1, 0, 0, MESSAGES - HELD - 1));
+		return new Handover(listener, report.phase("delay"));
+	}
+
+	record Handover(Phase listener, Phase delay) {
+
 	}
 
 	@Test
@@ -175,8 +215,8 @@ class RabbitListenerShutdownTests {
 	static class RabbitApplication {
 
 		@Bean
-		Jobs jobs(@Value("${test.processing:100ms}") Duration processing) {
-			return new Jobs(processing);
+		Jobs jobs(@Value("${test.processing:100ms}") Duration processing, @Value("${test.hold:}") String hold) {
+			return new Jobs(processing, hold);
 		}
 
 	}
@@ -191,8 +231,19 @@ class RabbitListenerShutdownTests {
 
 		private final Duration processing;
 
-		Jobs(Duration processing) {
+		private final String hold;
+
+		Jobs(Duration processing, String hold) {
 			this.processing = processing;
+			this.hold = hold;
+		}
+
+		void awaitStarted(int count) throws InterruptedException {
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+			while (this.started.get() < count && System.nanoTime() < deadline) {
+				Thread.sleep(20);
+			}
+			assertThat(this.started).hasValue(count);
 		}
 
 		@RabbitListener(id = "jobs", queues = "${test.queue}", ackMode = "MANUAL")
@@ -201,6 +252,14 @@ class RabbitListenerShutdownTests {
 			starting();
 			this.started.incrementAndGet();
 			try {
+				if (job.equals(this.hold)) {
+					// In the listener when the shutdown starts, and for a moment after.
+					long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+					while (!isClosing() && System.nanoTime() < deadline) {
+						Thread.sleep(10);
+					}
+					Thread.sleep(300);
+				}
 				Thread.sleep(this.processing.toMillis());
 			}
 			catch (InterruptedException ex) {
