@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
 
 import org.springframework.aop.framework.Advised;
 import org.springframework.aop.framework.ProxyFactory;
@@ -19,12 +20,13 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
 /**
  * Counts the results of asynchronous {@code @KafkaListener} methods (those that return a
- * {@link CompletionStage}, such as a {@code CompletableFuture}) as records in flight of
- * the container that called them, until the result completes. Spring Kafka 4.1 stops a
+ * {@link CompletionStage}, such as a {@code CompletableFuture}, or a Reactor {@code Mono})
+ * as records in flight of the container that called them, until the result completes. Spring Kafka 4.1 stops a
  * container without waiting for them, so without this the beans they use could be
  * destroyed under them.
  * <p>
@@ -33,6 +35,9 @@ import org.springframework.util.ReflectionUtils;
  * from {@link RecordCounting#intercept} just before.
  */
 public final class AsyncListenerTracking implements BeanPostProcessor, Ordered {
+
+	private static final boolean REACTOR_PRESENT = ClassUtils.isPresent("reactor.core.publisher.Mono",
+			AsyncListenerTracking.class.getClassLoader());
 
 	private final ThreadLocal<@Nullable RecordCounting<?, ?>> current = new ThreadLocal<>();
 
@@ -81,7 +86,8 @@ public final class AsyncListenerTracking implements BeanPostProcessor, Ordered {
 	}
 
 	private static boolean isAsyncListener(Method method) {
-		return CompletionStage.class.isAssignableFrom(method.getReturnType())
+		Class<?> type = method.getReturnType();
+		return (CompletionStage.class.isAssignableFrom(type) || (REACTOR_PRESENT && MonoResults.isMono(type)))
 				&& AnnotatedElementUtils.hasAnnotation(method, KafkaListener.class);
 	}
 
@@ -91,11 +97,42 @@ public final class AsyncListenerTracking implements BeanPostProcessor, Ordered {
 		public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
 			Object result = invocation.proceed();
 			RecordCounting<?, ?> counting = AsyncListenerTracking.this.current.get();
-			if (counting != null && result instanceof CompletionStage<?> stage) {
+			if (counting == null || result == null) {
+				return result;
+			}
+			if (result instanceof CompletionStage<?> stage) {
 				counting.asyncStarted();
 				stage.whenComplete((value, ex) -> counting.asyncEnded());
 			}
+			else if (REACTOR_PRESENT && MonoResults.isMono(result.getClass())) {
+				counting.asyncStarted();
+				return MonoResults.onEnd(result, counting::asyncEnded);
+			}
 			return result;
+		}
+
+	}
+
+	/**
+	 * {@code Mono} results, in a class of their own: loaded only with Reactor present.
+	 */
+	private static final class MonoResults {
+
+		static boolean isMono(Class<?> type) {
+			return Mono.class.isAssignableFrom(type);
+		}
+
+		/**
+		 * The same result, calling back once when it ends whichever way (value, empty,
+		 * error, cancelled); Spring Kafka subscribes to it.
+		 */
+		static Object onEnd(Object result, Runnable ended) {
+			AtomicBoolean once = new AtomicBoolean();
+			return ((Mono<?>) result).doFinally((signal) -> {
+				if (once.compareAndSet(false, true)) {
+					ended.run();
+				}
+			});
 		}
 
 	}

@@ -1,5 +1,6 @@
 package dev.graceful.shutdown.messaging.kafka;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import reactor.core.publisher.Mono;
 
 import org.springframework.boot.Banner;
 import org.springframework.boot.SpringBootConfiguration;
@@ -67,7 +69,8 @@ class KafkaListenerShutdownTests {
 
 	@BeforeAll
 	static void startBroker() {
-		broker = new EmbeddedKafkaKraftBroker(1, 1, "jobs-graceful", "jobs-plain", "async-graceful", "async-plain");
+		broker = new EmbeddedKafkaKraftBroker(1, 1, "jobs-graceful", "jobs-plain", "async-graceful", "async-plain",
+				"mono-graceful", "mono-plain");
 		broker.afterPropertiesSet();
 	}
 
@@ -163,21 +166,38 @@ class KafkaListenerShutdownTests {
 		assertThat(plain.afterDestroy).isEqualTo(1);
 	}
 
+	@Test
+	void monoListenerResultInFlightAtShutdownCompletesBeforeItsBeansAreDestroyed() throws Exception {
+		Async graceful = asyncResultAtShutdown(MonoApplication.class, "mono-graceful",
+				"graceful.shutdown.enabled=true");
+		Async plain = asyncResultAtShutdown(MonoApplication.class, "mono-plain", "graceful.shutdown.enabled=false");
+		System.out.println("Kafka Mono listener, a 1.5 s result in flight at shutdown: with the starter " + graceful
+				+ "; Spring Boot alone " + plain);
+		assertThat(graceful.report.phase("kafka-listener-mono").counts()).isEqualTo(new Counts(1, 1, 0, 0, 0));
+		assertThat(graceful.recorded).isEqualTo(1);
+		assertThat(graceful.afterDestroy).isZero();
+		assertThat(plain.afterDestroy).isEqualTo(1);
+	}
+
 	private Async asyncResultAtShutdown(String topic, String enabled) throws Exception {
+		return asyncResultAtShutdown(AsyncApplication.class, topic, enabled);
+	}
+
+	private Async asyncResultAtShutdown(Class<?> application, String topic, String enabled) throws Exception {
 		Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
 				ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
 				ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
 		try (KafkaProducer<String, String> producer = new KafkaProducer<>(config)) {
 			producer.send(new ProducerRecord<>(topic, "0")).get(30, TimeUnit.SECONDS);
 		}
-		ConfigurableApplicationContext context = new SpringApplicationBuilder(AsyncApplication.class)
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(application)
 			.web(WebApplicationType.NONE)
 			.bannerMode(Banner.Mode.OFF)
 			.properties("spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
 					"spring.kafka.consumer.auto-offset-reset=earliest", "test.topic=" + topic, enabled)
 			.run();
 		this.applications.add(context);
-		AsyncJobs jobs = context.getBean(AsyncJobs.class);
+		Started jobs = context.getBean(Started.class);
 		Ledger ledger = context.getBean(Ledger.class);
 		assertThat(jobs.awaitStarted()).isTrue();
 		ShutdownReport report = context.containsBean("gracefulShutdownProgress") ? ShutdownReports.close(context)
@@ -256,6 +276,34 @@ class KafkaListenerShutdownTests {
 
 	}
 
+	@SpringBootConfiguration(proxyBeanMethods = false)
+	@EnableAutoConfiguration
+	static class MonoApplication {
+
+		@Bean
+		Ledger ledger() {
+			return new Ledger();
+		}
+
+		@Bean
+		MonoJobs monoJobs(Ledger ledger) {
+			return new MonoJobs(ledger);
+		}
+
+	}
+
+	/**
+	 * What the asynchronous listeners say: their record has reached them, their result has
+	 * ended.
+	 */
+	interface Started {
+
+		boolean awaitStarted() throws InterruptedException;
+
+		boolean awaitEnded() throws InterruptedException;
+
+	}
+
 	/**
 	 * A bean an asynchronous listener writes to; once destroyed, its connection is gone.
 	 */
@@ -283,7 +331,7 @@ class KafkaListenerShutdownTests {
 
 	}
 
-	static class AsyncJobs {
+	static class AsyncJobs implements Started {
 
 		final CountDownLatch started = new CountDownLatch(1);
 
@@ -296,11 +344,13 @@ class KafkaListenerShutdownTests {
 		}
 
 		// Methods, not fields: the starter proxies this bean to count its results.
-		boolean awaitStarted() throws InterruptedException {
+		@Override
+		public boolean awaitStarted() throws InterruptedException {
 			return this.started.await(60, TimeUnit.SECONDS);
 		}
 
-		boolean awaitEnded() throws InterruptedException {
+		@Override
+		public boolean awaitEnded() throws InterruptedException {
 			return this.ended.await(10, TimeUnit.SECONDS);
 		}
 
@@ -324,6 +374,39 @@ class KafkaListenerShutdownTests {
 			worker.start();
 			this.started.countDown();
 			return result;
+		}
+
+	}
+
+	static class MonoJobs implements Started {
+
+		final CountDownLatch started = new CountDownLatch(1);
+
+		final CountDownLatch ended = new CountDownLatch(1);
+
+		private final Ledger ledger;
+
+		MonoJobs(Ledger ledger) {
+			this.ledger = ledger;
+		}
+
+		@Override
+		public boolean awaitStarted() throws InterruptedException {
+			return this.started.await(60, TimeUnit.SECONDS);
+		}
+
+		@Override
+		public boolean awaitEnded() throws InterruptedException {
+			return this.ended.await(10, TimeUnit.SECONDS);
+		}
+
+		@KafkaListener(id = "mono", groupId = "${test.topic}", topics = "${test.topic}")
+		Mono<Void> on(String job) {
+			this.started.countDown();
+			return Mono.delay(Duration.ofMillis(1500))
+				.doOnNext((tick) -> this.ledger.record())
+				.doFinally((signal) -> this.ended.countDown())
+				.then();
 		}
 
 	}
