@@ -637,11 +637,11 @@ public class GracefulShutdownProperties {
 	public static class Messaging {
 
 		/**
-		 * Whether Kafka and RabbitMQ listener containers are shutdown participants: they
-		 * stop taking messages when the shutdown starts, beside the delay, finish the one
-		 * each consumer is processing, hand back the rest of what was fetched and commit or
-		 * acknowledge, each within the participants' deadline and reported as a step of its
-		 * own. When false, Spring stops them as usual, before the delay.
+		 * Whether Kafka, RabbitMQ and JMS listener containers are shutdown participants:
+		 * they stop taking messages when the shutdown starts, beside the delay, finish the
+		 * one each consumer is processing, hand back the rest of what was fetched and
+		 * commit or acknowledge, each within the participants' deadline and reported as a
+		 * step of its own. When false, Spring stops them as usual, before the delay.
 		 */
 		private boolean enabled = true;
 
