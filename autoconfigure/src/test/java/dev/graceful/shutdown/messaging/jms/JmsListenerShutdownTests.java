@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import jakarta.jms.ConnectionFactory;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
@@ -25,13 +26,16 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.artemis.autoconfigure.ArtemisAutoConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.jms.annotation.JmsListener;
 import org.springframework.jms.config.JmsListenerEndpointRegistry;
+import org.springframework.jms.config.SimpleJmsListenerContainerFactory;
 import org.springframework.jms.core.JmsTemplate;
 import org.springframework.jms.listener.DefaultMessageListenerContainer;
+import org.springframework.jms.listener.SimpleMessageListenerContainer;
 
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Counts;
@@ -72,7 +76,7 @@ class JmsListenerShutdownTests {
 			.run("--spring.artemis.mode=embedded", "--spring.artemis.embedded.enabled=true",
 					"--spring.artemis.embedded.persistent=false",
 					"--spring.artemis.embedded.server-id=" + SERVER_ID,
-					"--spring.artemis.embedded.queues=jobs-graceful,jobs-plain,jobs-off");
+					"--spring.artemis.embedded.queues=jobs-graceful,jobs-simple,jobs-plain,jobs-off");
 	}
 
 	@AfterAll
@@ -89,11 +93,28 @@ class JmsListenerShutdownTests {
 
 	@Test
 	void listenerStopsWithTheShutdownFinishesItsMessageAndLeavesTheRestOnTheQueue() throws Exception {
-		String queue = "jobs-graceful";
+		handover("jobs-graceful", DefaultMessageListenerContainer.class);
+	}
+
+	@Test
+	void simpleContainerStopsWithTheShutdownFinishesItsMessageAndLeavesTheRestOnTheQueue() throws Exception {
+		handover("jobs-simple", SimpleMessageListenerContainer.class, "test.container=simple");
+	}
+
+	/**
+	 * Send the messages, let a first application process five and hold the sixth in its
+	 * listener until the shutdown has started, shut it down, and let a second application
+	 * take the rest. The first one's report must count the message in its listener, and
+	 * the second one get exactly the messages the first one did not process.
+	 */
+	private void handover(String queue, Class<?> containerType, String... properties) throws Exception {
 		send(queue);
-		ConfigurableApplicationContext context = run(queue, "graceful.shutdown.delay=3s", "test.hold=" + HELD);
+		List<String> first = new ArrayList<>(List.of(properties));
+		first.add("graceful.shutdown.delay=3s");
+		first.add("test.hold=" + HELD);
+		ConfigurableApplicationContext context = run(queue, first.toArray(String[]::new));
 		assertThat(context.getBean(JmsListenerEndpointRegistry.class).getListenerContainer("jobs"))
-			.isInstanceOf(DefaultMessageListenerContainer.class);
+			.isInstanceOf(containerType);
 		Jobs jobs = context.getBean(Jobs.class);
 		jobs.awaitStarted(HELD + 1);
 		long start = System.nanoTime();
@@ -104,7 +125,7 @@ class JmsListenerShutdownTests {
 		Phase listener = report.phase("jms-listener-jobs");
 		Phase delay = report.phase("delay");
 		int processed = jobs.processed.size();
-		Jobs next = drain(queue, MESSAGES - processed);
+		Jobs next = drain(queue, MESSAGES - processed, properties);
 		List<String> all = new ArrayList<>(jobs.processed);
 		all.addAll(next.processed);
 		System.out.println("JMS " + queue + " with the starter: " + processed + " of " + MESSAGES
@@ -195,8 +216,10 @@ class JmsListenerShutdownTests {
 	/**
 	 * Start a second application on the queue and let it process the messages left.
 	 */
-	private Jobs drain(String queue, int count) throws InterruptedException {
-		ConfigurableApplicationContext nextContext = run(queue, "graceful.shutdown.delay=0");
+	private Jobs drain(String queue, int count, String... properties) throws InterruptedException {
+		List<String> all = new ArrayList<>(List.of(properties));
+		all.add("graceful.shutdown.delay=0");
+		ConfigurableApplicationContext nextContext = run(queue, all.toArray(String[]::new));
 		Jobs next = nextContext.getBean(Jobs.class);
 		next.awaitProcessed(count);
 		Thread.sleep(500);
@@ -234,6 +257,14 @@ class JmsListenerShutdownTests {
 		@Bean
 		Jobs jobs(@Value("${test.hold:}") String hold) {
 			return new Jobs(hold);
+		}
+
+		@Bean
+		@ConditionalOnProperty(name = "test.container", havingValue = "simple")
+		SimpleJmsListenerContainerFactory jmsListenerContainerFactory(ConnectionFactory connectionFactory) {
+			SimpleJmsListenerContainerFactory factory = new SimpleJmsListenerContainerFactory();
+			factory.setConnectionFactory(connectionFactory);
+			return factory;
 		}
 
 	}
