@@ -19,12 +19,15 @@ import dev.graceful.shutdown.timeline.ShutdownRecorder;
  * Makes every JMS listener container a shutdown participant, named
  * {@code jms-listener-<container id or bean name>}, before the containers start.
  * <p>
- * Spring stops JMS listener containers in the highest lifecycle phase, before the delay,
- * one after the other: a default container lets the message in its listener finish and
- * its consumers stop within their receive timeout (1 s), and keeps taking messages until
- * then. Here each container is stopped when the shutdown starts instead, all at once and
- * beside the delay; the shutdown waits for each until its participant's deadline. When
- * Spring's own phase comes, the containers are already stopped.
+ * Spring stops JMS listener containers in the highest lifecycle phase, before the delay:
+ * a default container lets the message in its listener finish, its consumers notice the
+ * stop within their receive timeout (1 s), and the rest of the shutdown, the delay
+ * included, waits for them. Here each container is stopped when the shutdown starts
+ * instead, all at once and beside the delay; the shutdown waits for each until its
+ * participant's deadline. When Spring's own phase comes, the containers are already
+ * stopped. A simple container's stop waits for the message in its listener, and so does
+ * Spring's own stop of it in its phase: with a message in a simple container's listener,
+ * the delay still starts only when the message is done.
  * <p>
  * Messages in the listener are counted (in flight at the start, completed). Nothing is
  * reported handed back: what a consumer's JMS client buffered and never gave the

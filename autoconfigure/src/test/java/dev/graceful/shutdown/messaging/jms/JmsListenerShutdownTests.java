@@ -52,7 +52,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * its in-VM connector): with the starter a default container stops when the shutdown
  * starts, beside the delay, finishes the message in its listener and starts no other;
  * the messages it did not process stay on the queue and the next application gets each
- * of them once. Spring Boot alone (the control) stops the container in its own phase.
+ * of them once; the same with a simple container. Spring Boot alone (the control) stops
+ * a default container well too, in its own phase: the message in the listener finishes
+ * and no other starts; with the starter's messaging off that phase comes before the
+ * delay, which starts only when the message is done.
  */
 @Timeout(240)
 @EnabledIfSystemProperty(named = "graceful.tests.heavy", matches = "true")
