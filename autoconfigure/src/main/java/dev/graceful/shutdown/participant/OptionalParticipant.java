@@ -1,5 +1,7 @@
 package dev.graceful.shutdown.participant;
 
+import java.time.Duration;
+
 import dev.graceful.shutdown.ShutdownParticipant;
 
 /**
@@ -15,5 +17,17 @@ public interface OptionalParticipant extends ShutdownParticipant {
 	 * @return whether it takes part; if not, it is not started
 	 */
 	boolean takesPart();
+
+	/**
+	 * Return how long at most the web server's own graceful shutdown waits for this
+	 * participant to end, when it starts after the delay. The stream hand-off ends its
+	 * streams before the server begins its shutdown: Jetty then shortens every
+	 * connection's idle timeout to a second and closes idle WebSockets itself, which
+	 * would race the hand-off's own close frames and last chunks.
+	 * @return the longest the server's drain is held for it; zero not to hold it
+	 */
+	default Duration holdsDrainStart() {
+		return Duration.ZERO;
+	}
 
 }

@@ -110,6 +110,19 @@ final class ParticipantDrain {
 	 * @param graceNanos how long past its deadline to wait at most
 	 * @return whether it ended
 	 */
+	/**
+	 * Wait for the participant to end, until the given time at most.
+	 * @param untilNanos the {@link System#nanoTime()} to wait until at most
+	 * @return whether it has ended
+	 * @throws InterruptedException if interrupted while waiting
+	 */
+	boolean awaitEndUntil(long untilNanos) throws InterruptedException {
+		if (this.state == State.SKIPPED || this.state == State.WAITING) {
+			return true;
+		}
+		return this.ended.await(Math.max(0, untilNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+	}
+
 	boolean awaitEnd(long graceNanos) throws InterruptedException {
 		if (this.state == State.SKIPPED) {
 			return true;

@@ -219,7 +219,34 @@ public final class ParticipantRunner extends ShutdownLifecycle implements SmartI
 
 		@Override
 		protected void onShutdown() {
+			long start = System.nanoTime();
 			startAll(Start.AFTER_DELAY);
+			holdDrainStart(start);
+		}
+
+		/**
+		 * Wait for the participants that end before the server's drain (the stream
+		 * hand-off), each until its bound at most.
+		 */
+		private void holdDrainStart(long start) {
+			try {
+				for (ParticipantDrain drain : drains()) {
+					if (drain.participant() instanceof OptionalParticipant optional
+							&& optional.shutdownStart() == Start.AFTER_DELAY
+							&& !optional.holdsDrainStart().isZero()) {
+						long until = start + ParticipantRunner.this.progress.budget()
+							.cap(optional.holdsDrainStart(), Duration.ZERO)
+							.toNanos();
+						if (!drain.awaitEndUntil(until)) {
+							logger.info("Graceful shutdown: participant '" + drain.name()
+									+ "' has not ended yet; the web server's drain starts beside it");
+						}
+					}
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
 		}
 
 	}

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
@@ -31,6 +32,12 @@ public final class OpenStreams {
 	private static final int ATTEMPTS = 3;
 
 	private static final long RETRY_PAUSE_MILLIS = 20;
+
+	/**
+	 * How long a stream that has ended is still counted open while its connection closes
+	 * (a WebSocket close frame sent, the client's answer awaited).
+	 */
+	static final Duration CLOSING_GRACE = Duration.ofSeconds(1);
 
 	private final StreamHandOffListener.Kind type;
 
@@ -105,10 +112,11 @@ public final class OpenStreams {
 	}
 
 	/**
-	 * Return how many streams are open.
+	 * Return how many streams are open, counting those whose connection is still closing.
 	 * @return the number open
 	 */
 	public int count() {
+		this.open.removeIf(Stream::hasClosed);
 		return this.open.size();
 	}
 
@@ -217,6 +225,11 @@ public final class OpenStreams {
 
 		private boolean skip;
 
+		/** Says when a stream that has ended has closed its connection, if it is closing. */
+		private volatile @Nullable BooleanSupplier closing;
+
+		private volatile long closingDeadline;
+
 		private Stream(String path, @Nullable Object target, HandOff handOff) {
 			this.path = path;
 			this.target = target;
@@ -257,6 +270,36 @@ public final class OpenStreams {
 		 */
 		public void closed() {
 			OpenStreams.this.open.remove(this);
+		}
+
+		/**
+		 * Record that the stream has ended but that its connection is still closing: a
+		 * WebSocket whose server has sent its close frame and awaits the client's. Until
+		 * the connection has closed, or for a second at most, the stream is
+		 * counted open, so that the server does not stop under a close handshake (a
+		 * connection closed with the client's close frame unread is reset, and the client
+		 * may lose the server's close frame with it).
+		 * @param closed says whether the connection has closed
+		 */
+		public void closing(BooleanSupplier closed) {
+			this.closingDeadline = System.nanoTime() + CLOSING_GRACE.toNanos();
+			this.closing = closed;
+			if (hasClosed()) {
+				closed();
+			}
+		}
+
+		private boolean hasClosed() {
+			BooleanSupplier closing = this.closing;
+			if (closing == null) {
+				return false;
+			}
+			try {
+				return closing.getAsBoolean() || System.nanoTime() - this.closingDeadline >= 0;
+			}
+			catch (RuntimeException ex) {
+				return true;
+			}
 		}
 
 		synchronized boolean handOff() {

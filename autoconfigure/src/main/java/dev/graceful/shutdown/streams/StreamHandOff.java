@@ -24,6 +24,9 @@ public final class StreamHandOff implements OptionalParticipant {
 	/** Bean and step name of the hand-off of WebSocket sessions. */
 	public static final String WEBSOCKETS = "websockets";
 
+	/** How long, beyond the spread, the server's drain waits for the streams to close. */
+	private static final Duration DRAIN_HOLD = Duration.ofSeconds(2);
+
 	private static final Log logger = LogFactory.getLog(StreamHandOff.class);
 
 	private final String name;
@@ -63,6 +66,15 @@ public final class StreamHandOff implements OptionalParticipant {
 	@Override
 	public Start shutdownStart() {
 		return Start.AFTER_DELAY;
+	}
+
+	/**
+	 * The streams are ended before the web server's own graceful shutdown starts, for the
+	 * spread and a little more: the server's drain then finds them closed.
+	 */
+	@Override
+	public Duration holdsDrainStart() {
+		return this.spread.plus(DRAIN_HOLD);
 	}
 
 	@Override

@@ -17,7 +17,9 @@ import org.springframework.context.SmartLifecycle;
  *   (lifecycle beans of higher phases stop here: message listener containers, ...)
  *   DELAY               1 delay       LameDuckDelay: keep serving while balancers notice
  *   DRAIN_START         2 drain       DrainMonitor: time the drain, cap it by the budget;
- *                                     participants that start AFTER_DELAY begin
+ *                                     participants that start AFTER_DELAY begin; the
+ *                                     stream hand-off ends its streams first (spread
+ *                                     + 2 s at most)
  *   (Spring Boot's web server drain: WebServerGracefulShutdownLifecycle)
  *   DRAIN_END             drain       DrainMonitor: count what the drain completed
  *   PARTICIPANTS          participants ParticipantRunner: wait for every participant

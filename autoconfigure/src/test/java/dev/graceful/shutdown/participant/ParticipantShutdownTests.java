@@ -1,5 +1,6 @@
 package dev.graceful.shutdown.participant;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -21,6 +22,7 @@ import org.springframework.boot.actuate.endpoint.SecurityContext;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 
 import dev.graceful.shutdown.OnShutdown;
@@ -89,6 +91,27 @@ class ParticipantShutdownTests {
 		assertThat(server.acceptingWhenDelayEnded).isTrue();
 		assertThat(participant.counts()).isNull();
 		assertThat(participant.detail()).isEqualTo("stopped accepting");
+	}
+
+	@Test
+	void participantThatHoldsTheDrainStartEndsBeforeTheWebServersOwnShutdownStartsWithinItsBound()
+			throws Exception {
+		this.context = run(HoldingApplication.class, WebApplicationType.SERVLET, "graceful.shutdown.delay=0s");
+		SmartLifecycle webServerShutdown = this.context.getBean("webServerGracefulShutdown", SmartLifecycle.class);
+		Holder holder = this.context.getBean("holder", Holder.class);
+		Holder shortHold = this.context.getBean("shortHold", Holder.class);
+		holder.webServerShutdown = webServerShutdown;
+		shortHold.webServerShutdown = webServerShutdown;
+
+		ShutdownReport report = ShutdownReports.close(this.context);
+
+		assertThat(report.phase("holder").outcome()).isEqualTo(Outcome.COMPLETED);
+		assertThat(report.phase("shortHold").outcome()).isEqualTo(Outcome.COMPLETED);
+		// Held for as long as it took (300 ms of a 5 s bound): the server's shutdown had
+		// not started when it ended.
+		assertThat(holder.serverRunningWhenEnded).isTrue();
+		// Held for its bound only (100 ms), ended at 600 ms: the server's shutdown had started.
+		assertThat(shortHold.serverRunningWhenEnded).isFalse();
 	}
 
 	@Test
@@ -260,6 +283,60 @@ class ParticipantShutdownTests {
 	}
 
 	/**
+	 * Starts after the delay, has work in flight for a while and holds the web server's
+	 * own shutdown for up to a bound; notes whether the server's shutdown had started
+	 * when its work ended.
+	 */
+	static class Holder implements OptionalParticipant {
+
+		private final long workMillis;
+
+		private final Duration hold;
+
+		private volatile long stoppedAt;
+
+		volatile SmartLifecycle webServerShutdown;
+
+		volatile Boolean serverRunningWhenEnded;
+
+		Holder(long workMillis, Duration hold) {
+			this.workMillis = workMillis;
+			this.hold = hold;
+		}
+
+		@Override
+		public boolean takesPart() {
+			return true;
+		}
+
+		@Override
+		public Duration holdsDrainStart() {
+			return this.hold;
+		}
+
+		@Override
+		public void stopAccepting(Context context) {
+			this.stoppedAt = System.nanoTime();
+		}
+
+		@Override
+		public long inFlight() {
+			if (this.stoppedAt == 0) {
+				// Asked before the shutdown (the meters): nothing in flight yet.
+				return 0;
+			}
+			if (System.nanoTime() - this.stoppedAt < TimeUnit.MILLISECONDS.toNanos(this.workMillis)) {
+				return 1;
+			}
+			if (this.serverRunningWhenEnded == null) {
+				this.serverRunningWhenEnded = this.webServerShutdown.isRunning();
+			}
+			return 0;
+		}
+
+	}
+
+	/**
 	 * Keeps three units in flight: one finishes once it is asked to stop, one only when
 	 * cancelled, and one never.
 	 */
@@ -310,6 +387,22 @@ class ParticipantShutdownTests {
 		@Bean
 		Server server() {
 			return new Server();
+		}
+
+	}
+
+	@SpringBootConfiguration(proxyBeanMethods = false)
+	@EnableAutoConfiguration
+	static class HoldingApplication {
+
+		@Bean
+		Holder holder() {
+			return new Holder(300, Duration.ofSeconds(5));
+		}
+
+		@Bean
+		Holder shortHold() {
+			return new Holder(600, Duration.ofMillis(100));
 		}
 
 	}

@@ -3,6 +3,7 @@ package dev.graceful.shutdown.streams;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,29 @@ class OpenStreamsTests {
 
 		assertThat(handedOff).hasValue(1);
 		assertThat(this.streams.handedOff()).isEqualTo(1);
+	}
+
+	@Test
+	void streamWhoseConnectionIsClosingCountsAsOpenUntilItHasClosed() {
+		AtomicBoolean connectionClosed = new AtomicBoolean();
+		OpenStreams.Stream stream = this.streams.open((messages) -> true);
+
+		stream.closing(connectionClosed::get);
+
+		assertThat(this.streams.count()).isEqualTo(1);
+		connectionClosed.set(true);
+		assertThat(this.streams.count()).isZero();
+	}
+
+	@Test
+	void streamWhoseConnectionStaysClosingCountsAsOpenForTheGraceOnly() throws Exception {
+		OpenStreams.Stream stream = this.streams.open((messages) -> true);
+
+		stream.closing(() -> false);
+
+		assertThat(this.streams.count()).isEqualTo(1);
+		Thread.sleep(OpenStreams.CLOSING_GRACE.toMillis() + 50);
+		assertThat(this.streams.count()).isZero();
 	}
 
 	@Test

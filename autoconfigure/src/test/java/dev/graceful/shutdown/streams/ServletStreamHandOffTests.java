@@ -77,14 +77,11 @@ class ServletStreamHandOffTests {
 		else {
 			StreamHandOffRuns.assertCutByPlainSpringBootOnJetty(plain, STREAMS);
 		}
-		StreamHandOffRuns.assertHandedOffAfterTheDelay(handedOff, STREAMS, onTomcat());
+		StreamHandOffRuns.assertHandedOffAfterTheDelay(handedOff, STREAMS);
 		assertThat(handedOff.report().phase("drain").outcome()).isEqualTo(Outcome.COMPLETED);
 		for (String kind : new String[] { "sse", "websocket" }) {
-			// On Jetty, the WebSockets Jetty closed first were not handed off by the starter.
-			long handedOffByTheStarter = "sse".equals(kind) || onTomcat() ? STREAMS
-					: handedOff.report().phase(StreamHandOff.WEBSOCKETS).counts().handedBack();
 			assertThat(this.meters.get(StreamMeters.HANDED_OFF).tag("kind", kind).functionCounter().count())
-				.isEqualTo(handedOffByTheStarter);
+				.isEqualTo(STREAMS);
 			assertThat(this.meters.get(StreamMeters.CLOSED).tag("kind", kind).counter().count()).isEqualTo(STREAMS);
 			assertThat(this.meters.get(StreamMeters.CUT).tag("kind", kind).counter().count()).isZero();
 			assertThat(this.meters.get(StreamMeters.OPEN).tag("kind", kind).gauge().value()).isZero();
@@ -98,14 +95,12 @@ class ServletStreamHandOffTests {
 
 		assertThat(outcome.sseClean()).isEqualTo(STREAMS);
 		assertThat(outcome.closeCodes()).isEqualTo(Map.of(1001, STREAMS));
-		if (onTomcat()) {
-			assertThat(outcome.goingAway()).isEqualTo(STREAMS);
-		}
+		assertThat(outcome.goingAway()).isEqualTo(STREAMS);
 		// Each kind spread over 2 s: its last stream is handed off at 2 s * (n - 1) / n.
-		// (Jetty closes every WebSocket itself when its graceful shutdown starts: the
-		// spread applies to the SSE streams there.)
 		assertThat(outcome.lastEndMs() - outcome.firstEndMs()).isGreaterThanOrEqualTo(1900);
 		assertThat(outcome.report().phase(StreamHandOff.SSE).counts())
+			.isEqualTo(new Counts(STREAMS, STREAMS, 0, 0, STREAMS));
+		assertThat(outcome.report().phase(StreamHandOff.WEBSOCKETS).counts())
 			.isEqualTo(new Counts(STREAMS, STREAMS, 0, 0, STREAMS));
 	}
 

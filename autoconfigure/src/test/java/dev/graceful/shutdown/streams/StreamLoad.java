@@ -82,6 +82,7 @@ final class StreamLoad implements AutoCloseable {
 		for (WebSocketStream webSocket : this.webSockets) {
 			codes.merge(Objects.requireNonNullElse(webSocket.awaitClose(TIMEOUT), -1), 1, Integer::sum);
 		}
+		List<String> anomalies = new ArrayList<>();
 		int clean = 0;
 		int withLastEvent = 0;
 		long firstEnd = Long.MAX_VALUE;
@@ -91,8 +92,12 @@ final class StreamLoad implements AutoCloseable {
 				clean++;
 			}
 			List<SseStream.Event> events = stream.events();
-			if (!events.isEmpty() && "shutdown".equals(events.get(events.size() - 1).name())) {
+			boolean lastEvent = !events.isEmpty() && "shutdown".equals(events.get(events.size() - 1).name());
+			if (lastEvent) {
 				withLastEvent++;
+			}
+			if (report != null && (!stream.endedCleanly() || !lastEvent)) {
+				anomalies.add("SSE " + millis(stream.endNanos() - start) + " ms: " + stream.describeEnd());
 			}
 			firstEnd = Math.min(firstEnd, stream.endNanos());
 			lastEnd = Math.max(lastEnd, stream.endNanos());
@@ -103,11 +108,16 @@ final class StreamLoad implements AutoCloseable {
 			if (code != null && code == 1001 && "server shutting down".equals(webSocket.reason())) {
 				goingAwayWithReason++;
 			}
+			if (report != null && (code == null || code != 1001)) {
+				anomalies.add("WebSocket " + millis(webSocket.endNanos() - start) + " ms: code " + code + ", "
+						+ webSocket.messages().size() + " messages, error " + webSocket.error());
+			}
 			firstEnd = Math.min(firstEnd, webSocket.endNanos());
 			lastEnd = Math.max(lastEnd, webSocket.endNanos());
 		}
 		return new Outcome(report, this.sse.size(), clean, withLastEvent, this.webSockets.size(), codes,
-				goingAwayWithReason, millis(closed - start), millis(firstEnd - start), millis(lastEnd - start));
+				goingAwayWithReason, millis(closed - start), millis(firstEnd - start), millis(lastEnd - start),
+				List.copyOf(anomalies));
 	}
 
 	private static long millis(long nanos) {
@@ -136,15 +146,19 @@ final class StreamLoad implements AutoCloseable {
 	 * @param closeMs how long {@code close()} took
 	 * @param firstEndMs from {@code close()} to the first stream's end
 	 * @param lastEndMs from {@code close()} to the last stream's end
+	 * @param anomalies with the starter, how each stream that did not end as handed off
+	 * ended (empty without the starter)
 	 */
 	record Outcome(@Nullable ShutdownReport report, int sse, int sseClean, int sseLastEvent, int webSockets,
-			Map<Integer, Integer> closeCodes, int goingAway, long closeMs, long firstEndMs, long lastEndMs) {
+			Map<Integer, Integer> closeCodes, int goingAway, long closeMs, long firstEndMs, long lastEndMs,
+			List<String> anomalies) {
 
 		String summary() {
 			return "close " + this.closeMs + " ms; SSE " + this.sse + " open, " + this.sseClean + " ended cleanly, "
 					+ this.sseLastEvent + " with the last event; WebSockets " + this.webSockets + " open, close codes "
 					+ this.closeCodes + "; streams ended " + this.firstEndMs + ".." + this.lastEndMs
-					+ " ms after close()";
+					+ " ms after close()" + (this.anomalies.isEmpty() ? "" : "; not as handed off: " + this.anomalies)
+					+ ((this.report != null) ? "; report " + this.report.phases() : "");
 		}
 
 	}

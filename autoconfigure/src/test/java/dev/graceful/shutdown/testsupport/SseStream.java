@@ -147,6 +147,18 @@ public final class SseStream implements Closeable {
 	}
 
 	/**
+	 * Return how the stream ended, for a failure message.
+	 * @return whether it ended, the client's error if any, and the last bytes received
+	 */
+	public String describeEnd() {
+		byte[] bytes = bytes();
+		String tail = new String(bytes, Math.max(0, bytes.length - 40), Math.min(40, bytes.length),
+				StandardCharsets.UTF_8);
+		return ((this.ended.getCount() > 0) ? "open" : "ended") + ", error " + this.failure + ", last bytes "
+				+ tail.replace("\r", "\\r").replace("\n", "\\n");
+	}
+
+	/**
 	 * Return the events received, in order.
 	 * @return each event's fields
 	 */

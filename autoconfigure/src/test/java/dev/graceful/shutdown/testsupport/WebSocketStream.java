@@ -31,6 +31,8 @@ public final class WebSocketStream {
 
 	private volatile @Nullable String reason;
 
+	private volatile @Nullable Throwable error;
+
 	private volatile @Nullable WebSocket webSocket;
 
 	private volatile long endNanos;
@@ -103,6 +105,14 @@ public final class WebSocketStream {
 	}
 
 	/**
+	 * Return why the WebSocket ended without a close frame.
+	 * @return the client's error, or {@code null}
+	 */
+	public @Nullable Throwable error() {
+		return this.error;
+	}
+
+	/**
 	 * Return when the WebSocket closed.
 	 * @return the {@link System#nanoTime()} of its close, 0 if still open
 	 */
@@ -161,6 +171,7 @@ public final class WebSocketStream {
 
 		@Override
 		public void onError(WebSocket webSocket, Throwable error) {
+			WebSocketStream.this.error = error;
 			WebSocketStream.this.endNanos = System.nanoTime();
 			WebSocketStream.this.closeCode.complete(ABNORMAL);
 		}

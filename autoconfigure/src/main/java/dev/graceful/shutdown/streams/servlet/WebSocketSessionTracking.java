@@ -1,8 +1,10 @@
 package dev.graceful.shutdown.streams.servlet;
 
+import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.net.URI;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -19,6 +21,7 @@ import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketHandler;
 import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.adapter.NativeWebSocketSession;
 import org.springframework.web.socket.handler.WebSocketHandlerDecorator;
 
 import dev.graceful.shutdown.streams.OpenStreams;
@@ -72,6 +75,8 @@ public final class WebSocketSessionTracking implements BeanPostProcessor {
 
 		private final Map<String, OpenStreams.Stream> open = new ConcurrentHashMap<>();
 
+		private final Map<Class<?>, Optional<Method>> isClosed = new ConcurrentHashMap<>();
+
 		@Override
 		public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
 			String method = invocation.getMethod().getName();
@@ -87,12 +92,51 @@ public final class WebSocketSessionTracking implements BeanPostProcessor {
 					finally {
 						OpenStreams.Stream stream = this.open.remove(session.getId());
 						if (stream != null) {
-							stream.closed();
+							closed(stream, session);
 						}
 					}
 				}
 			}
 			return invocation.proceed();
+		}
+
+		/**
+		 * Tomcat tells the handler that a session has closed as soon as it has sent its
+		 * close frame; the connection closes once the client has answered. Until then
+		 * the stream counts as open, so that the server does not stop under the close
+		 * handshake (Tomcat's session says so with {@code isClosed()}).
+		 */
+		private void closed(OpenStreams.Stream stream, WebSocketSession session) {
+			Object nativeSession = nativeSession(session);
+			Optional<Method> isClosed = (nativeSession != null)
+					? this.isClosed.computeIfAbsent(nativeSession.getClass(), SessionInterceptor::isClosedMethod)
+					: Optional.empty();
+			if (isClosed.isEmpty()) {
+				stream.closed();
+				return;
+			}
+			stream.closing(() -> {
+				try {
+					return Boolean.TRUE.equals(isClosed.get().invoke(nativeSession));
+				}
+				catch (ReflectiveOperationException ex) {
+					return true;
+				}
+			});
+		}
+
+		private static Optional<Method> isClosedMethod(Class<?> type) {
+			try {
+				Method method = type.getMethod("isClosed");
+				return Optional.of(method).filter((candidate) -> candidate.getReturnType() == boolean.class);
+			}
+			catch (NoSuchMethodException | SecurityException ex) {
+				return Optional.empty();
+			}
+		}
+
+		private static @Nullable Object nativeSession(WebSocketSession session) {
+			return (session instanceof NativeWebSocketSession adapter) ? adapter.getNativeSession() : null;
 		}
 
 		private void opened(WebSocketSession session) {
