@@ -22,7 +22,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests run: haproxy (rolling restarts), curl (HTTP/2 drain on Reactor Netty),
-# rabbitmq-server (RabbitMQ listener tests: they start a node of their own on free ports).
+# rabbitmq-server (RabbitMQ listener tests: they start a node of their own on free ports),
+# chromium (the browser ticker test: headless Chromium as the EventSource client).
 missing=()
 if ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
 	missing+=(haproxy)
@@ -32,6 +33,9 @@ if ! command -v curl >/dev/null 2>&1; then
 fi
 if [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
 	missing+=(rabbitmq-server)
+fi
+if [ ! -x /usr/bin/chromium ]; then
+	missing+=(chromium)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "Installing ${missing[*]} (needed by the tests)"

@@ -132,6 +132,22 @@ final class HaproxyProcess implements AutoCloseable {
 	 * @throws IOException if the stats page cannot be read
 	 */
 	Map<String, String> serverStatuses() throws IOException {
+		return serverColumn("status");
+	}
+
+	/**
+	 * Return the sessions each server of the backend is serving now: a long-lived stream
+	 * counts as one until it ends, an idle keep-alive connection as none.
+	 * @return server name to current sessions
+	 * @throws IOException if the stats page cannot be read
+	 */
+	Map<String, Integer> currentSessions() throws IOException {
+		Map<String, Integer> sessions = new LinkedHashMap<>();
+		serverColumn("scur").forEach((server, value) -> sessions.put(server, Integer.valueOf(value)));
+		return sessions;
+	}
+
+	private Map<String, String> serverColumn(String column) throws IOException {
 		RawHttp.Response response = new RawHttp(this.statsPort).get("/stats;csv");
 		if (response.status() != 200) {
 			throw new IOException("stats page answered " + response.status());
@@ -143,15 +159,15 @@ final class HaproxyProcess implements AutoCloseable {
 		List<String> columns = List.of(lines.get(0).substring(2).split(","));
 		int proxy = columns.indexOf("pxname");
 		int server = columns.indexOf("svname");
-		int status = columns.indexOf("status");
-		Map<String, String> statuses = new LinkedHashMap<>();
+		int value = columns.indexOf(column);
+		Map<String, String> values = new LinkedHashMap<>();
 		for (String line : lines.subList(1, lines.size())) {
 			String[] fields = line.split(",", -1);
-			if (fields.length > status && fields[proxy].equals(BACKEND) && !fields[server].equals("BACKEND")) {
-				statuses.put(fields[server], fields[status]);
+			if (fields.length > value && fields[proxy].equals(BACKEND) && !fields[server].equals("BACKEND")) {
+				values.put(fields[server], fields[value]);
 			}
 		}
-		return statuses;
+		return values;
 	}
 
 	/**
