@@ -59,8 +59,17 @@ class ReactiveTicker {
 		return new SimpleUrlHandlerMapping(Map.of("/ticks", handler), -1);
 	}
 
+	/**
+	 * Ticks from {@code first} on, one per interval. {@code Flux.interval} fails with an
+	 * {@code OverflowException} when a tick is due before the subscriber asked for it,
+	 * which a server writing the response does now and then (on a busy, freshly started
+	 * instance even for the first tick): the ticks wait in a buffer instead.
+	 * @param ticks the ticker
+	 * @param first the first tick
+	 * @return the ticks
+	 */
 	static Flux<Long> ticks(Ticks ticks, long first) {
-		return Flux.interval(Duration.ZERO, ticks.interval()).map((i) -> first + i);
+		return Flux.interval(Duration.ZERO, ticks.interval()).onBackpressureBuffer().map((i) -> first + i);
 	}
 
 }
