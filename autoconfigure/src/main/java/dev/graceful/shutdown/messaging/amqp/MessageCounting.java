@@ -1,9 +1,6 @@
 package dev.graceful.shutdown.messaging.amqp;
 
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,10 +11,9 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageListener;
 import org.springframework.amqp.core.MessageProperties;
-import org.springframework.util.ClassUtils;
-import org.springframework.util.ReflectionUtils;
 
 import dev.graceful.shutdown.ShutdownParticipant;
+import dev.graceful.shutdown.messaging.CountingListener;
 import dev.graceful.shutdown.messaging.amqp.RabbitDeliveryCounting.Deliveries;
 
 /**
@@ -26,11 +22,9 @@ import dev.graceful.shutdown.messaging.amqp.RabbitDeliveryCounting.Deliveries;
  * been delivered and never gave the listener (handed back: requeued by the broker when
  * the consumer's channel closes).
  * <p>
- * The container's listener is replaced, before the container starts, by a proxy with the
- * listener's interfaces that counts each message and passes every call on: the container
- * sees the same listener types (channel-aware or not, batch or not, container-aware), and
- * the listener gets the same message and channel (replies, manual acks and transactions
- * work as before). The advice chain (retries) wraps the proxy.
+ * The container's listener is replaced by a {@link CountingListener}: the container sees
+ * the same listener types (channel-aware or not, batch or not, container-aware), and the
+ * listener gets the same message and channel. The advice chain (retries) wraps the proxy.
  */
 final class MessageCounting {
 
@@ -50,9 +44,7 @@ final class MessageCounting {
 	 * @return a proxy with all the listener's interfaces
 	 */
 	MessageListener wrap(MessageListener listener) {
-		ClassLoader classLoader = listener.getClass().getClassLoader();
-		Class<?>[] interfaces = ClassUtils.getAllInterfacesForClass(listener.getClass(), classLoader);
-		return (MessageListener) Proxy.newProxyInstance(classLoader, interfaces, new Counting(listener));
+		return (MessageListener) CountingListener.wrap(listener, this.inFlight, this::messages);
 	}
 
 	/**
@@ -115,14 +107,24 @@ final class MessageCounting {
 		return new Consumer((this.deliveries != null) ? this.deliveries.deliveries(consumerTag) : null);
 	}
 
-	private static long messages(Method method, @Nullable Object[] args) {
+	/**
+	 * Return how many messages a call hands the listener, noting each one as given to
+	 * the listener by its consumer.
+	 */
+	private long messages(Method method, @Nullable Object[] args) {
 		if (args == null || args.length == 0) {
 			return 0;
 		}
-		if (method.getName().equals("onMessage") && args[0] instanceof Message) {
+		if (method.getName().equals("onMessage") && args[0] instanceof Message message) {
+			started(message);
 			return 1;
 		}
 		if (method.getName().equals("onMessageBatch") && args[0] instanceof List<?> batch) {
+			for (Object message : batch) {
+				if (message instanceof Message started) {
+					started(started);
+				}
+			}
 			return batch.size();
 		}
 		return 0;
@@ -157,64 +159,6 @@ final class MessageCounting {
 
 		boolean isClosed() {
 			return this.delivered != null && this.delivered.isClosed();
-		}
-
-	}
-
-	/**
-	 * Counts each call that hands the listener messages, passes every call on.
-	 */
-	private final class Counting implements InvocationHandler {
-
-		private final MessageListener listener;
-
-		Counting(MessageListener listener) {
-			this.listener = listener;
-		}
-
-		@Override
-		public @Nullable Object invoke(Object proxy, Method method, @Nullable Object[] args) throws Throwable {
-			if (method.getDeclaringClass() == Object.class) {
-				switch (method.getName()) {
-					case "equals":
-						return args != null && proxy == args[0];
-					case "hashCode":
-						return System.identityHashCode(proxy);
-					default:
-						return invokeListener(method, args);
-				}
-			}
-			long messages = messages(method, args);
-			if (messages == 0) {
-				return invokeListener(method, args);
-			}
-			if (args[0] instanceof Message message) {
-				started(message);
-			}
-			else {
-				for (Object message : (List<?>) args[0]) {
-					if (message instanceof Message started) {
-						started(started);
-					}
-				}
-			}
-			MessageCounting.this.inFlight.addAndGet(messages);
-			try {
-				return invokeListener(method, args);
-			}
-			finally {
-				MessageCounting.this.inFlight.addAndGet(-messages);
-			}
-		}
-
-		private @Nullable Object invokeListener(Method method, @Nullable Object[] args) throws Throwable {
-			try {
-				ReflectionUtils.makeAccessible(method);
-				return method.invoke(this.listener, args);
-			}
-			catch (InvocationTargetException ex) {
-				throw ex.getTargetException();
-			}
 		}
 
 	}
