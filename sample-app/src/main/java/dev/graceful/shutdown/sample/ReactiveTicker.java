@@ -14,6 +14,7 @@ import org.springframework.web.reactive.HandlerMapping;
 import org.springframework.web.reactive.config.WebFluxConfigurer;
 import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
 import org.springframework.web.reactive.socket.WebSocketHandler;
+import org.springframework.web.reactive.socket.WebSocketMessage;
 import org.springframework.web.reactive.socket.server.WebSocketService;
 import org.springframework.web.reactive.socket.server.support.HandshakeWebSocketService;
 import org.springframework.web.reactive.socket.server.upgrade.ReactorNettyRequestUpgradeStrategy;
@@ -50,9 +51,19 @@ class ReactiveTicker {
 				.getQueryParams()
 				.getFirst("after");
 			long first = (after != null) ? Long.parseLong(after) + 1 : 1;
-			Mono<Void> sending = session.send(ticks(ticks, first).map((n) -> {
-				session.getAttributes().put(TickerResumeHint.LAST_TICK, n);
-				return session.textMessage(Ticks.tick(n));
+			TickerResumeHint.SentTicks sent = new TickerResumeHint.SentTicks(first - 1);
+			session.getAttributes().put(TickerResumeHint.LAST_TICK, sent);
+			// A tick goes out (into the session's outbound stream) inside SentTicks, so
+			// that the resume message names the last one that did.
+			Mono<Void> sending = session.send(ticks(ticks, first).<WebSocketMessage>handle((n, sink) -> {
+				try {
+					if (!sent.send(n, () -> sink.next(session.textMessage(Ticks.tick(n))))) {
+						sink.complete();
+					}
+				}
+				catch (Exception ex) {
+					sink.error(ex);
+				}
 			}));
 			return Mono.firstWithSignal(sending, session.receive().then());
 		};

@@ -18,7 +18,7 @@ import dev.graceful.shutdown.StreamHandOffListener;
 @Component
 class TickerResumeHint implements StreamHandOffListener {
 
-	/** Session attribute: the last tick sent on the session. */
+	/** Session attribute: the {@link SentTicks} of the session. */
 	static final String LAST_TICK = "sample.last-tick";
 
 	static String resume(long lastTick) {
@@ -31,9 +31,61 @@ class TickerResumeHint implements StreamHandOffListener {
 			return;
 		}
 		Map<String, Object> attributes = attributes(stream);
-		if (attributes != null && attributes.get(LAST_TICK) instanceof Long lastTick) {
-			stream.send(resume(lastTick));
+		if (attributes != null && attributes.get(LAST_TICK) instanceof SentTicks sent) {
+			stream.send(resume(sent.stop()));
 		}
+	}
+
+	/**
+	 * The ticks sent on one session, until the hand-off stops them: the resume message
+	 * then names the last tick that went out before it, and no tick follows it.
+	 */
+	static final class SentTicks {
+
+		private long last;
+
+		private boolean stopped;
+
+		/**
+		 * Create the ticks of a session that resumes after the given tick.
+		 * @param after the last tick the client had, 0 for none
+		 */
+		SentTicks(long after) {
+			this.last = after;
+		}
+
+		/**
+		 * Send a tick, unless the hand-off has stopped the ticks.
+		 * @param n the tick
+		 * @param sender sends it
+		 * @return whether it was sent
+		 * @throws Exception if the sender failed
+		 */
+		synchronized boolean send(long n, Sender sender) throws Exception {
+			if (this.stopped) {
+				return false;
+			}
+			sender.send();
+			this.last = n;
+			return true;
+		}
+
+		/**
+		 * Stop the ticks.
+		 * @return the last tick sent
+		 */
+		synchronized long stop() {
+			this.stopped = true;
+			return this.last;
+		}
+
+		@FunctionalInterface
+		interface Sender {
+
+			void send() throws Exception;
+
+		}
+
 	}
 
 	private static @Nullable Map<String, Object> attributes(OpenStream stream) {

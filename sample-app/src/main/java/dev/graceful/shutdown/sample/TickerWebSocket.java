@@ -58,13 +58,11 @@ class TickerWebSocket {
 			String after = (session.getUri() != null)
 					? UriComponentsBuilder.fromUri(session.getUri()).build().getQueryParams().getFirst("after") : null;
 			long first = (after != null) ? Long.parseLong(after) + 1 : 1;
+			TickerResumeHint.SentTicks sent = new TickerResumeHint.SentTicks(first - 1);
+			session.getAttributes().put(TickerResumeHint.LAST_TICK, sent);
 			this.schedules.put(session.getId(), this.ticks.start(first, (n) -> {
 				try {
-					synchronized (session) {
-						session.sendMessage(new TextMessage(Ticks.tick(n)));
-						session.getAttributes().put(TickerResumeHint.LAST_TICK, n);
-					}
-					return true;
+					return sent.send(n, () -> session.sendMessage(new TextMessage(Ticks.tick(n))));
 				}
 				catch (Exception ex) {
 					return false;
