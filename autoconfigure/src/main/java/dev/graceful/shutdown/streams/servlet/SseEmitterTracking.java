@@ -1,7 +1,9 @@
 package dev.graceful.shutdown.streams.servlet;
 
+import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.Lock;
 import java.util.function.Supplier;
 
 import jakarta.servlet.http.HttpServletRequest;
@@ -10,10 +12,12 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.core.MethodParameter;
 import org.springframework.http.ResponseEntity;
+import org.springframework.util.ReflectionUtils;
 import org.springframework.web.context.request.NativeWebRequest;
 import org.springframework.web.method.support.HandlerMethodReturnValueHandler;
 import org.springframework.web.method.support.ModelAndViewContainer;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitterReturnValueHandler;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
@@ -29,6 +33,8 @@ import dev.graceful.shutdown.streams.StreamSettings;
  * {@link RequestMappingHandlerAdapter}.
  */
 public final class SseEmitterTracking implements BeanPostProcessor {
+
+	private static final @Nullable Field WRITE_LOCK = writeLockField();
 
 	private final Supplier<OpenStreams> streams;
 
@@ -63,6 +69,13 @@ public final class SseEmitterTracking implements BeanPostProcessor {
 	void track(SseEmitter emitter, String path) {
 		LastEvent lastEvent = this.settings.get().lastEvent();
 		OpenStreams.Stream stream = this.streams.get().open(path, emitter, (messages) -> {
+			// The emitter's own write lock, held from the first message to the end: an
+			// event the application sends at that moment goes before them, not between the
+			// last event and the end.
+			Lock writeLock = writeLock(emitter);
+			if (writeLock != null) {
+				writeLock.lock();
+			}
 			try {
 				while (!messages.isEmpty()) {
 					emitter.send(SseEmitter.event().data(messages.get(0)));
@@ -77,13 +90,44 @@ public final class SseEmitterTracking implements BeanPostProcessor {
 				}
 			}
 			finally {
-				emitter.complete();
+				try {
+					emitter.complete();
+				}
+				finally {
+					if (writeLock != null) {
+						writeLock.unlock();
+					}
+				}
 			}
 			return true;
 		});
 		emitter.onCompletion(stream::closed);
 		emitter.onError((ex) -> stream.closed());
 		emitter.onTimeout(stream::closed);
+	}
+
+	/**
+	 * Return the lock {@link ResponseBodyEmitter} takes for every send and for
+	 * {@code complete()} (reentrant), or {@code null} if this version has none.
+	 */
+	private static @Nullable Lock writeLock(SseEmitter emitter) {
+		if (WRITE_LOCK == null) {
+			return null;
+		}
+		return (ReflectionUtils.getField(WRITE_LOCK, emitter) instanceof Lock lock) ? lock : null;
+	}
+
+	private static @Nullable Field writeLockField() {
+		Field field = ReflectionUtils.findField(ResponseBodyEmitter.class, "writeLock", Lock.class);
+		if (field != null) {
+			try {
+				ReflectionUtils.makeAccessible(field);
+			}
+			catch (RuntimeException ex) {
+				return null;
+			}
+		}
+		return field;
 	}
 
 	private final class TrackingReturnValueHandler implements HandlerMethodReturnValueHandler {
