@@ -34,8 +34,11 @@ public final class OpenStreams {
 	private static final long RETRY_PAUSE_MILLIS = 20;
 
 	/**
-	 * How long a stream that has ended is still counted open while its connection closes
-	 * (a WebSocket close frame sent, the client's answer awaited).
+	 * How long a stream that has been ended on purpose is still counted open while its
+	 * connection closes (a WebSocket close frame sent, the client's answer awaited; the
+	 * last chunk of an SSE response on its way out): past it, a client that has not
+	 * answered no longer holds the shutdown, and the server's own stop closes its
+	 * connection.
 	 */
 	static final Duration CLOSING_GRACE = Duration.ofSeconds(1);
 
@@ -275,10 +278,11 @@ public final class OpenStreams {
 		/**
 		 * Record that the stream has ended but that its connection is still closing: a
 		 * WebSocket whose server has sent its close frame and awaits the client's. Until
-		 * the connection has closed, or for a second at most, the stream is
+		 * the connection has closed, or for {@link #CLOSING_GRACE} at most, the stream is
 		 * counted open, so that the server does not stop under a close handshake (a
 		 * connection closed with the client's close frame unread is reset, and the client
-		 * may lose the server's close frame with it).
+		 * may lose the server's close frame with it). A stream handed off is closing from
+		 * its hand-off on, with the grace from then, until it says it has closed.
 		 * @param closed says whether the connection has closed
 		 */
 		public void closing(BooleanSupplier closed) {
@@ -325,6 +329,10 @@ public final class OpenStreams {
 			}
 			if (this.done.compareAndSet(false, true)) {
 				OpenStreams.this.handedOff.increment();
+			}
+			if (this.closing == null) {
+				// Ended: counted open until it says it has closed, for the grace at most.
+				closing(() -> false);
 			}
 			return true;
 		}

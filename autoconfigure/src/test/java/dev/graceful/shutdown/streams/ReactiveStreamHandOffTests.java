@@ -72,6 +72,13 @@ class ReactiveStreamHandOffTests {
 			.isEqualTo(new Counts(STREAMS, STREAMS, 0, 0, STREAMS));
 	}
 
+	@Test
+	void webSocketClientThatNeverAnswersTheCloseFrameHoldsTheShutdownForTheGraceOnly() throws Exception {
+		ConfigurableApplicationContext context = StreamHandOffRuns.start(TestApplication.class,
+				WebApplicationType.REACTIVE, "graceful.shutdown.delay=0s", StreamHandOffRuns.PARTICIPANTS_TIMEOUT);
+		StreamHandOffRuns.assertUnansweredCloseHoldsTheShutdownForTheGraceOnly(context, "/ws");
+	}
+
 	private StreamLoad.Outcome run(String... properties) throws Exception {
 		this.context = StreamHandOffRuns.start(TestApplication.class, WebApplicationType.REACTIVE, properties);
 		StreamLoad.Outcome outcome = StreamHandOffRuns.openAndShutDown(this.context, STREAMS);

@@ -105,6 +105,13 @@ class ServletStreamHandOffTests {
 	}
 
 	@Test
+	void webSocketClientThatNeverAnswersTheCloseFrameHoldsTheShutdownForTheGraceOnly() throws Exception {
+		ConfigurableApplicationContext context = start("graceful.shutdown.delay=0s",
+				StreamHandOffRuns.PARTICIPANTS_TIMEOUT);
+		StreamHandOffRuns.assertUnansweredCloseHoldsTheShutdownForTheGraceOnly(context, "/ws");
+	}
+
+	@Test
 	void withoutOpenStreamsTheHandOffTakesNoPartInTheShutdown() throws Exception {
 		StreamLoad.Outcome outcome;
 		this.context = start("graceful.shutdown.delay=0s");

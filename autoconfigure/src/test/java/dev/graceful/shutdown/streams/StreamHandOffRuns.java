@@ -1,5 +1,6 @@
 package dev.graceful.shutdown.streams;
 
+import java.time.Duration;
 import java.util.Map;
 
 import org.springframework.boot.WebApplicationType;
@@ -13,9 +14,11 @@ import org.springframework.web.reactive.socket.server.upgrade.ReactorNettyReques
 import org.springframework.web.socket.server.standard.StandardWebSocketUpgradeStrategy;
 import org.springframework.web.socket.server.support.DefaultHandshakeHandler;
 
+import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Counts;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
+import dev.graceful.shutdown.ShutdownReports;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -78,6 +81,35 @@ final class StreamHandOffRuns {
 		try (StreamLoad load = new StreamLoad()) {
 			load.open(port, streams, "/sse", streams, "/ws");
 			return load.closeAndAwait(context);
+		}
+	}
+
+	/**
+	 * The participants' deadline in {@link #assertUnansweredCloseHoldsTheShutdownForTheGraceOnly}.
+	 */
+	static final String PARTICIPANTS_TIMEOUT = "graceful.shutdown.participants.timeout=10s";
+
+	/**
+	 * One WebSocket whose client reads everything but never answers the close frame (hung,
+	 * or its network gone): it gets the starter's 1001, and holds the shutdown for the
+	 * grace given to a closing connection at most (1 s; Tomcat waits for the answer that
+	 * long, Jetty and Reactor Netty report the session closed once their close frame is
+	 * out), never until the participant's deadline (10 s). The context is closed when
+	 * this returns.
+	 */
+	static void assertUnansweredCloseHoldsTheShutdownForTheGraceOnly(ConfigurableApplicationContext context,
+			String path) throws Exception {
+		int port = ((WebServerApplicationContext) context).getWebServer().getPort();
+		try (SilentWebSocket client = SilentWebSocket.open(port, path)) {
+			assertThat(client.awaitFirstFrame(StreamLoad.TIMEOUT)).as("first message").isTrue();
+			ShutdownReport report = ShutdownReports.close(context);
+			System.out.println("A client that never answers the close frame: " + report.phases());
+
+			assertThat(client.awaitCloseFrame(Duration.ofSeconds(5))).isEqualTo(1001);
+			Phase webSockets = report.phase(StreamHandOff.WEBSOCKETS);
+			assertThat(webSockets.outcome()).isEqualTo(Outcome.COMPLETED);
+			assertThat(webSockets.counts()).isEqualTo(new Counts(1, 1, 0, 0, 1));
+			assertThat(webSockets.durationMs()).isLessThan(OpenStreams.CLOSING_GRACE.toMillis() + 4000);
 		}
 	}
 
