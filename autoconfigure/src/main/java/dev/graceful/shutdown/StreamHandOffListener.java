@@ -76,8 +76,10 @@ public interface StreamHandOffListener {
 
 		/**
 		 * Return the object the application knows the stream by: Spring MVC's
-		 * {@code SseEmitter}, Spring WebSocket's or WebFlux's {@code WebSocketSession}, or
-		 * for a WebFlux {@code text/event-stream} response its {@code ServerWebExchange}.
+		 * {@code SseEmitter}, Spring WebSocket's or WebFlux's {@code WebSocketSession}, for
+		 * a WebFlux {@code text/event-stream} response its {@code ServerWebExchange}, or
+		 * for an event stream a Spring MVC handler returns as a reactive type (such as
+		 * {@code Flux<ServerSentEvent<T>>}) its {@code HttpServletRequest}.
 		 * @param <T> the type asked for
 		 * @param type the type asked for
 		 * @return that object, or {@code null} if it is not of the given type

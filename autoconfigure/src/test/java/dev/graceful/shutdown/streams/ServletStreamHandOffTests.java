@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.ValueSource;
+import reactor.core.publisher.Flux;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
@@ -17,6 +18,9 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
@@ -112,6 +116,24 @@ class ServletStreamHandOffTests {
 	}
 
 	@Test
+	void eventStreamsReturnedAsFluxAreHandedOffWhereSpringBootCutsThem() throws Exception {
+		int streams = 50;
+		StreamLoad.Outcome plain = runFlux(streams, "graceful.shutdown.enabled=false");
+		StreamLoad.Outcome handedOff = runFlux(streams, "graceful.shutdown.delay=0s");
+		System.out.println(this.server + ", Flux, plain Spring Boot: " + plain.summary());
+		System.out.println(this.server + ", Flux, with the starter:  " + handedOff.summary());
+
+		// Plain Spring Boot holds them to its phase timeout (5 s) and ends none with a last event.
+		assertThat(plain.lastEndMs()).isGreaterThanOrEqualTo(5000);
+		assertThat(plain.sseLastEvent()).isZero();
+		assertThat(handedOff.sseClean()).isEqualTo(2 * streams);
+		assertThat(handedOff.sseLastEvent()).isEqualTo(2 * streams);
+		assertThat(handedOff.lastEndMs()).isLessThan(5000);
+		assertThat(handedOff.report().phase(StreamHandOff.SSE).counts())
+			.isEqualTo(new Counts(2 * streams, 2 * streams, 0, 0, 2 * streams));
+	}
+
+	@Test
 	void withoutOpenStreamsTheHandOffTakesNoPartInTheShutdown() throws Exception {
 		StreamLoad.Outcome outcome;
 		this.context = start("graceful.shutdown.delay=0s");
@@ -134,6 +156,22 @@ class ServletStreamHandOffTests {
 		assertThat(((WebServerApplicationContext) context).getWebServer().getClass().getSimpleName())
 			.startsWithIgnoringCase(this.server);
 		return context;
+	}
+
+	/**
+	 * Half of the streams from a {@code Flux<ServerSentEvent<String>>}, half from a
+	 * {@code ResponseEntity<Flux<String>>} produced as {@code text/event-stream}.
+	 */
+	private StreamLoad.Outcome runFlux(int streams, String... properties) throws Exception {
+		this.context = start(properties);
+		int port = ((WebServerApplicationContext) this.context).getWebServer().getPort();
+		try (StreamLoad load = new StreamLoad()) {
+			load.open(port, streams, "/flux", 0, "/ws");
+			load.open(port, streams, "/strings", 0, "/ws");
+			StreamLoad.Outcome outcome = load.closeAndAwait(this.context);
+			this.context = null;
+			return outcome;
+		}
 	}
 
 	private StreamLoad.Outcome run(String... properties) throws Exception {
@@ -175,6 +213,16 @@ class ServletStreamHandOffTests {
 			SseEmitter emitter = new SseEmitter(0L);
 			emitter.send(SseEmitter.event().id("1").data("tick 1"));
 			return emitter;
+		}
+
+		@GetMapping(path = "/flux", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+		Flux<ServerSentEvent<String>> flux() {
+			return Flux.just(ServerSentEvent.builder("tick 1").id("1").build()).concatWith(Flux.never());
+		}
+
+		@GetMapping(path = "/strings", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+		ResponseEntity<Flux<String>> strings() {
+			return ResponseEntity.ok(Flux.just("tick 1").concatWith(Flux.never()));
 		}
 
 	}

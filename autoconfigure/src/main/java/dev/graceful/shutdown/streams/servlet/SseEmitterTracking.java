@@ -12,6 +12,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.core.MethodParameter;
 import org.springframework.http.ResponseEntity;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 import org.springframework.web.context.request.NativeWebRequest;
 import org.springframework.web.method.support.HandlerMethodReturnValueHandler;
@@ -29,12 +30,17 @@ import dev.graceful.shutdown.streams.StreamSettings;
  * Registers every {@link SseEmitter} a Spring MVC handler returns (directly or in a
  * {@link ResponseEntity}) as an open stream, handed off with the last event and
  * {@link SseEmitter#complete()}: the async request ends, the chunked body terminates, and
- * the client reconnects elsewhere. Wraps the emitter return value handler of every
+ * the client reconnects elsewhere. Event streams returned as a reactive type (such as
+ * {@code Flux<ServerSentEvent<T>>}) are handed off the same way, with Reactor on the
+ * class path (see {@code EventStreamPublishers}). Wraps the emitter return value handler of every
  * {@link RequestMappingHandlerAdapter}.
  */
 public final class SseEmitterTracking implements BeanPostProcessor {
 
 	private static final @Nullable Field WRITE_LOCK = writeLockField();
+
+	private static final boolean REACTOR_PRESENT = ClassUtils.isPresent("reactor.core.publisher.Flux",
+			SseEmitterTracking.class.getClassLoader());
 
 	private final Supplier<OpenStreams> streams;
 
@@ -150,6 +156,17 @@ public final class SseEmitterTracking implements BeanPostProcessor {
 			if (body instanceof SseEmitter emitter) {
 				HttpServletRequest request = webRequest.getNativeRequest(HttpServletRequest.class);
 				track(emitter, (request != null) ? request.getRequestURI() : "");
+			}
+			else if (body != null && REACTOR_PRESENT) {
+				MethodParameter bodyType = (returnValue instanceof ResponseEntity<?>) ? returnType.nested() : returnType;
+				Object events = EventStreamPublishers.track(body, bodyType, webRequest, streams.get(),
+						settings.get().lastEvent());
+				if (events != null) {
+					returnValue = (returnValue instanceof ResponseEntity<?> entity) ? ResponseEntity
+						.status(entity.getStatusCode())
+						.headers(entity.getHeaders())
+						.body(events) : events;
+				}
 			}
 			this.delegate.handleReturnValue(returnValue, returnType, mavContainer, webRequest);
 		}
