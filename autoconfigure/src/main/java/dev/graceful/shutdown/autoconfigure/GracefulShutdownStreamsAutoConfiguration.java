@@ -28,6 +28,7 @@ import dev.graceful.shutdown.streams.StreamSettings;
 import dev.graceful.shutdown.streams.reactive.EventStreamHandOffFilter;
 import dev.graceful.shutdown.streams.reactive.WebSocketHandlerAdapterTracking;
 import dev.graceful.shutdown.streams.servlet.SseEmitterTracking;
+import dev.graceful.shutdown.streams.servlet.StompSessionTracking;
 import dev.graceful.shutdown.streams.servlet.WebSocketSessionTracking;
 import dev.graceful.shutdown.web.RequestTracker;
 
@@ -149,6 +150,19 @@ public final class GracefulShutdownStreamsAutoConfiguration {
 		@ConditionalOnMissingBean
 		static WebSocketSessionTracking gracefulShutdownWebSocketSessionTracking(BeanFactory beanFactory) {
 			return new WebSocketSessionTracking(streams(beanFactory, StreamHandOff.WEBSOCKETS), settings(beanFactory));
+		}
+
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnClass(name = "org.springframework.messaging.simp.broker.AbstractBrokerMessageHandler")
+		static class StompConfiguration {
+
+			@Bean
+			@ConditionalOnMissingBean
+			static StompSessionTracking gracefulShutdownStompSessionTracking(BeanFactory beanFactory) {
+				return new StompSessionTracking(streams(beanFactory, StreamHandOff.WEBSOCKETS),
+						settings(beanFactory));
+			}
+
 		}
 
 	}

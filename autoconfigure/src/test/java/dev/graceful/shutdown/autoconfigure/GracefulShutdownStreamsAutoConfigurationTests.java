@@ -22,6 +22,7 @@ import dev.graceful.shutdown.streams.StreamSettings;
 import dev.graceful.shutdown.streams.reactive.EventStreamHandOffFilter;
 import dev.graceful.shutdown.streams.reactive.WebSocketHandlerAdapterTracking;
 import dev.graceful.shutdown.streams.servlet.SseEmitterTracking;
+import dev.graceful.shutdown.streams.servlet.StompSessionTracking;
 import dev.graceful.shutdown.streams.servlet.WebSocketSessionTracking;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -46,6 +47,7 @@ class GracefulShutdownStreamsAutoConfigurationTests {
 		this.servlet.run((context) -> {
 			assertThat(context).hasSingleBean(SseEmitterTracking.class)
 				.hasSingleBean(WebSocketSessionTracking.class)
+				.hasSingleBean(StompSessionTracking.class)
 				.hasBean(StreamHandOff.SSE)
 				.hasBean(StreamHandOff.WEBSOCKETS);
 			assertThat(context.getBean(StreamHandOff.SSE, ShutdownParticipant.class).shutdownStart())
@@ -83,7 +85,8 @@ class GracefulShutdownStreamsAutoConfigurationTests {
 		this.servlet.withPropertyValues("graceful.shutdown.web.streams.enabled=false")
 			.run((context) -> assertThat(context).doesNotHaveBean(StreamHandOff.class)
 				.doesNotHaveBean(SseEmitterTracking.class)
-				.doesNotHaveBean(WebSocketSessionTracking.class));
+				.doesNotHaveBean(WebSocketSessionTracking.class)
+				.doesNotHaveBean(StompSessionTracking.class));
 		this.servlet.withPropertyValues("graceful.shutdown.enabled=false")
 			.run((context) -> assertThat(context).doesNotHaveBean(StreamHandOff.class));
 	}
@@ -100,6 +103,13 @@ class GracefulShutdownStreamsAutoConfigurationTests {
 			.run((context) -> assertThat(context).hasBean(StreamHandOff.SSE)
 				.doesNotHaveBean(StreamHandOff.WEBSOCKETS)
 				.doesNotHaveBean(WebSocketSessionTracking.class));
+	}
+
+	@Test
+	void stompSessionsOnlyWithSpringMessaging() {
+		this.servlet.withClassLoader(new FilteredClassLoader("org.springframework.messaging."))
+			.run((context) -> assertThat(context).hasSingleBean(WebSocketSessionTracking.class)
+				.doesNotHaveBean(StompSessionTracking.class));
 	}
 
 	@Test

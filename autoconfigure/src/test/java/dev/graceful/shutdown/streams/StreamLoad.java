@@ -63,17 +63,23 @@ final class StreamLoad implements AutoCloseable {
 	}
 
 	/**
+	 * Close the application (what SIGTERM does).
+	 * @return the starter's report, or {@code null} without the starter
+	 */
+	static @Nullable ShutdownReport close(ConfigurableApplicationContext context) {
+		if (context.getBeanProvider(ShutdownProgress.class).getIfAvailable() != null) {
+			return ShutdownReports.close(context);
+		}
+		context.close();
+		return null;
+	}
+
+	/**
 	 * Close the application (what SIGTERM does) and wait for every stream to end.
 	 */
 	Outcome closeAndAwait(ConfigurableApplicationContext context) throws Exception {
 		long start = System.nanoTime();
-		ShutdownReport report = null;
-		if (context.getBeanProvider(ShutdownProgress.class).getIfAvailable() != null) {
-			report = ShutdownReports.close(context);
-		}
-		else {
-			context.close();
-		}
+		ShutdownReport report = close(context);
 		long closed = System.nanoTime();
 		for (SseStream stream : this.sse) {
 			stream.awaitEnd(TIMEOUT);

@@ -25,6 +25,8 @@ public final class WebSocketStream {
 
 	private final List<String> messages = new CopyOnWriteArrayList<>();
 
+	private final List<Long> messageNanos = new CopyOnWriteArrayList<>();
+
 	private final CompletableFuture<String> firstMessage = new CompletableFuture<>();
 
 	private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
@@ -129,6 +131,27 @@ public final class WebSocketStream {
 	}
 
 	/**
+	 * Return when each text message was received, in order.
+	 * @return the {@link System#nanoTime()} of each message
+	 */
+	public List<Long> messageNanos() {
+		return List.copyOf(this.messageNanos);
+	}
+
+	/**
+	 * Send a text message.
+	 * @param text the message
+	 * @throws Exception if it could not be sent
+	 */
+	public void send(String text) throws Exception {
+		WebSocket webSocket = this.webSocket;
+		if (webSocket == null) {
+			throw new IllegalStateException("Not open");
+		}
+		webSocket.sendText(text, true).get(10, TimeUnit.SECONDS);
+	}
+
+	/**
 	 * Close the WebSocket from the client's side (1000 Normal Closure).
 	 */
 	public void close() {
@@ -154,6 +177,7 @@ public final class WebSocketStream {
 			if (last) {
 				String message = this.partial.toString();
 				this.partial.setLength(0);
+				WebSocketStream.this.messageNanos.add(System.nanoTime());
 				WebSocketStream.this.messages.add(message);
 				WebSocketStream.this.firstMessage.complete(message);
 			}
