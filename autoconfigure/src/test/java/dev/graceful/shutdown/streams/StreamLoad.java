@@ -39,10 +39,8 @@ final class StreamLoad implements AutoCloseable {
 	 */
 	StreamLoad open(int port, int sseCount, String ssePath, int webSocketCount, String webSocketPath)
 			throws Exception {
-		List<CompletableFuture<WebSocketStream>> opening = new ArrayList<>();
-		for (int i = 0; i < webSocketCount; i++) {
-			opening.add(WebSocketStream.openAsync(this.client, port, webSocketPath));
-		}
+		List<CompletableFuture<WebSocketStream>> opening = WebSocketStream.openAll(this.client, port, webSocketPath,
+				webSocketCount);
 		for (int i = 0; i < sseCount; i++) {
 			this.sse.add(SseStream.open(port, ssePath, null));
 		}

@@ -4,11 +4,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jspecify.annotations.Nullable;
 
@@ -22,6 +24,15 @@ public final class WebSocketStream {
 
 	/** Close code of a connection that ended without a close frame. */
 	public static final int ABNORMAL = 1006;
+
+	/**
+	 * Opening handshakes {@link #openAll} keeps in flight at most: a thousand at once
+	 * overflow the server's accept backlog (Jetty's is 50 by default), and the kernel's
+	 * retransmission back-off then delays some handshakes by many seconds.
+	 */
+	private static final int HANDSHAKES_IN_FLIGHT = 32;
+
+	private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
 
 	private final List<String> messages = new CopyOnWriteArrayList<>();
 
@@ -63,9 +74,47 @@ public final class WebSocketStream {
 	public static CompletableFuture<WebSocketStream> openAsync(HttpClient client, int port, String path) {
 		WebSocketStream stream = new WebSocketStream();
 		return client.newWebSocketBuilder()
-			.connectTimeout(Duration.ofSeconds(10))
+			.connectTimeout(HANDSHAKE_TIMEOUT)
 			.buildAsync(URI.create("ws://127.0.0.1:" + port + path), stream.new Listener())
 			.thenApply((webSocket) -> stream);
+	}
+
+	/**
+	 * Open many WebSockets to the same path, {@value #HANDSHAKES_IN_FLIGHT} opening
+	 * handshakes at a time.
+	 * @param client the client to open them with
+	 * @param port the server's port on the loopback address
+	 * @param path the WebSockets' path
+	 * @param count how many
+	 * @return the WebSockets, each when open
+	 */
+	public static List<CompletableFuture<WebSocketStream>> openAll(HttpClient client, int port, String path,
+			int count) {
+		List<CompletableFuture<WebSocketStream>> opening = new ArrayList<>(count);
+		for (int i = 0; i < count; i++) {
+			opening.add(new CompletableFuture<>());
+		}
+		AtomicInteger next = new AtomicInteger();
+		for (int i = 0; i < Math.min(HANDSHAKES_IN_FLIGHT, count); i++) {
+			openNext(client, port, path, opening, next);
+		}
+		return opening;
+	}
+
+	private static void openNext(HttpClient client, int port, String path,
+			List<CompletableFuture<WebSocketStream>> opening, AtomicInteger next) {
+		int index = next.getAndIncrement();
+		if (index < opening.size()) {
+			openAsync(client, port, path).whenComplete((stream, ex) -> {
+				if (ex != null) {
+					opening.get(index).completeExceptionally(ex);
+				}
+				else {
+					opening.get(index).complete(stream);
+				}
+				openNext(client, port, path, opening, next);
+			});
+		}
 	}
 
 	/**

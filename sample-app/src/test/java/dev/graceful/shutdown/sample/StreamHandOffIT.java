@@ -127,10 +127,7 @@ class StreamHandOffIT {
 
 	private Run run(SampleAppProcess app) throws Exception {
 		HttpClient client = HttpClient.newHttpClient();
-		List<CompletableFuture<WebSocketStream>> opening = new ArrayList<>();
-		for (int i = 0; i < CLIENTS; i++) {
-			opening.add(WebSocketStream.openAsync(client, app.port(), "/ticks"));
-		}
+		List<CompletableFuture<WebSocketStream>> opening = WebSocketStream.openAll(client, app.port(), "/ticks", CLIENTS);
 		List<SseStream> sse = new ArrayList<>();
 		for (int i = 0; i < CLIENTS; i++) {
 			SseStream stream = SseStream.open(app.port(), "/ticker", null);
