@@ -6,10 +6,18 @@
 # and without them; nothing else differs. For each server (Tomcat, Reactor Netty) and each
 # round the two jars start one after the other, alternating which goes first (odd rounds
 # without first, even rounds with first), one instance at a time on a free 127.0.0.1 port,
-# each killed once started. Two figures per start, both printed by the process itself:
+# each killed once started. Three figures per start, all printed by the process itself:
 #   - "Started": the JVM uptime in Spring Boot's "Started ... (process running for X)";
 #   - "CPU": the CPU time of the whole process (all threads) at that moment, less
-#     sensitive than the wall time to what else the machine runs.
+#     sensitive than the wall time to what else the machine runs;
+#   - "Allocated": the bytes the main thread (where the context is refreshed) allocated
+#     up to then, the work done measured in a way the rest of the machine does not
+#     disturb (within 0.5 % from run to run, against 5-15 % for the times on a shared
+#     machine).
+# LAYOUT=extracted runs both applications the way Spring Boot recommends for production
+# (java -Djarmode=tools -jar app.jar extract: the application jar and its libraries as
+# plain jars) instead of as one executable jar with nested jars, whose class loader makes
+# every class looked up cost more the further down the class path its jar is.
 # SIDES="without with disabled" adds a third side: the jar with the starter and
 # graceful.shutdown.enabled=false.
 # One start per side before the rounds warms the page cache and is not counted.
@@ -25,6 +33,7 @@
 # Settings (environment), defaults in brackets:
 #   SERVERS [tomcat netty]  ROUNDS [10]  SIDES [without with]  SERVER_JVM [-Xms512m -Xmx512m]
 #   JAVA [java]  TOMCAT_OPTS []  NETTY_OPTS [--spring.main.web-application-type=reactive]
+#   LAYOUT [jar]: jar or extracted.
 #   MAX_LOAD [unset] and LOAD_WAIT [300]: before each round wait, at most LOAD_WAIT seconds,
 #   until the 1-minute load average is at most MAX_LOAD.
 #   SKIP_BUILD [unset]: 1 = use the jars already in bench/startup-app/target.
@@ -41,6 +50,7 @@ SERVER_JVM=${SERVER_JVM:-"-Xms512m -Xmx512m"}
 JAVA=${JAVA:-java}
 TOMCAT_OPTS=${TOMCAT_OPTS:-}
 NETTY_OPTS=${NETTY_OPTS:-"--spring.main.web-application-type=reactive"}
+LAYOUT=${LAYOUT:-jar}
 MAX_LOAD=${MAX_LOAD:-}
 LOAD_WAIT=${LOAD_WAIT:-300}
 JARS=bench/startup-app/target
@@ -53,9 +63,17 @@ die() { echo "startup-overhead: $*" >&2; exit 2; }
 for side in $SIDES; do
 	case $side in without | with | disabled) ;; *) die "unknown side '$side' (without, with, disabled)" ;; esac
 done
+case $LAYOUT in jar | extracted) ;; *) die "unknown LAYOUT '$LAYOUT' (jar or extracted)" ;; esac
 if [ "${SKIP_BUILD:-}" != 1 ]; then
 	echo "Building $JARS/startup-bench-{with,without}-starter.jar" >&2
 	mvn -B -o -q -Pbench package -DskipTests -pl bench/startup-app -am || die "build failed"
+fi
+if [ "$LAYOUT" = extracted ]; then
+	for name in with without; do
+		rm -rf "$OUT/extracted-$name"
+		"$JAVA" -Djarmode=tools -jar "$JARS/startup-bench-$name-starter.jar" extract \
+			--destination "$OUT/extracted-$name" >/dev/null || die "extracting the $name jar failed"
+	done
 fi
 
 # Everything started here is stopped on exit, whatever the exit path.
@@ -74,11 +92,16 @@ interval() {
 		printf "[%s, %s]\n", a[k], a[NR - k + 1] }'
 }
 
-# start_once <server> <side> <label> -> prints "<started_ms> <cpu_ms>"
+# start_once <server> <side> <label> -> prints "<started_ms> <cpu_ms> <allocated_kb>"
 start_once() {
 	local server=$1 side=$2 label=$3 jar log
 	log=$OUT/$server-$side-$label.log
-	case $side in without) jar=$JARS/startup-bench-without-starter.jar ;; *) jar=$JARS/startup-bench-with-starter.jar ;; esac
+	case $side in without) jar=without ;; *) jar=with ;; esac
+	if [ "$LAYOUT" = extracted ]; then
+		jar=$OUT/extracted-$jar/startup-bench-$jar-starter.jar
+	else
+		jar=$JARS/startup-bench-$jar-starter.jar
+	fi
 	[ -f "$jar" ] || die "$jar not found (run without SKIP_BUILD)"
 	local -a cmd
 	# shellcheck disable=SC2206
@@ -100,11 +123,13 @@ start_once() {
 	kill -KILL "$server_pid" 2>/dev/null || true
 	wait "$server_pid" 2>/dev/null || true
 	server_pid=""
-	local started cpu
+	local started cpu allocated
 	started=$(grep -oP -m1 'Started \S+ in [0-9.]+ seconds \(process running for \K[0-9.]+' "$log" || true)
 	cpu=$(grep -oP -m1 'Started after CPU time \K[0-9]+' "$log" || true)
-	[ -n "$started" ] && [ -n "$cpu" ] || die "no 'process running for' or 'CPU time' line in $log"
-	echo "$(awk -v s="$started" 'BEGIN { printf "%d", s * 1000 }') $cpu"
+	allocated=$(grep -oP -m1 'main thread allocated \K[0-9]+' "$log" || true)
+	[ -n "$started" ] && [ -n "$cpu" ] && [ -n "$allocated" ] \
+		|| die "no 'process running for' or 'CPU time' line in $log"
+	echo "$(awk -v s="$started" 'BEGIN { printf "%d", s * 1000 }') $cpu $allocated"
 }
 
 read -r -a sides <<<"$SIDES"
@@ -113,7 +138,7 @@ summary=()
 for server in $SERVERS; do
 	echo "== $server: warm-up start per side (not counted)" >&2
 	for side in "${sides[@]}"; do start_once "$server" "$side" warmup >/dev/null; done
-	declare -A started=() cpu=()
+	declare -A started=() cpu=() allocated=()
 	for round in $(seq 1 "$ROUNDS"); do
 		wait_for_quiet
 		order=("${sides[@]}")
@@ -124,14 +149,15 @@ for server in $SERVERS; do
 		load=$(load_avg)
 		row="| $server | $round | ${order[*]} |"
 		for side in "${order[@]}"; do
-			read -r s c < <(start_once "$server" "$side" "$round")
+			read -r s c a < <(start_once "$server" "$side" "$round")
 			started[$side,$round]=$s
 			cpu[$side,$round]=$c
-			echo "   $server round $round $side: Started at JVM uptime $s ms, CPU $c ms (load $(load_avg))" >&2
+			allocated[$side,$round]=$a
+			echo "   $server round $round $side: Started at JVM uptime $s ms, CPU $c ms, main thread allocated $a KB (load $(load_avg))" >&2
 		done
-		for side in "${sides[@]}"; do row+=" ${started[$side,$round]} / ${cpu[$side,$round]} |"; done
+		for side in "${sides[@]}"; do row+=" ${started[$side,$round]} / ${cpu[$side,$round]} / ${allocated[$side,$round]} |"; done
 		for side in "${sides[@]:1}"; do
-			row+=" $(ratio "${started[$side,$round]}" "${started[without,$round]}") / $(ratio "${cpu[$side,$round]}" "${cpu[without,$round]}") |"
+			row+=" $(ratio "${started[$side,$round]}" "${started[without,$round]}") / $(ratio "${cpu[$side,$round]}" "${cpu[without,$round]}") / $(ratio "${allocated[$side,$round]}" "${allocated[without,$round]}") |"
 		done
 		rows+=("$row $load |")
 	done
@@ -140,14 +166,15 @@ for server in $SERVERS; do
 		mw=$(for r in $(seq 1 "$ROUNDS"); do echo "${started[without,$r]}"; done | median)
 		rs=$(for r in $(seq 1 "$ROUNDS"); do ratio "${started[$side,$r]}" "${started[without,$r]}"; echo; done)
 		rc=$(for r in $(seq 1 "$ROUNDS"); do ratio "${cpu[$side,$r]}" "${cpu[without,$r]}"; echo; done)
-		summary+=("| $server | $side / without | $ms | $mw | **$(median <<<"$rs")** $(interval <<<"$rs") | $(median <<<"$rc") $(interval <<<"$rc") |")
+		ra=$(for r in $(seq 1 "$ROUNDS"); do ratio "${allocated[$side,$r]}" "${allocated[without,$r]}"; echo; done)
+		summary+=("| $server | $side / without | $ms | $mw | **$(median <<<"$rs")** $(interval <<<"$rs") | $(median <<<"$rc") $(interval <<<"$rc") | $(median <<<"$ra") $(interval <<<"$ra") |")
 	done
-	unset started cpu
+	unset started cpu allocated
 done
 
 echo
-echo "Startup, $ROUNDS rounds alternating, $(nproc) CPUs, JVM $SERVER_JVM, $("$JAVA" -version 2>&1 | head -1) (logs: $OUT)"
-echo "Each cell: Started (JVM uptime, ms) / CPU time (ms); ratios against the application without the starter."
+echo "Startup ($LAYOUT layout), $ROUNDS rounds alternating, $(nproc) CPUs, JVM $SERVER_JVM, $("$JAVA" -version 2>&1 | head -1) (logs: $OUT)"
+echo "Each cell: Started (JVM uptime, ms) / CPU time (ms) / main thread allocated (KB); ratios against the application without the starter."
 echo
 header="| server | round | order |"
 rule="|---|---|---|"
@@ -157,8 +184,8 @@ echo "$header load avg |"
 echo "$rule---|"
 printf '%s\n' "${rows[@]}"
 echo
-echo "| server | sides | median Started (ms) | median Started without (ms) | Started: median per-round ratio [95 % interval] | CPU: median per-round ratio [95 % interval] |"
-echo "|---|---|---|---|---|---|"
+echo "| server | sides | median Started (ms) | median Started without (ms) | Started: median per-round ratio [95 % interval] | CPU: median per-round ratio [95 % interval] | Allocated: median per-round ratio [95 % interval] |"
+echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${summary[@]}"
 echo
 echo "Target: Started, with / without, median per-round ratio <= 1.01."

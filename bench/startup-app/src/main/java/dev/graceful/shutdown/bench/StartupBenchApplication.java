@@ -1,5 +1,6 @@
 package dev.graceful.shutdown.bench;
 
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,12 +18,18 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * An ordinary service, with nothing of the starter's in its code, so that it runs with
  * the starter's jars on the class path and without them.
- * Once started it prints the CPU time the process has used ("Started after CPU time N ms").
+ * Once started it prints the CPU time the process and its main thread have used
+ * ("Started after CPU time N ms, main thread M ms, main thread allocated A KB").
  * <p>
  * With {@code -Dbench.startup-steps=<prefix>} it records Spring's startup steps
  * ({@link BufferingApplicationStartup}) and, once started, prints the time of every bean
  * whose name or class contains the text (for example {@code dev.graceful}), its own
  * time without the beans created inside it, and their sum.
+ * <p>
+ * With {@code -Dbench.startup-allocation=true} it prints, before the started line, the
+ * bytes the main thread allocated in each of Spring's startup steps, less the steps
+ * inside it ({@link AllocationStartup}): run it with and without the starter and compare
+ * the lines to see which step the difference is in.
  */
 @SpringBootApplication
 @RestController
@@ -36,11 +43,26 @@ public class StartupBenchApplication {
 			startup = new BufferingApplicationStartup(100_000);
 			application.setApplicationStartup(startup);
 		}
+		AllocationStartup allocation = null;
+		if (Boolean.getBoolean("bench.startup-allocation")) {
+			allocation = new AllocationStartup();
+			application.setApplicationStartup(allocation);
+		}
 		application.run(args);
+		if (allocation != null) {
+			allocation.print(10_000);
+		}
 		// CPU time of the whole process (every thread) up to here: less sensitive than the
-		// wall time to what else runs on the machine.
+		// wall time to what else runs on the machine. The main thread's, where the context
+		// is refreshed, leaves out the JIT compiler and the garbage collector too.
+		long mainCpuMillis = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() / 1_000_000;
+		// The bytes the main thread allocated: a measure of the work done that the rest of
+		// the machine does not disturb at all (and the JIT compiler little).
+		long mainAllocatedKb = ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
+			.getCurrentThreadAllocatedBytes() / 1024;
 		ProcessHandle.current().info().totalCpuDuration().ifPresent((cpu) -> System.out
-			.println("Started after CPU time " + cpu.toMillis() + " ms"));
+			.println("Started after CPU time " + cpu.toMillis() + " ms, main thread " + mainCpuMillis
+					+ " ms, main thread allocated " + mainAllocatedKb + " KB"));
 		if (startup != null) {
 			printSteps(startup.getBufferedTimeline(), prefix);
 		}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Where the starter's startup cost goes: starts bench/startup-app once without the starter
+# and once with it, each with -Dbench.startup-allocation=true (the bytes the main thread
+# allocated in each of Spring's startup steps, less the steps inside it), and prints the
+# steps whose allocation differs most between the two, then the totals. Steps of the
+# starter's own beans exist only on the "with" side.
+#
+#   bench/startup-allocation.sh                  # Tomcat, executable jar
+#   LAYOUT=extracted TOP=60 bench/startup-allocation.sh
+#   SERVER_OPTS=--spring.main.web-application-type=reactive bench/startup-allocation.sh
+#
+# Settings (environment), defaults in brackets: LAYOUT [jar] (jar or extracted, as in
+# startup-overhead.sh), TOP [40], SERVER_JVM [-Xms512m -Xmx512m], JAVA [java],
+# SERVER_OPTS [], SKIP_BUILD [unset].
+# Logs: bench/target/startup-allocation/<timestamp>/{with,without}.log
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/common.sh
+
+LAYOUT=${LAYOUT:-jar}
+TOP=${TOP:-40}
+SERVER_JVM=${SERVER_JVM:-"-Xms512m -Xmx512m"}
+JAVA=${JAVA:-java}
+SERVER_OPTS=${SERVER_OPTS:-}
+JARS=bench/startup-app/target
+OUT=bench/target/startup-allocation/$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$OUT"
+
+die() { echo "startup-allocation: $*" >&2; exit 2; }
+case $LAYOUT in jar | extracted) ;; *) die "unknown LAYOUT '$LAYOUT' (jar or extracted)" ;; esac
+if [ "${SKIP_BUILD:-}" != 1 ]; then
+	mvn -B -o -q -Pbench package -DskipTests -pl bench/startup-app -am || die "build failed"
+fi
+
+server_pid=""
+cleanup() { [ -z "$server_pid" ] || kill -KILL "$server_pid" 2>/dev/null || true; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for side in without with; do
+	jar=$JARS/startup-bench-$side-starter.jar
+	if [ "$LAYOUT" = extracted ]; then
+		"$JAVA" -Djarmode=tools -jar "$jar" extract --destination "$OUT/extracted-$side" >/dev/null \
+			|| die "extracting $jar failed"
+		jar=$OUT/extracted-$side/startup-bench-$side-starter.jar
+	fi
+	# shellcheck disable=SC2086
+	"$JAVA" $SERVER_JVM -Dbench.startup-allocation=true -jar "$jar" $SERVER_OPTS \
+		--server.address=127.0.0.1 --server.port=0 >"$OUT/$side.log" 2>&1 &
+	server_pid=$!
+	deadline=$(( $(now_ms) + 90000 ))
+	until grep -q 'Started after CPU time' "$OUT/$side.log"; do
+		kill -0 "$server_pid" 2>/dev/null || { tail -20 "$OUT/$side.log" >&2; die "$side exited before it started"; }
+		[ "$(now_ms)" -lt "$deadline" ] || die "$side did not start within 90 s"
+		sleep 0.05
+	done
+	kill -KILL "$server_pid" 2>/dev/null || true
+	wait "$server_pid" 2>/dev/null || true
+	server_pid=""
+done
+
+echo "Main thread's allocation per startup step ($LAYOUT layout), in KB: with - without, without, with (logs: $OUT)"
+awk -v top="$TOP" '
+	FNR == 1 { side++ }
+	/^ALLOC / && !/\(all steps\)/ {
+		key = $4; for (i = 5; i <= NF; i++) key = key " " $i
+		bytes[side, key] += $2; keys[key] = 1
+	}
+	/main thread allocated/ { match($0, /main thread allocated [0-9]+/); total[side] = substr($0, RSTART + 22, RLENGTH - 22) }
+	END {
+		for (key in keys) printf "%10.0f %10.0f %10.0f  %s\n", (bytes[2, key] - bytes[1, key]) / 1024, bytes[1, key] / 1024, bytes[2, key] / 1024, key
+		printf "TOTAL %s %s\n", total[1], total[2] > "/dev/stderr"
+	}' "$OUT/without.log" "$OUT/with.log" 2>"$OUT/totals" | sort -k1,1nr | head -n "$TOP"
+read -r _ without with <"$OUT/totals"
+awk -v a="$without" -v b="$with" 'BEGIN { printf "Main thread allocated up to started: without %d KB, with %d KB, ratio %.3f\n", a, b, b / a }'
