@@ -42,3 +42,23 @@ wait_for_quiet() {
 		sleep 5
 	done
 }
+
+# start_until_started <log> <what> <command...>: runs the startup bench application
+# (bench/startup-app) with its output in <log> until it prints its "Started after CPU time"
+# line, then kills it. server_pid holds its pid meanwhile, for the script's exit trap. Dies
+# (the script's die) if it exits first or START_TIMEOUT passes.
+start_until_started() {
+	local log=$1 what=$2
+	shift 2
+	"$@" >"$log" 2>&1 &
+	server_pid=$!
+	local deadline=$(( $(now_ms) + START_TIMEOUT * 1000 ))
+	until grep -q 'Started after CPU time' "$log"; do
+		kill -0 "$server_pid" 2>/dev/null || { tail -20 "$log" >&2; die "$what exited before it started"; }
+		[ "$(now_ms)" -lt "$deadline" ] || die "$what did not start within ${START_TIMEOUT}s"
+		sleep 0.05
+	done
+	kill -KILL "$server_pid" 2>/dev/null || true
+	wait "$server_pid" 2>/dev/null || true
+	server_pid=""
+}

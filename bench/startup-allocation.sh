@@ -23,6 +23,7 @@ SERVER_JVM=${SERVER_JVM:-"-Xms512m -Xmx512m"}
 JAVA=${JAVA:-java}
 SERVER_OPTS=${SERVER_OPTS:-}
 JARS=bench/startup-app/target
+START_TIMEOUT=90
 OUT=bench/target/startup-allocation/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$OUT"
 
@@ -45,18 +46,8 @@ for side in without with; do
 		jar=$OUT/extracted-$side/startup-bench-$side-starter.jar
 	fi
 	# shellcheck disable=SC2086
-	"$JAVA" $SERVER_JVM -Dbench.startup-allocation=true -jar "$jar" $SERVER_OPTS \
-		--server.address=127.0.0.1 --server.port=0 >"$OUT/$side.log" 2>&1 &
-	server_pid=$!
-	deadline=$(( $(now_ms) + 90000 ))
-	until grep -q 'Started after CPU time' "$OUT/$side.log"; do
-		kill -0 "$server_pid" 2>/dev/null || { tail -20 "$OUT/$side.log" >&2; die "$side exited before it started"; }
-		[ "$(now_ms)" -lt "$deadline" ] || die "$side did not start within 90 s"
-		sleep 0.05
-	done
-	kill -KILL "$server_pid" 2>/dev/null || true
-	wait "$server_pid" 2>/dev/null || true
-	server_pid=""
+	start_until_started "$OUT/$side.log" "$side" "$JAVA" $SERVER_JVM -Dbench.startup-allocation=true -jar "$jar" \
+		$SERVER_OPTS --server.address=127.0.0.1 --server.port=0
 done
 
 echo "Main thread's allocation per startup step ($LAYOUT layout), in KB: with - without, without, with (logs: $OUT)"

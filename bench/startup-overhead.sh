@@ -40,7 +40,7 @@
 # Logs: bench/target/startup-overhead/<timestamp>/<server>-<side>-<round>.log
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# now_ms, load_avg, median, wait_for_quiet
+# now_ms, load_avg, median, wait_for_quiet, start_until_started
 . bench/common.sh
 
 SERVERS=${SERVERS:-"tomcat netty"}
@@ -112,17 +112,7 @@ start_once() {
 	esac
 	cmd+=(--server.address=127.0.0.1 --server.port=0)
 	[ "$side" != disabled ] || cmd+=(--graceful.shutdown.enabled=false)
-	"${cmd[@]}" >"$log" 2>&1 &
-	server_pid=$!
-	local deadline=$(( $(now_ms) + START_TIMEOUT * 1000 ))
-	until grep -q 'Started after CPU time' "$log"; do
-		kill -0 "$server_pid" 2>/dev/null || { tail -20 "$log" >&2; die "$server $side exited before it started"; }
-		[ "$(now_ms)" -lt "$deadline" ] || die "$server $side did not start within ${START_TIMEOUT}s"
-		sleep 0.05
-	done
-	kill -KILL "$server_pid" 2>/dev/null || true
-	wait "$server_pid" 2>/dev/null || true
-	server_pid=""
+	start_until_started "$log" "$server $side" "${cmd[@]}"
 	local started cpu allocated
 	started=$(grep -oP -m1 'Started \S+ in [0-9.]+ seconds \(process running for \K[0-9.]+' "$log" || true)
 	cpu=$(grep -oP -m1 'Started after CPU time \K[0-9]+' "$log" || true)
