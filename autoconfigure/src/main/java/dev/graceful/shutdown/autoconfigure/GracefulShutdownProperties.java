@@ -132,7 +132,8 @@ public class GracefulShutdownProperties {
 	static boolean isEnabled(Environment environment) {
 		return Binder.get(environment)
 			.bind(ENABLED, Boolean.class)
-			.orElseGet(() -> new GracefulShutdownProperties().isEnabled());
+			// The default, without creating the properties and their nested classes for it.
+			.orElse(true);
 	}
 
 	/**

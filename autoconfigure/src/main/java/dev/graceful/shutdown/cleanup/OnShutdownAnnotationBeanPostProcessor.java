@@ -6,6 +6,8 @@ import java.lang.reflect.Modifier;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
 
@@ -21,6 +23,8 @@ import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.MethodIntrospector;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.annotation.AnnotationUtils;
+import org.springframework.stereotype.Component;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
@@ -37,6 +41,9 @@ public final class OnShutdownAnnotationBeanPostProcessor
 		implements BeanPostProcessor, BeanFactoryAware, SmartInitializingSingleton {
 
 	private final ObjectProvider<ShutdownCleanups> cleanups;
+
+	/** Classes known to declare no {@code @OnShutdown} method: not inspected again. */
+	private final Set<Class<?>> classesWithoutCleanups = ConcurrentHashMap.newKeySet();
 
 	private @Nullable ConfigurableListableBeanFactory beanFactory;
 
@@ -64,13 +71,36 @@ public final class OnShutdownAnnotationBeanPostProcessor
 				continue;
 			}
 			Class<?> type = beanFactory.getType(beanName, false);
-			if (type != null) {
+			if (type != null && mayDeclareCleanups(ClassUtils.getUserClass(type))) {
 				Map<Method, OnShutdown> methods = findAnnotatedMethods(ClassUtils.getUserClass(type));
 				if (!methods.isEmpty()) {
 					throw notSingleton(beanName, methods.keySet().iterator().next());
 				}
 			}
 		}
+	}
+
+	/**
+	 * Whether a class is worth inspecting, as Spring's own {@code @EventListener}
+	 * processing decides: not a JDK type, and not one of Spring's own infrastructure
+	 * classes unless it is a component. Spring's classes are most of an application's
+	 * beans, and inspecting every method of each of them (and of their interfaces) loads
+	 * classes nothing else needs, a measurable part of the startup.
+	 */
+	private boolean mayDeclareCleanups(Class<?> type) {
+		if (this.classesWithoutCleanups.contains(type)) {
+			return false;
+		}
+		boolean candidate = AnnotationUtils.isCandidateClass(type, OnShutdown.class) && !isSpringContainerClass(type);
+		if (!candidate) {
+			this.classesWithoutCleanups.add(type);
+		}
+		return candidate;
+	}
+
+	private static boolean isSpringContainerClass(Class<?> type) {
+		return type.getName().startsWith("org.springframework.")
+				&& !AnnotatedElementUtils.isAnnotated(type, Component.class);
 	}
 
 	private static Map<Method, OnShutdown> findAnnotatedMethods(Class<?> type) {
@@ -91,8 +121,12 @@ public final class OnShutdownAnnotationBeanPostProcessor
 		if (ClassUtils.isCglibProxyClass(targetClass)) {
 			targetClass = ClassUtils.getUserClass(targetClass);
 		}
+		if (!mayDeclareCleanups(targetClass)) {
+			return bean;
+		}
 		Map<Method, OnShutdown> methods = findAnnotatedMethods(targetClass);
 		if (methods.isEmpty()) {
+			this.classesWithoutCleanups.add(targetClass);
 			return bean;
 		}
 		for (Map.Entry<Method, OnShutdown> entry : methods.entrySet()) {
