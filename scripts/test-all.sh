@@ -62,6 +62,7 @@ MATRIX=${MATRIX:-"17/4.1.1 25/4.1.1 17/4.0.7"}
 started=$(date +%s)
 summary=()
 primary=1
+secondary=0
 
 for entry in $MATRIX; do
 	java_version=${entry%%/*}
@@ -92,17 +93,20 @@ for entry in $MATRIX; do
 	esac
 	java_cmd=${java_home:+$java_home/bin/}java
 	echo "=== $entry: Spring Boot $boot_version on $("$java_cmd" -version 2>&1 | head -1) ==="
-	# clean: the previous entry's classes were compiled by another javac or against
-	# another Spring Boot.
+	if [ "$primary" = 1 ]; then
+		scope=(-Dgraceful.tests.heavy=true)
+	else
+		# One rollout per secondary entry, a different server and HAProxy mode on each.
+		pairs=(netty/tcp tomcat/http jetty/tcp)
+		scope=(-Dgraceful.tests.heavy=false "-Drollout.pairs=${pairs[secondary % 3]}")
+		secondary=$(( secondary + 1 ))
+	fi
 	(
 		if [ -n "$java_home" ]; then
 			export JAVA_HOME=$java_home PATH="$java_home/bin:$PATH"
 		fi
-		if [ "$primary" = 1 ]; then
-			scope=(-Dgraceful.tests.heavy=true)
-		else
-			scope=(-Dgraceful.tests.heavy=false "-Drollout.pairs=tomcat/http,jetty/tcp,netty/tcp")
-		fi
+		# clean: the previous entry's classes were compiled by another javac or against
+		# another Spring Boot.
 		mvn -B -ntp clean verify "-Dspring-boot.version=$boot_version" "${scope[@]}" "$@"
 	)
 	primary=0

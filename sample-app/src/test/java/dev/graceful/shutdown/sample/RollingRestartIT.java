@@ -129,8 +129,8 @@ class RollingRestartIT {
 	 * in the test suite; {@code bench/rolling-restart.sh} asks for more with the system
 	 * property {@code rollout.rounds} and may narrow {@code rollout.servers} and
 	 * {@code rollout.modes} (comma-separated), or name the exact pairs with
-	 * {@code rollout.pairs} ({@code server/mode}, comma-separated; the test command's
-	 * secondary matrix entries run {@code tomcat/http,jetty/tcp,netty/tcp}).
+	 * {@code rollout.pairs} ({@code server/mode}, comma-separated; each of the test
+	 * command's secondary matrix entries runs one pair).
 	 * @return round, server, HAProxy mode, side
 	 */
 	static Stream<Arguments> rollouts() {
