@@ -21,6 +21,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.DependsOn;
+import org.springframework.context.support.ApplicationObjectSupport;
 import org.springframework.scheduling.annotation.Async;
 import org.springframework.scheduling.annotation.EnableAsync;
 
@@ -159,6 +160,19 @@ class OnShutdownCleanupTests {
 		assertThat(events.list).containsExactly("async worker flushed");
 		assertThat(report.cleanups()).extracting(Cleanup::name, Cleanup::outcome)
 			.containsExactly(tuple("AsyncWorker.flush", Outcome.COMPLETED));
+	}
+
+	@Test
+	void cleanupsOfSubclassesOfSpringClassesRunForEveryBeanOfTheClass() {
+		// Spring's own classes are not inspected; an application's subclass of one is, and
+		// each of its beans registers its cleanup.
+		this.context = run(SpringSubclassConfiguration.class);
+		Events events = this.context.getBean(Events.class);
+		ShutdownReport report = ShutdownReports.close(this.context);
+		assertThat(events.list).containsExactlyInAnyOrder("first flushed", "second flushed");
+		assertThat(report.cleanups()).extracting(Cleanup::name, Cleanup::outcome)
+			.containsExactly(tuple("FlushingSupport.flush", Outcome.COMPLETED),
+					tuple("FlushingSupport.flush", Outcome.COMPLETED));
 	}
 
 	@Test
@@ -611,6 +625,50 @@ class OnShutdownCleanupTests {
 		@Bean
 		AsyncWorker asyncWorker(Events events) {
 			return new AsyncWorker(events);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableAutoConfiguration
+	static class SpringSubclassConfiguration {
+
+		@Bean
+		Events events() {
+			return new Events();
+		}
+
+		@Bean
+		FlushingSupport firstFlushing(Events events) {
+			return new FlushingSupport(events, "first");
+		}
+
+		@Bean
+		FlushingSupport secondFlushing(Events events) {
+			return new FlushingSupport(events, "second");
+		}
+
+	}
+
+	static class FlushingSupport extends ApplicationObjectSupport {
+
+		private final Events events;
+
+		private final String name;
+
+		FlushingSupport(Events events, String name) {
+			this.events = events;
+			this.name = name;
+		}
+
+		@OnShutdown
+		void flush() {
+			this.events.add(this.name + " flushed");
+		}
+
+		@Override
+		protected boolean isContextRequired() {
+			return false;
 		}
 
 	}
