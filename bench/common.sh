@@ -45,8 +45,9 @@ wait_for_quiet() {
 
 # start_until_started <log> <what> <command...>: runs the startup bench application
 # (bench/startup-app) with its output in <log> until it prints its "Started after CPU time"
-# line, then kills it. server_pid holds its pid meanwhile, for the script's exit trap. Dies
-# (the script's die) if it exits first or START_TIMEOUT passes.
+# line, then kills it (with ON_STARTED set, after running "$ON_STARTED <pid>"). server_pid
+# holds its pid meanwhile, for the script's exit trap. Dies (the script's die) if it exits
+# first or START_TIMEOUT passes.
 start_until_started() {
 	local log=$1 what=$2
 	shift 2
@@ -58,7 +59,42 @@ start_until_started() {
 		[ "$(now_ms)" -lt "$deadline" ] || die "$what did not start within ${START_TIMEOUT}s"
 		sleep 0.05
 	done
+	[ -z "${ON_STARTED:-}" ] || "$ON_STARTED" "$server_pid"
 	kill -KILL "$server_pid" 2>/dev/null || true
 	wait "$server_pid" 2>/dev/null || true
 	server_pid=""
+}
+
+# startup_bench_prepare: for the startup benchmarks (bench/startup-app, jars in $JARS): checks
+# LAYOUT (jar or extracted), builds both jars unless SKIP_BUILD=1, with LAYOUT=extracted
+# extracts them into $OUT/extracted-{with,without}, and kills the application being started
+# ($server_pid) on exit, whatever the exit path. Dies (the script's die) on failure.
+startup_bench_prepare() {
+	case $LAYOUT in jar | extracted) ;; *) die "unknown LAYOUT '$LAYOUT' (jar or extracted)" ;; esac
+	if [ "${SKIP_BUILD:-}" != 1 ]; then
+		echo "Building $JARS/startup-bench-{with,without}-starter.jar" >&2
+		mvn -B -o -q -Pbench package -DskipTests -pl bench/startup-app -am || die "build failed"
+	fi
+	local side
+	for side in with without; do
+		[ -f "$JARS/startup-bench-$side-starter.jar" ] \
+			|| die "$JARS/startup-bench-$side-starter.jar not found (run without SKIP_BUILD)"
+		[ "$LAYOUT" = extracted ] || continue
+		rm -rf "$OUT/extracted-$side"
+		"$JAVA" -Djarmode=tools -jar "$JARS/startup-bench-$side-starter.jar" extract \
+			--destination "$OUT/extracted-$side" >/dev/null || die "extracting the $side jar failed"
+	done
+	server_pid=""
+	trap 'kill_started_server' EXIT
+	trap 'exit 130' INT TERM
+}
+kill_started_server() { [ -z "$server_pid" ] || kill -KILL "$server_pid" 2>/dev/null || true; }
+
+# startup_bench_jar <side>: prints the jar that starts <side> (with, without) in LAYOUT.
+startup_bench_jar() {
+	if [ "$LAYOUT" = extracted ]; then
+		echo "$OUT/extracted-$1/startup-bench-$1-starter.jar"
+	else
+		echo "$JARS/startup-bench-$1-starter.jar"
+	fi
 }

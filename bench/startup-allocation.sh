@@ -28,23 +28,10 @@ OUT=bench/target/startup-allocation/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$OUT"
 
 die() { echo "startup-allocation: $*" >&2; exit 2; }
-case $LAYOUT in jar | extracted) ;; *) die "unknown LAYOUT '$LAYOUT' (jar or extracted)" ;; esac
-if [ "${SKIP_BUILD:-}" != 1 ]; then
-	mvn -B -o -q -Pbench package -DskipTests -pl bench/startup-app -am || die "build failed"
-fi
-
-server_pid=""
-cleanup() { [ -z "$server_pid" ] || kill -KILL "$server_pid" 2>/dev/null || true; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+startup_bench_prepare
 
 for side in without with; do
-	jar=$JARS/startup-bench-$side-starter.jar
-	if [ "$LAYOUT" = extracted ]; then
-		"$JAVA" -Djarmode=tools -jar "$jar" extract --destination "$OUT/extracted-$side" >/dev/null \
-			|| die "extracting $jar failed"
-		jar=$OUT/extracted-$side/startup-bench-$side-starter.jar
-	fi
+	jar=$(startup_bench_jar "$side")
 	# shellcheck disable=SC2086
 	start_until_started "$OUT/$side.log" "$side" "$JAVA" $SERVER_JVM -Dbench.startup-allocation=true -jar "$jar" \
 		$SERVER_OPTS --server.address=127.0.0.1 --server.port=0

@@ -63,24 +63,7 @@ die() { echo "startup-overhead: $*" >&2; exit 2; }
 for side in $SIDES; do
 	case $side in without | with | disabled) ;; *) die "unknown side '$side' (without, with, disabled)" ;; esac
 done
-case $LAYOUT in jar | extracted) ;; *) die "unknown LAYOUT '$LAYOUT' (jar or extracted)" ;; esac
-if [ "${SKIP_BUILD:-}" != 1 ]; then
-	echo "Building $JARS/startup-bench-{with,without}-starter.jar" >&2
-	mvn -B -o -q -Pbench package -DskipTests -pl bench/startup-app -am || die "build failed"
-fi
-if [ "$LAYOUT" = extracted ]; then
-	for name in with without; do
-		rm -rf "$OUT/extracted-$name"
-		"$JAVA" -Djarmode=tools -jar "$JARS/startup-bench-$name-starter.jar" extract \
-			--destination "$OUT/extracted-$name" >/dev/null || die "extracting the $name jar failed"
-	done
-fi
-
-# Everything started here is stopped on exit, whatever the exit path.
-server_pid=""
-cleanup() { [ -z "$server_pid" ] || kill -KILL "$server_pid" 2>/dev/null || true; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+startup_bench_prepare
 
 ratio() { awk -v s="$1" -v p="$2" 'BEGIN { printf "%.3f", s / p }'; }
 # interval: reads numbers, prints "[low, high]", the approximate 95 % interval of their
@@ -96,13 +79,7 @@ interval() {
 start_once() {
 	local server=$1 side=$2 label=$3 jar log
 	log=$OUT/$server-$side-$label.log
-	case $side in without) jar=without ;; *) jar=with ;; esac
-	if [ "$LAYOUT" = extracted ]; then
-		jar=$OUT/extracted-$jar/startup-bench-$jar-starter.jar
-	else
-		jar=$JARS/startup-bench-$jar-starter.jar
-	fi
-	[ -f "$jar" ] || die "$jar not found (run without SKIP_BUILD)"
+	case $side in without) jar=$(startup_bench_jar without) ;; *) jar=$(startup_bench_jar with) ;; esac
 	local -a cmd
 	# shellcheck disable=SC2206
 	case $server in
