@@ -88,21 +88,17 @@ public final class StartupClasses {
 		if (stack == null) {
 			return "unknown (no stack)";
 		}
+		List<String> methods = stack.getFrames()
+			.stream()
+			.map((frame) -> frame.getMethod().getType().getName() + "." + frame.getMethod().getName())
+			.toList();
 		for (String[] cause : CAUSES) {
-			for (RecordedFrame frame : stack.getFrames()) {
-				String method = frame.getMethod().getType().getName() + "." + frame.getMethod().getName();
-				if (method.contains(cause[0])) {
-					return cause[1];
-				}
+			if (methods.stream().anyMatch((method) -> method.contains(cause[0]))) {
+				return cause[1];
 			}
 		}
-		for (RecordedFrame frame : stack.getFrames()) {
-			String type = frame.getMethod().getType().getName();
-			if (type.startsWith("dev.graceful.")) {
-				return "the starter's own code";
-			}
-		}
-		return "other";
+		return methods.stream().anyMatch((method) -> method.startsWith("dev.graceful.")) ? "the starter's own code"
+				: "other";
 	}
 
 	private static String firstFrames(RecordedStackTrace stack, int count) {

@@ -66,11 +66,12 @@ start_until_started() {
 }
 
 # startup_bench_prepare: for the startup benchmarks (bench/startup-app, jars in $JARS): checks
-# LAYOUT (jar or extracted), builds both jars unless SKIP_BUILD=1, with LAYOUT=extracted
-# extracts them into $OUT/extracted-{with,without}, and kills the application being started
+# LAYOUT (jar or extracted), creates $OUT, builds both jars unless SKIP_BUILD=1, with
+# LAYOUT=extracted extracts them into $OUT/extracted-{with,without}, and kills the application being started
 # ($server_pid) on exit, whatever the exit path. Dies (the script's die) on failure.
 startup_bench_prepare() {
 	case $LAYOUT in jar | extracted) ;; *) die "unknown LAYOUT '$LAYOUT' (jar or extracted)" ;; esac
+	mkdir -p "$OUT"
 	if [ "${SKIP_BUILD:-}" != 1 ]; then
 		echo "Building $JARS/startup-bench-{with,without}-starter.jar" >&2
 		mvn -B -o -q -Pbench package -DskipTests -pl bench/startup-app -am || die "build failed"

@@ -25,7 +25,6 @@ SERVER_OPTS=${SERVER_OPTS:-}
 JARS=bench/startup-app/target
 START_TIMEOUT=90
 OUT=bench/target/startup-allocation/$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$OUT"
 
 die() { echo "startup-allocation: $*" >&2; exit 2; }
 startup_bench_prepare

@@ -26,7 +26,6 @@ SERVER_OPTS=${SERVER_OPTS:-}
 JARS=bench/startup-app/target
 START_TIMEOUT=90
 OUT=bench/target/startup-classes/$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$OUT"
 
 die() { echo "startup-classes: $*" >&2; exit 2; }
 startup_bench_prepare
@@ -49,6 +48,7 @@ for side in without with; do
 	start_until_started "$OUT/$side.log" "$side" "$JAVA" $SERVER_JVM -Xlog:class+load:file="$OUT/$side.classes" \
 		-jar "$jar" $SERVER_OPTS --server.address=127.0.0.1 --server.port=0
 	if [ "$side" = with ]; then
+		# A start of its own: JFR's own classes would count as loaded only with the starter.
 		# shellcheck disable=SC2086
 		ON_STARTED=dump_recording start_until_started "$OUT/with-jfr.log" "with (recorded)" "$JAVA" $SERVER_JVM \
 			-XX:StartFlightRecording=name=classes,settings="$PWD/$OUT/class-loads.jfc" \

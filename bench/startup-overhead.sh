@@ -57,7 +57,6 @@ JARS=bench/startup-app/target
 START_TIMEOUT=90
 
 OUT=bench/target/startup-overhead/$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$OUT"
 
 die() { echo "startup-overhead: $*" >&2; exit 2; }
 for side in $SIDES; do
