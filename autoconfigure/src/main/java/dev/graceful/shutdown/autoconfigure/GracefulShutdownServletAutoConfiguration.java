@@ -6,12 +6,12 @@ import org.apache.catalina.startup.Tomcat;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.tomcat.TomcatContextCustomizer;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -31,9 +31,8 @@ import dev.graceful.shutdown.web.servlet.TomcatRequestCounting;
  */
 @AutoConfiguration(after = GracefulShutdownWebAutoConfiguration.class)
 @ConditionalOnWebApplication(type = Type.SERVLET)
-@ConditionalOnClass(Filter.class)
+@ConditionalOnClass({ Filter.class, WebServerApplicationContext.class })
 @ConditionalOnGracefulShutdownEnabled
-@ConditionalOnBean(RequestTracker.class)
 public final class GracefulShutdownServletAutoConfiguration {
 
 	@Bean

@@ -8,12 +8,12 @@ import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -30,7 +30,6 @@ import dev.graceful.shutdown.streams.reactive.WebSocketHandlerAdapterTracking;
 import dev.graceful.shutdown.streams.servlet.SseEmitterTracking;
 import dev.graceful.shutdown.streams.servlet.StompSessionTracking;
 import dev.graceful.shutdown.streams.servlet.WebSocketSessionTracking;
-import dev.graceful.shutdown.web.RequestTracker;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
@@ -43,7 +42,7 @@ import dev.graceful.shutdown.web.RequestTracker;
 @ConditionalOnWebApplication
 @ConditionalOnGracefulShutdownEnabled
 @ConditionalOnBooleanProperty(name = GracefulShutdownProperties.STREAMS_ENABLED, matchIfMissing = true)
-@ConditionalOnBean(RequestTracker.class)
+@ConditionalOnClass(WebServerApplicationContext.class)
 public final class GracefulShutdownStreamsAutoConfiguration {
 
 	@Bean

@@ -7,6 +7,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.event.ApplicationStartedEvent;
 import org.springframework.context.ApplicationListener;
 
@@ -30,10 +31,10 @@ final class ShutdownPlanLogger implements ApplicationListener<ApplicationStarted
 
 	private final ParticipantRunner participants;
 
-	private final @Nullable DiscoveryPropagation discovery;
+	private final ObjectProvider<DiscoveryPropagation> discovery;
 
 	ShutdownPlanLogger(ShutdownPlan plan, CleanupRegistry cleanups, ParticipantRunner participants,
-			@Nullable DiscoveryPropagation discovery) {
+			ObjectProvider<DiscoveryPropagation> discovery) {
 		this.plan = plan;
 		this.cleanups = cleanups;
 		this.participants = participants;
@@ -50,11 +51,13 @@ final class ShutdownPlanLogger implements ApplicationListener<ApplicationStarted
 	}
 
 	@Nullable String discoveryWarning() {
-		return (this.discovery != null) ? this.discovery.warning(this.plan.delay()) : null;
+		DiscoveryPropagation discovery = this.discovery.getIfAvailable();
+		return (discovery != null) ? discovery.warning(this.plan.delay()) : null;
 	}
 
 	private String discovery() {
-		DiscoveryPropagation.Estimate estimate = (this.discovery != null) ? this.discovery.estimate() : null;
+		DiscoveryPropagation discovery = this.discovery.getIfAvailable();
+		DiscoveryPropagation.Estimate estimate = (discovery != null) ? discovery.estimate() : null;
 		if (estimate == null) {
 			return "";
 		}

@@ -2,8 +2,8 @@ package dev.graceful.shutdown.readiness;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
@@ -33,10 +33,17 @@ public final class ShutdownStartListener implements ApplicationListener<ContextC
 
 	private final ApplicationContext applicationContext;
 
-	private final @Nullable ApplicationAvailability availability;
+	private final ObjectProvider<ApplicationAvailability> availability;
 
+	/**
+	 * Create a listener.
+	 * @param progress the record of the shutdown
+	 * @param applicationContext the context whose closing starts the shutdown
+	 * @param availability the application's availability, looked up when the shutdown
+	 * starts
+	 */
 	public ShutdownStartListener(ShutdownRecorder progress, ApplicationContext applicationContext,
-			@Nullable ApplicationAvailability availability) {
+			ObjectProvider<ApplicationAvailability> availability) {
 		this.progress = progress;
 		this.applicationContext = applicationContext;
 		this.availability = availability;
@@ -58,11 +65,12 @@ public final class ShutdownStartListener implements ApplicationListener<ContextC
 	}
 
 	private String refuseTraffic() {
-		if (this.availability == null) {
+		ApplicationAvailability availability = this.availability.getIfAvailable();
+		if (availability == null) {
 			return "no ApplicationAvailability bean";
 		}
 		// Spring Boot publishes REFUSING_TRAFFIC itself for web server contexts only.
-		if (this.availability.getReadinessState() == ReadinessState.REFUSING_TRAFFIC) {
+		if (availability.getReadinessState() == ReadinessState.REFUSING_TRAFFIC) {
 			return "published by Spring Boot";
 		}
 		AvailabilityChangeEvent.publish(this.applicationContext, ReadinessState.REFUSING_TRAFFIC);

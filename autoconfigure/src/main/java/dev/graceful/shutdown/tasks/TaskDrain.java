@@ -13,6 +13,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.scheduling.concurrent.ExecutorConfigurationSupport;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
@@ -42,7 +43,7 @@ public final class TaskDrain extends ShutdownLifecycle {
 
 	private final WorkRegistry tracker;
 
-	private final @Nullable ExecutorTracking executors;
+	private final ObjectProvider<ExecutorTracking> executors;
 
 	private final Duration timeout;
 
@@ -56,13 +57,13 @@ public final class TaskDrain extends ShutdownLifecycle {
 	 * Create a new step.
 	 * @param progress the record of the shutdown
 	 * @param tracker the work tracker
-	 * @param executors the tracked executors, or {@code null} if executors are not
-	 * tracked
+	 * @param executors the tracked executors, looked up when the step runs; none if
+	 * executors are not tracked
 	 * @param timeout how long to wait for the work before cancelling it
 	 * @param cancelGrace how long to wait after cancelling before abandoning
 	 * @param reserve what the cleanups need of the budget after this step
 	 */
-	public TaskDrain(ShutdownRecorder progress, WorkRegistry tracker, @Nullable ExecutorTracking executors,
+	public TaskDrain(ShutdownRecorder progress, WorkRegistry tracker, ObjectProvider<ExecutorTracking> executors,
 			Duration timeout, Duration cancelGrace, Duration reserve) {
 		super(ShutdownTimeline.TASKS, progress);
 		this.progress = progress;
@@ -79,10 +80,9 @@ public final class TaskDrain extends ShutdownLifecycle {
 		Duration timeout = this.progress.budget().cap(this.timeout, this.reserve);
 		long start = this.progress.stepStarted(STEP);
 		this.tracker.setDeadline(Instant.now().plus(timeout));
-		Map<String, ExecutorConfigurationSupport> executors = (this.executors != null) ? this.executors.executors()
-				: Map.of();
-		int executorCount = executors.size()
-				+ ((this.executors != null) ? this.executors.threadPerTaskExecutors().size() : 0);
+		ExecutorTracking tracking = this.executors.getIfAvailable();
+		Map<String, ExecutorConfigurationSupport> executors = (tracking != null) ? tracking.executors() : Map.of();
+		int executorCount = executors.size() + ((tracking != null) ? tracking.threadPerTaskExecutors().size() : 0);
 		logger.info("Graceful shutdown: tasks started, waiting up to " + timeout.toMillis() + " ms for "
 				+ this.tracker.active().size() + " tracked unit(s) of work and " + executorCount + " executor(s)");
 		// From now on the executors reject new tasks; queued ones still run.
@@ -118,7 +118,7 @@ public final class TaskDrain extends ShutdownLifecycle {
 		long finished = this.tracker.finishedCount();
 		long cancelled = idle ? 0 : finished - finishedAtCancel;
 		long completed = finishedAtCancel - this.finishedAtShutdown;
-		long skipped = (this.executors != null) ? this.executors.skippedCount() : 0;
+		long skipped = (tracking != null) ? tracking.skippedCount() : 0;
 		this.progress.setActivity(null);
 		Tasks tasks = new Tasks(completed, cancelled, neverStarted, skipped, abandoned);
 		this.progress.recordTasks(tasks);

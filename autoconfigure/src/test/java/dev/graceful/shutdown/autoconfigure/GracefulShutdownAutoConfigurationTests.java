@@ -1,15 +1,18 @@
 package dev.graceful.shutdown.autoconfigure;
 
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.LivenessState;
 import org.springframework.boot.availability.ReadinessState;
+import org.springframework.boot.context.properties.ConfigurationPropertiesBean;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
@@ -49,6 +52,52 @@ class GracefulShutdownAutoConfigurationTests {
 			.hasSingleBean(ParticipantRunner.class)
 			.hasSingleBean(ParticipantRunner.Starter.class)
 			.hasSingleBean(GracefulShutdownProperties.class));
+	}
+
+	@Test
+	void registersThePartsAsSingletonsWithoutBeanDefinitions() {
+		this.contextRunner.run((context) -> {
+			ConfigurableListableBeanFactory beanFactory = context.getBeanFactory();
+			assertThat(List.of("gracefulShutdownBudget", "gracefulShutdownProgress", "gracefulShutdownPlan",
+					"gracefulShutdownStartListener", "gracefulShutdownParticipants",
+					"gracefulShutdownParticipantsStarter", "gracefulShutdownSummary", "gracefulShutdownCleanups",
+					"gracefulShutdownCleanupRunner", "gracefulShutdownWorkTracker", "gracefulShutdownTaskDrain",
+					"gracefulShutdownPlanLogger"))
+				.allSatisfy((name) -> {
+					assertThat(beanFactory.containsSingleton(name)).as(name).isTrue();
+					assertThat(beanFactory.containsBeanDefinition(name)).as(name).isFalse();
+				});
+			// What is left of the auto-configuration: the registrar and the @OnShutdown
+			// post-processor, besides Spring's own.
+			assertThat(beanFactory.getBeanDefinitionNames()).filteredOn((name) -> name.startsWith("gracefulShutdown"))
+				.containsExactlyInAnyOrder("gracefulShutdownCore",
+						"gracefulShutdownOnShutdownAnnotationBeanPostProcessor");
+		});
+	}
+
+	@Test
+	void propertiesAreBoundOnceAndListedAsConfigurationProperties() {
+		this.contextRunner.withPropertyValues("graceful.shutdown.delay=7s", "graceful.shutdown.cleanup.timeout=4s")
+			.run((context) -> {
+				GracefulShutdownProperties properties = context.getBean(GracefulShutdownProperties.class);
+				assertThat(properties.getCleanup().getTimeout()).isEqualTo(Duration.ofSeconds(4));
+				assertThat(context.getBean(ShutdownPlan.class).delay()).isEqualTo(Duration.ofSeconds(7));
+				// /actuator/configprops lists it, with the values bound.
+				ConfigurationPropertiesBean listed = ConfigurationPropertiesBean.getAll(context)
+					.get(ShutdownCoreRegistrar.PROPERTIES_BEAN_NAME);
+				assertThat(listed).isNotNull();
+				assertThat(listed.getInstance()).isSameAs(properties);
+				assertThat(listed.getAnnotation().prefix()).isEqualTo("graceful.shutdown");
+			});
+	}
+
+	@Test
+	void beanWithThePartsNameButAnotherTypeFailsTheStartupNamingIt() {
+		this.contextRunner.withUserConfiguration(UserBeanNamedLikeAPartConfiguration.class)
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasMessageContaining("'gracefulShutdownSummary'")
+				.hasMessageContaining("graceful.shutdown.enabled=false"));
 	}
 
 	@Test
@@ -221,6 +270,16 @@ class GracefulShutdownAutoConfigurationTests {
 	}
 
 	@Configuration(proxyBeanMethods = false)
+	static class UserBeanNamedLikeAPartConfiguration {
+
+		@Bean
+		String gracefulShutdownSummary() {
+			return "a summary of the application's own";
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
 	static class UserPlanConfiguration {
 
 		@Bean
@@ -245,7 +304,7 @@ class GracefulShutdownAutoConfigurationTests {
 
 		@Bean
 		ShutdownStartListener userStartListener(ShutdownRecorder progress, ApplicationContext context) {
-			return new ShutdownStartListener(progress, context, null);
+			return new ShutdownStartListener(progress, context, context.getBeanProvider(ApplicationAvailability.class));
 		}
 
 		@Bean

@@ -10,6 +10,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.NestedExceptionUtils;
 
 import dev.graceful.shutdown.discovery.DiscoveryDeregistration;
 import dev.graceful.shutdown.discovery.DiscoveryPropagation;
@@ -73,9 +74,8 @@ class GracefulShutdownDiscoveryAutoConfigurationTests {
 	@Test
 	void rejectsADiscoveryTimeoutThatIsNotPositive() {
 		this.contextRunner.withPropertyValues("graceful.shutdown.discovery.timeout=0s")
-			.run((context) -> assertThat(context).hasFailed()
-				.getFailure()
-				.rootCause()
+			.run((context) -> assertThat(
+					NestedExceptionUtils.getMostSpecificCause(assertThat(context).hasFailed().getFailure().actual()))
 				.hasMessageContaining("graceful.shutdown.discovery.timeout"));
 	}
 

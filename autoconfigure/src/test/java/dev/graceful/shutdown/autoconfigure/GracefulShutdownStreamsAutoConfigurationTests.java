@@ -11,6 +11,7 @@ import org.springframework.boot.test.context.runner.ReactiveWebApplicationContex
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.NestedExceptionUtils;
 
 import dev.graceful.shutdown.ShutdownParticipant;
 import dev.graceful.shutdown.StreamHandOffListener;
@@ -128,8 +129,7 @@ class GracefulShutdownStreamsAutoConfigurationTests {
 	@Test
 	void negativeSpreadFailsAtStartup() {
 		this.servlet.withPropertyValues("graceful.shutdown.web.streams.spread=-1s")
-			.run((context) -> assertThat(context).getFailure()
-				.rootCause()
+			.run((context) -> assertThat(NestedExceptionUtils.getMostSpecificCause(context.getStartupFailure()))
 				.isInstanceOf(InvalidShutdownPropertyException.class)
 				.hasMessageContaining("graceful.shutdown.web.streams.spread"));
 	}
@@ -137,8 +137,7 @@ class GracefulShutdownStreamsAutoConfigurationTests {
 	@Test
 	void spreadThatTheBudgetCannotHoldFailsAtStartup() {
 		this.servlet.withPropertyValues("graceful.shutdown.web.streams.spread=15s")
-			.run((context) -> assertThat(context).getFailure()
-				.rootCause()
+			.run((context) -> assertThat(NestedExceptionUtils.getMostSpecificCause(context.getStartupFailure()))
 				.isInstanceOf(InvalidShutdownPropertyException.class)
 				.hasMessageContaining("graceful.shutdown.web.streams.spread")
 				.hasMessageContaining("15s"));

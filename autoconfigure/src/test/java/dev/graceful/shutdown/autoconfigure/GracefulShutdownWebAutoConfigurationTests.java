@@ -4,6 +4,8 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
+import org.springframework.boot.actuate.autoconfigure.endpoint.web.WebEndpointAutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -90,6 +92,29 @@ class GracefulShutdownWebAutoConfigurationTests {
 				.doesNotHaveBean(RequestTracker.class)
 				.doesNotHaveBean(LameDuckDelay.class)
 				.doesNotHaveBean(DrainMonitor.class));
+	}
+
+	@Test
+	void requestsToTheActuatorsBasePathDoNotEndTheQuietPeriod() {
+		this.contextRunner.withConfiguration(AutoConfigurations.of(EndpointAutoConfiguration.class,
+				WebEndpointAutoConfiguration.class))
+			.withPropertyValues("management.endpoints.web.base-path=/manage")
+			.run((context) -> {
+				RequestTracker tracker = context.getBean(RequestTracker.class);
+				tracker.recordArrival("/manage/health/readiness");
+				assertThat(tracker.lastArrivalNanos()).isZero();
+				tracker.recordArrival("/actuator/health");
+				assertThat(tracker.lastArrivalNanos()).isNotZero();
+			});
+	}
+
+	@Test
+	void withoutTheActuatorsWebEndpointsEveryRequestEndsTheQuietPeriod() {
+		this.contextRunner.run((context) -> {
+			RequestTracker tracker = context.getBean(RequestTracker.class);
+			tracker.recordArrival("/actuator/health");
+			assertThat(tracker.lastArrivalNanos()).isNotZero();
+		});
 	}
 
 	@Test

@@ -12,6 +12,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.NestedExceptionUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
@@ -91,7 +92,8 @@ class InvalidShutdownPropertyFailureAnalyzerTests {
 		this.contextRunner.withPropertyValues(properties).run((context) -> {
 			assertThat(context).hasFailed();
 			Throwable failure = context.getStartupFailure();
-			assertThat(failure).hasRootCauseInstanceOf(InvalidShutdownPropertyException.class);
+			assertThat(NestedExceptionUtils.getMostSpecificCause(failure))
+				.isInstanceOf(InvalidShutdownPropertyException.class);
 			analysis[0] = new InvalidShutdownPropertyFailureAnalyzer().analyze(failure);
 		});
 		assertThat(analysis[0]).isNotNull();

@@ -14,6 +14,7 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.core.NestedExceptionUtils;
 
 import dev.graceful.shutdown.timeline.ShutdownPlan;
 
@@ -123,7 +124,9 @@ class ShutdownBudgetValidationTests {
 			.web(WebApplicationType.NONE)
 			.properties("spring.main.banner-mode=off", "graceful.shutdown.timeout=3s")
 			.registerShutdownHook(false)
-			.run()).havingRootCause().isInstanceOf(InvalidShutdownPropertyException.class);
+			.run())
+			.satisfies((ex) -> assertThat(NestedExceptionUtils.getMostSpecificCause(ex))
+				.isInstanceOf(InvalidShutdownPropertyException.class));
 
 		assertThat(output).contains("APPLICATION FAILED TO START")
 			.contains("Invalid value for 'graceful.shutdown.timeout': graceful.shutdown.delay (0s) + "
