@@ -66,9 +66,13 @@ start_until_started() {
 }
 
 # startup_bench_prepare: for the startup benchmarks (bench/startup-app, jars in $JARS): checks
-# LAYOUT (jar or extracted), creates $OUT, builds both jars unless SKIP_BUILD=1, with
-# LAYOUT=extracted extracts them into $OUT/extracted-{with,without}, and kills the application being started
-# ($server_pid) on exit, whatever the exit path. Dies (the script's die) on failure.
+# LAYOUT (jar or extracted), creates $OUT, builds both jars unless SKIP_BUILD=1, and kills the
+# application being started ($server_pid) on exit, whatever the exit path. Dies (the script's die)
+# on failure. Each side starts from a path of the same length ($OUT/with, $OUT/none): Spring Boot
+# allocates, for each class and resource it loads, an amount that grows with the length of the
+# jar's path (about 0.4 MB per character in all on the bench application), and the two jars' own
+# names differ by three characters. With LAYOUT=extracted, each side is extracted into
+# $OUT/<side>/extracted.
 startup_bench_prepare() {
 	case $LAYOUT in jar | extracted) ;; *) die "unknown LAYOUT '$LAYOUT' (jar or extracted)" ;; esac
 	mkdir -p "$OUT"
@@ -76,14 +80,16 @@ startup_bench_prepare() {
 		echo "Building $JARS/startup-bench-{with,without}-starter.jar" >&2
 		mvn -B -o -q -Pbench package -DskipTests -pl bench/startup-app -am || die "build failed"
 	fi
-	local side
+	local side dir
 	for side in with without; do
 		[ -f "$JARS/startup-bench-$side-starter.jar" ] \
 			|| die "$JARS/startup-bench-$side-starter.jar not found (run without SKIP_BUILD)"
+		dir=$OUT/$(startup_bench_dir "$side")
+		rm -rf "$dir" && mkdir -p "$dir" && cp "$JARS/startup-bench-$side-starter.jar" "$dir/app.jar" \
+			|| die "copying the $side jar failed"
 		[ "$LAYOUT" = extracted ] || continue
-		rm -rf "$OUT/extracted-$side"
-		"$JAVA" -Djarmode=tools -jar "$JARS/startup-bench-$side-starter.jar" extract \
-			--destination "$OUT/extracted-$side" >/dev/null || die "extracting the $side jar failed"
+		"$JAVA" -Djarmode=tools -jar "$dir/app.jar" extract --destination "$dir/extracted" >/dev/null \
+			|| die "extracting the $side jar failed"
 	done
 	server_pid=""
 	trap 'kill_started_server' EXIT
@@ -91,11 +97,14 @@ startup_bench_prepare() {
 }
 kill_started_server() { [ -z "$server_pid" ] || kill -KILL "$server_pid" 2>/dev/null || true; }
 
+# startup_bench_dir <side>: the directory under $OUT of <side> (with, without); the names are of one length.
+startup_bench_dir() { case $1 in with) echo with ;; *) echo none ;; esac; }
+
 # startup_bench_jar <side>: prints the jar that starts <side> (with, without) in LAYOUT.
 startup_bench_jar() {
 	if [ "$LAYOUT" = extracted ]; then
-		echo "$OUT/extracted-$1/startup-bench-$1-starter.jar"
+		echo "$OUT/$(startup_bench_dir "$1")/extracted/app.jar"
 	else
-		echo "$JARS/startup-bench-$1-starter.jar"
+		echo "$OUT/$(startup_bench_dir "$1")/app.jar"
 	fi
 }
