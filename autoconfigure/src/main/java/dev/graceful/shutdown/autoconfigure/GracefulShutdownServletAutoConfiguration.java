@@ -1,26 +1,14 @@
 package dev.graceful.shutdown.autoconfigure;
 
-import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
-import org.apache.catalina.startup.Tomcat;
 
-import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
-import org.springframework.boot.tomcat.TomcatContextCustomizer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
-
-import dev.graceful.shutdown.web.RequestTracker;
-import dev.graceful.shutdown.web.servlet.ContainerRequestCount;
-import dev.graceful.shutdown.web.servlet.InFlightRequestFilter;
-import dev.graceful.shutdown.web.servlet.TomcatRequestCounting;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
@@ -35,30 +23,13 @@ import dev.graceful.shutdown.web.servlet.TomcatRequestCounting;
 @ConditionalOnGracefulShutdownEnabled
 public final class GracefulShutdownServletAutoConfiguration {
 
+	/**
+	 * The servlet parts, registered before any bean is created (see
+	 * {@link ServletPartsRegistrar}).
+	 */
 	@Bean
-	@ConditionalOnMissingBean(name = "gracefulShutdownInFlightRequestFilter")
-	FilterRegistrationBean<InFlightRequestFilter> gracefulShutdownInFlightRequestFilter(RequestTracker tracker,
-			GracefulShutdownProperties properties, ObjectProvider<ContainerRequestCount> containerCount) {
-		FilterRegistrationBean<InFlightRequestFilter> registration = new FilterRegistrationBean<>(
-				new InFlightRequestFilter(tracker, properties.getWeb().isConnectionClose(),
-						containerCount.getIfUnique()));
-		// First in, last out: count the request around everything else, security included.
-		registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
-		registration.setDispatcherTypes(DispatcherType.REQUEST);
-		registration.setName("gracefulShutdownInFlightRequestFilter");
-		return registration;
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass({ Tomcat.class, TomcatContextCustomizer.class })
-	static class TomcatRequestCountingConfiguration {
-
-		@Bean
-		@ConditionalOnMissingBean
-		TomcatRequestCounting gracefulShutdownTomcatRequestCounting() {
-			return new TomcatRequestCounting();
-		}
-
+	static BeanFactoryPostProcessor gracefulShutdownServlet() {
+		return new ServletPartsRegistrar();
 	}
 
 }

@@ -8,9 +8,10 @@ import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 
 /**
- * How the registrars ({@link ShutdownCoreRegistrar}, {@link WebPartsRegistrar}) put the
- * starter's parts into the bean factory: as ready-made singletons, each under the bean
- * name it always had, unless the application defines a bean of the part's type.
+ * How the registrars ({@link ShutdownCoreRegistrar}, {@link WebPartsRegistrar} and those of
+ * the stacks) put the starter's parts into the bean factory: as ready-made singletons,
+ * each under the bean name it always had, unless the application defines a bean of the
+ * part's type.
  */
 final class Singletons {
 
@@ -21,6 +22,12 @@ final class Singletons {
 	static final int CORE_ORDER = 0;
 
 	static final int WEB_ORDER = CORE_ORDER + 1;
+
+	/**
+	 * Order of the servlet and streams registrars: after the web one, whose request count
+	 * the servlet filter feeds.
+	 */
+	static final int STACK_ORDER = WEB_ORDER + 1;
 
 	private static final String LIFECYCLE_TIMEOUT = "spring.lifecycle.timeout-per-shutdown-phase";
 
@@ -34,7 +41,7 @@ final class Singletons {
 	 * it, so it is created now), else ours, registered.
 	 */
 	static <T> T shared(ConfigurableListableBeanFactory beanFactory, String name, Class<T> type, Supplier<T> ours) {
-		String[] defined = beanFactory.getBeanNamesForType(type, true, false);
+		String[] defined = defined(beanFactory, type);
 		if (defined.length > 0) {
 			return beanFactory.getBean(defined[0], type);
 		}
@@ -46,9 +53,16 @@ final class Singletons {
 	 */
 	static <T> void unlessDefined(ConfigurableListableBeanFactory beanFactory, String name, Class<T> type,
 			Supplier<T> ours) {
-		if (beanFactory.getBeanNamesForType(type, true, false).length == 0) {
+		if (defined(beanFactory, type).length == 0) {
 			register(beanFactory, name, ours.get());
 		}
+	}
+
+	/**
+	 * The names of the beans of the type, singletons included, without creating any.
+	 */
+	static String[] defined(ConfigurableListableBeanFactory beanFactory, Class<?> type) {
+		return beanFactory.getBeanNamesForType(type, true, false);
 	}
 
 	static <T> T register(ConfigurableListableBeanFactory beanFactory, String name, T object) {
@@ -59,6 +73,14 @@ final class Singletons {
 		}
 		beanFactory.registerSingleton(name, object);
 		return object;
+	}
+
+	/**
+	 * The {@code graceful.shutdown} properties, bound and registered by the core
+	 * registrar, which runs first.
+	 */
+	static GracefulShutdownProperties properties(ConfigurableListableBeanFactory beanFactory) {
+		return beanFactory.getBean(ShutdownCoreRegistrar.PROPERTIES_BEAN_NAME, GracefulShutdownProperties.class);
 	}
 
 	/**

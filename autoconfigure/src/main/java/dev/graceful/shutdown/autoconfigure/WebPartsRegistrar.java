@@ -54,8 +54,7 @@ final class WebPartsRegistrar implements BeanFactoryPostProcessor, Ordered, Appl
 	public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) throws BeansException {
 		ApplicationContext context = Objects.requireNonNull(this.applicationContext, "applicationContext");
 		Binder binder = Binder.get(context.getEnvironment());
-		GracefulShutdownProperties properties = beanFactory.getBean(ShutdownCoreRegistrar.PROPERTIES_BEAN_NAME,
-				GracefulShutdownProperties.class);
+		GracefulShutdownProperties properties = Singletons.properties(beanFactory);
 		ShutdownRecorder progress = beanFactory.getBean(ShutdownRecorder.class);
 		RequestTracker tracker = shared(beanFactory, "gracefulShutdownRequestTracker", RequestTracker.class,
 				() -> new RequestTracker(progress, ignoredPaths(properties, beanFactory, binder)));

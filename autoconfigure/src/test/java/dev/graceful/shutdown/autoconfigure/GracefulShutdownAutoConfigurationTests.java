@@ -1,7 +1,6 @@
 package dev.graceful.shutdown.autoconfigure;
 
 import java.time.Duration;
-import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -58,20 +57,15 @@ class GracefulShutdownAutoConfigurationTests {
 	void registersThePartsAsSingletonsWithoutBeanDefinitions() {
 		this.contextRunner.run((context) -> {
 			ConfigurableListableBeanFactory beanFactory = context.getBeanFactory();
-			assertThat(List.of("gracefulShutdownBudget", "gracefulShutdownProgress", "gracefulShutdownPlan",
-					"gracefulShutdownStartListener", "gracefulShutdownParticipants",
-					"gracefulShutdownParticipantsStarter", "gracefulShutdownSummary", "gracefulShutdownCleanups",
-					"gracefulShutdownCleanupRunner", "gracefulShutdownWorkTracker", "gracefulShutdownTaskDrain",
-					"gracefulShutdownPlanLogger"))
-				.allSatisfy((name) -> {
-					assertThat(beanFactory.containsSingleton(name)).as(name).isTrue();
-					assertThat(beanFactory.containsBeanDefinition(name)).as(name).isFalse();
-				});
+			RegisteredParts.assertSingletonsWithoutDefinitions(beanFactory, "gracefulShutdownBudget",
+					"gracefulShutdownProgress", "gracefulShutdownPlan", "gracefulShutdownStartListener",
+					"gracefulShutdownParticipants", "gracefulShutdownParticipantsStarter", "gracefulShutdownSummary",
+					"gracefulShutdownCleanups", "gracefulShutdownCleanupRunner", "gracefulShutdownWorkTracker",
+					"gracefulShutdownTaskDrain", "gracefulShutdownPlanLogger");
 			// What is left of the auto-configuration: the registrar and the @OnShutdown
 			// post-processor, besides Spring's own.
-			assertThat(beanFactory.getBeanDefinitionNames()).filteredOn((name) -> name.startsWith("gracefulShutdown"))
-				.containsExactlyInAnyOrder("gracefulShutdownCore",
-						"gracefulShutdownOnShutdownAnnotationBeanPostProcessor");
+			RegisteredParts.assertDefinitions(beanFactory, "gracefulShutdown", "gracefulShutdownCore",
+					"gracefulShutdownOnShutdownAnnotationBeanPostProcessor");
 		});
 	}
 

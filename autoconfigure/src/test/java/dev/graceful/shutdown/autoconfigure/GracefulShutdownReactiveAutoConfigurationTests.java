@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServer;
 
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
@@ -51,6 +52,18 @@ class GracefulShutdownReactiveAutoConfigurationTests {
 		this.contextRunner.run((context) -> {
 			assertThat(context).hasSingleBean(InFlightWebFilter.class).hasBean(WEB_FILTER_BEAN);
 			assertThat(context.getBean(InFlightWebFilter.class).getOrder()).isEqualTo(Ordered.HIGHEST_PRECEDENCE);
+		});
+	}
+
+	@Test
+	void partsAreSingletonsWithoutBeanDefinitions() {
+		this.contextRunner.run((context) -> {
+			ConfigurableListableBeanFactory beanFactory = context.getBeanFactory();
+			RegisteredParts.assertSingletonsWithoutDefinitions(beanFactory, WEB_FILTER_BEAN,
+					"gracefulShutdownNettyRequestTracking", "gracefulShutdownFilterChainCustomizer");
+			RegisteredParts.assertDefinitions(beanFactory, "gracefulShutdown", "gracefulShutdownCore",
+					"gracefulShutdownOnShutdownAnnotationBeanPostProcessor", "gracefulShutdownWeb",
+					"gracefulShutdownReactive");
 		});
 	}
 

@@ -7,6 +7,7 @@ import jakarta.servlet.Filter;
 import org.apache.catalina.startup.Tomcat;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -53,6 +54,28 @@ class GracefulShutdownServletAutoConfigurationTests {
 			assertThat(registration.getFilterName()).isEqualTo(FILTER_BEAN);
 			assertThat(registration).extracting("dispatcherTypes").isEqualTo(EnumSet.of(DispatcherType.REQUEST));
 		});
+	}
+
+	@Test
+	void filterRegistrationAndTomcatCountAreSingletonsWithoutBeanDefinitions() {
+		this.contextRunner.run((context) -> {
+			ConfigurableListableBeanFactory beanFactory = context.getBeanFactory();
+			RegisteredParts.assertSingletonsWithoutDefinitions(beanFactory, FILTER_BEAN,
+					"gracefulShutdownTomcatRequestCounting");
+			RegisteredParts.assertDefinitions(beanFactory, "gracefulShutdown", "gracefulShutdownCore",
+					"gracefulShutdownOnShutdownAnnotationBeanPostProcessor", "gracefulShutdownWeb",
+					"gracefulShutdownServlet");
+		});
+	}
+
+	@Test
+	void backsOffToUserDefinedTomcatCount() {
+		TomcatRequestCounting mine = new TomcatRequestCounting();
+		this.contextRunner.withBean("myCount", TomcatRequestCounting.class, () -> mine)
+			.run((context) -> assertThat(context).hasSingleBean(TomcatRequestCounting.class)
+				.getBean(FILTER_BEAN, FilterRegistrationBean.class)
+				.extracting(FilterRegistrationBean::getFilter)
+				.hasFieldOrPropertyWithValue("containerCount", mine));
 	}
 
 	@Test

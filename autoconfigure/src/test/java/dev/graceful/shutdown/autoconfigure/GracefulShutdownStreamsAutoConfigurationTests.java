@@ -2,8 +2,12 @@ package dev.graceful.shutdown.autoconfigure;
 
 import java.time.Duration;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
 import org.junit.jupiter.api.Test;
 
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -12,6 +16,7 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.NestedExceptionUtils;
+import org.springframework.core.annotation.Order;
 
 import dev.graceful.shutdown.ShutdownParticipant;
 import dev.graceful.shutdown.StreamHandOffListener;
@@ -62,6 +67,46 @@ class GracefulShutdownStreamsAutoConfigurationTests {
 			.hasSingleBean(WebSocketHandlerAdapterTracking.class)
 			.hasBean(StreamHandOff.SSE)
 			.hasBean(StreamHandOff.WEBSOCKETS));
+	}
+
+	@Test
+	void partsAreSingletonsAndOnlyTheSettingsAndMetersAreBeanDefinitions() {
+		this.servlet.run((context) -> {
+			ConfigurableListableBeanFactory beanFactory = context.getBeanFactory();
+			RegisteredParts.assertSingletonsWithoutDefinitions(beanFactory, StreamHandOff.SSE, StreamHandOff.WEBSOCKETS,
+					"gracefulShutdownSseEmitterTracking", "gracefulShutdownWebSocketSessionTracking",
+					"gracefulShutdownStompSessionTracking");
+			RegisteredParts.assertDefinitions(beanFactory, "gracefulShutdownStream", "gracefulShutdownStreams",
+					"gracefulShutdownStreamSettings", "gracefulShutdownStreamMeters");
+		});
+	}
+
+	@Test
+	void settingsHaveTheApplicationsListenersInOrder() {
+		this.servlet.withUserConfiguration(Listeners.class)
+			.run((context) -> assertThat(context.getBean(StreamSettings.class).listeners())
+				.containsExactly(Listeners.FIRST, Listeners.SECOND));
+	}
+
+	@Test
+	void backsOffToUserSettings() {
+		this.servlet.withBean(StreamSettings.class, () -> new StreamSettings(null, "mine"))
+			.run((context) -> assertThat(context.getBean(StreamSettings.class).closeReason()).isEqualTo("mine"));
+	}
+
+	@Test
+	void metersOfAUserHandOffAreThoseOfTheApplicationsBean() {
+		this.servlet.withUserConfiguration(UserHandOff.class).run((context) -> {
+			MeterRegistry registry = new SimpleMeterRegistry();
+			context.getBean(StreamMeters.class).bindTo(registry);
+			OpenStreams.Stream stream = UserHandOff.HAND_OFF.streams().open((messages) -> true);
+			try {
+				assertThat(registry.get(StreamMeters.OPEN).tag("kind", "sse").gauge().value()).isEqualTo(1);
+			}
+			finally {
+				stream.closed();
+			}
+		});
 	}
 
 	@Test
@@ -143,6 +188,29 @@ class GracefulShutdownStreamsAutoConfigurationTests {
 				.hasMessageContaining("15s"));
 		this.servlet.withPropertyValues("graceful.shutdown.web.streams.spread=14s")
 			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class Listeners {
+
+		static final StreamHandOffListener FIRST = (stream) -> {
+		};
+
+		static final StreamHandOffListener SECOND = (stream) -> {
+		};
+
+		@Bean
+		@Order(2)
+		StreamHandOffListener second() {
+			return SECOND;
+		}
+
+		@Bean
+		@Order(1)
+		StreamHandOffListener first() {
+			return FIRST;
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -1,0 +1,119 @@
+package dev.graceful.shutdown.autoconfigure;
+
+import java.util.Objects;
+import java.util.function.Predicate;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
+import org.springframework.context.EnvironmentAware;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
+import org.springframework.web.server.ServerWebExchange;
+
+import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.web.RequestTracker;
+import dev.graceful.shutdown.web.reactive.InFlightWebFilter;
+import dev.graceful.shutdown.web.reactive.NettyRequestTracking;
+
+import static dev.graceful.shutdown.autoconfigure.Singletons.register;
+
+/**
+ * Registers the reactive parts as ready-made singletons, after the web ones (see
+ * {@link WebPartsRegistrar}): the filter that counts requests and hands keep-alive
+ * connections off once the shutdown has started and, with Reactor Netty, the counting on
+ * the server's channels, which leaves the filter out of the application's filter chain.
+ * The reactive web server application context looks them up when it creates the server
+ * and the HTTP handler, before any other bean is created.
+ * <p>
+ * The application replaces the filter with a bean of its type.
+ */
+final class ReactivePartsRegistrar implements BeanFactoryPostProcessor, Ordered, EnvironmentAware {
+
+	static final String WEB_FILTER = "gracefulShutdownInFlightWebFilter";
+
+	private static final String[] REACTOR_NETTY = { "reactor.netty.http.server.HttpServer",
+			"org.springframework.boot.reactor.netty.NettyServerCustomizer",
+			"org.springframework.boot.webflux.autoconfigure.WebFluxProperties" };
+
+	private static final String HANDLER_BUILDER_CUSTOMIZER = "org.springframework.boot.webflux.autoconfigure."
+			+ "WebHttpHandlerBuilderCustomizer";
+
+	private static final String BASE_PATH = "spring.webflux.base-path";
+
+	private @Nullable Environment environment;
+
+	@Override
+	public void setEnvironment(Environment environment) {
+		this.environment = environment;
+	}
+
+	@Override
+	public int getOrder() {
+		return Singletons.STACK_ORDER;
+	}
+
+	@Override
+	public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) throws BeansException {
+		Environment environment = Objects.requireNonNull(this.environment, "environment");
+		ClassLoader classLoader = beanFactory.getBeanClassLoader();
+		boolean connectionClose = Singletons.properties(beanFactory).getWeb().isConnectionClose();
+		RequestTracker tracker = beanFactory.getBean(RequestTracker.class);
+		Predicate<ServerWebExchange> countedByServer = (exchange) -> false;
+		if (allPresent(REACTOR_NETTY, classLoader)) {
+			String basePath = Binder.get(environment).bind(BASE_PATH, String.class).orElse("");
+			countedByServer = NettyParts.register(beanFactory, tracker, connectionClose, basePath,
+					ClassUtils.isPresent(HANDLER_BUILDER_CUSTOMIZER, classLoader));
+		}
+		if (Singletons.defined(beanFactory, InFlightWebFilter.class).length == 0) {
+			register(beanFactory, WEB_FILTER, new InFlightWebFilter(tracker, connectionClose, countedByServer));
+		}
+	}
+
+	private static boolean allPresent(String[] classNames, ClassLoader classLoader) {
+		for (String className : classNames) {
+			if (!ClassUtils.isPresent(className, classLoader)) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/**
+	 * The Reactor Netty parts, in a class of their own so that other servers do not load
+	 * the types they name.
+	 */
+	private static final class NettyParts {
+
+		/**
+		 * Registers the counting on the server's channels and, when the application's
+		 * filter chain can be customized, the removal of the filter from it once the
+		 * server has been configured: a filter costs every request a longer chain of
+		 * Reactor operators, even one that only passes the request on. The server is
+		 * configured (in {@code onRefresh}) before the {@code HttpHandler} is built.
+		 * @return whether the server counts a request
+		 */
+		static Predicate<ServerWebExchange> register(ConfigurableListableBeanFactory beanFactory,
+				RequestTracker tracker, boolean connectionClose, String basePath, boolean customizableChain) {
+			NettyRequestTracking netty = Singletons.register(beanFactory, "gracefulShutdownNettyRequestTracking",
+					new NettyRequestTracking(beanFactory.getBean(ShutdownRecorder.class), tracker, connectionClose,
+							basePath));
+			if (customizableChain) {
+				Singletons.register(beanFactory, "gracefulShutdownFilterChainCustomizer",
+						(WebHttpHandlerBuilderCustomizer) (builder) -> {
+							if (netty.isApplied()) {
+								builder.filters((filters) -> filters.removeIf(InFlightWebFilter.class::isInstance));
+							}
+						});
+			}
+			return netty::countsRequestOf;
+		}
+
+	}
+
+}
