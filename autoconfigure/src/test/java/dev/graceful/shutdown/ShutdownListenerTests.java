@@ -11,7 +11,6 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import dev.graceful.shutdown.ShutdownReport.Cleanup;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownAutoConfiguration;
-import dev.graceful.shutdown.autoconfigure.GracefulShutdownTasksAutoConfiguration;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ShutdownListenerTests {
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner().withConfiguration(
-			AutoConfigurations.of(GracefulShutdownAutoConfiguration.class, GracefulShutdownTasksAutoConfiguration.class));
+			AutoConfigurations.of(GracefulShutdownAutoConfiguration.class));
 
 	@Test
 	void addedListenerHearsEachStepEachCleanupAndTheEndInOrder() {

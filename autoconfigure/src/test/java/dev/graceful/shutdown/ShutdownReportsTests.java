@@ -21,7 +21,6 @@ import dev.graceful.shutdown.ShutdownReport.Cleanup;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownAutoConfiguration;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownDisabledAutoConfiguration;
-import dev.graceful.shutdown.autoconfigure.GracefulShutdownTasksAutoConfiguration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
@@ -64,8 +63,7 @@ class ShutdownReportsTests {
 	@Test
 	void closeWorksOnAContextFromAnApplicationContextRunner() {
 		new ApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(GracefulShutdownAutoConfiguration.class,
-					GracefulShutdownTasksAutoConfiguration.class))
+			.withConfiguration(AutoConfigurations.of(GracefulShutdownAutoConfiguration.class))
 			.withUserConfiguration(UserCleanupsConfiguration.class)
 			.run((context) -> assertThat(ShutdownReports.close(context).cleanups()).extracting(Cleanup::name)
 				.startsWith("http.client.close", "second.registered", "first.registered"));

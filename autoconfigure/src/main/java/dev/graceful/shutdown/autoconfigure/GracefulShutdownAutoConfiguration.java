@@ -1,22 +1,18 @@
 package dev.graceful.shutdown.autoconfigure;
 
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
-
-import dev.graceful.shutdown.ShutdownCleanups;
-import dev.graceful.shutdown.cleanup.OnShutdownAnnotationBeanPostProcessor;
 
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
  * Auto-configuration} for the parts of graceful shutdown that every application has: the
  * record of the shutdown and its budget, its start (readiness), the shutdown
- * participants, the cleanups and the report. The steps and the phases they run in are
- * listed in {@link dev.graceful.shutdown.timeline.ShutdownTimeline}.
+ * participants, the cleanups, {@code @OnShutdown} methods, the background work and the
+ * tracking of Spring's executors, and the report. The steps and the phases they run in
+ * are listed in {@link dev.graceful.shutdown.timeline.ShutdownTimeline}.
  */
 @AutoConfiguration(after = ApplicationAvailabilityAutoConfiguration.class)
 @ConditionalOnGracefulShutdownEnabled
@@ -30,13 +26,6 @@ public final class GracefulShutdownAutoConfiguration {
 	@Bean
 	static BeanFactoryPostProcessor gracefulShutdownCore() {
 		return new ShutdownCoreRegistrar();
-	}
-
-	@Bean
-	@ConditionalOnMissingBean
-	static OnShutdownAnnotationBeanPostProcessor gracefulShutdownOnShutdownAnnotationBeanPostProcessor(
-			ObjectProvider<ShutdownCleanups> cleanups) {
-		return new OnShutdownAnnotationBeanPostProcessor(cleanups);
 	}
 
 }

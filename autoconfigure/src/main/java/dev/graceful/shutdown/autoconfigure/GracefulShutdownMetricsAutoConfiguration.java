@@ -24,8 +24,7 @@ import dev.graceful.shutdown.web.RequestTracker;
  * registries open until the shutdown is recorded.
  */
 @AutoConfiguration(
-		after = { GracefulShutdownAutoConfiguration.class, GracefulShutdownWebAutoConfiguration.class,
-				GracefulShutdownTasksAutoConfiguration.class },
+		after = { GracefulShutdownAutoConfiguration.class, GracefulShutdownWebAutoConfiguration.class },
 		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
 				"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration" })
 @ConditionalOnClass(MeterRegistry.class)

@@ -39,12 +39,6 @@ public class GracefulShutdownProperties {
 	/** The watchdog's settings, read by the watchdog installer. */
 	static final String WATCHDOG = PREFIX + ".watchdog";
 
-	/** Executor beans left alone, read by a bean post-processor. */
-	static final String EXCLUDED_EXECUTORS = PREFIX + ".tasks.excluded-executors";
-
-	/** Whether Spring's executors are tracked, the switch of a bean post-processor. */
-	static final String TRACK_EXECUTORS = PREFIX + ".tasks.track-executors";
-
 	/** Whether meter registries are closed after the report, the switch of that bean. */
 	static final String DEFER_REGISTRY_CLOSE = PREFIX + ".metrics.defer-registry-close";
 
@@ -134,18 +128,6 @@ public class GracefulShutdownProperties {
 			.bind(ENABLED, Boolean.class)
 			// The default, without creating the properties and their nested classes for it.
 			.orElse(true);
-	}
-
-	/**
-	 * Bind {@code graceful.shutdown.tasks.excluded-executors} alone, for the bean
-	 * post-processor that needs it before configuration properties beans are bound.
-	 * @param environment the environment
-	 * @return the names of the executor beans to leave alone
-	 */
-	static List<String> excludedExecutors(Environment environment) {
-		return Binder.get(environment)
-			.bind(EXCLUDED_EXECUTORS, Bindable.listOf(String.class))
-			.orElseGet(() -> new Tasks().getExcludedExecutors());
 	}
 
 	public boolean isEnabled() {

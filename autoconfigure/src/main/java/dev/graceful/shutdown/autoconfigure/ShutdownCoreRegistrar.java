@@ -19,10 +19,12 @@ import org.springframework.context.EnvironmentAware;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
 
+import dev.graceful.shutdown.ShutdownCleanups;
 import dev.graceful.shutdown.ShutdownListener;
 import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.cleanup.CleanupRegistry;
 import dev.graceful.shutdown.cleanup.CleanupRunner;
+import dev.graceful.shutdown.cleanup.OnShutdownAnnotationBeanPostProcessor;
 import dev.graceful.shutdown.discovery.DiscoveryPropagation;
 import dev.graceful.shutdown.participant.ParticipantRunner;
 import dev.graceful.shutdown.readiness.ShutdownStartListener;
@@ -46,7 +48,8 @@ import static dev.graceful.shutdown.autoconfigure.Singletons.unlessDefined;
  * singletons, before any bean is created: the budget and the record of the shutdown, its
  * plan, its start (readiness), the shutdown participants, the {@link WorkTracker} and the
  * tasks step, the cleanups, the summary and, when {@code graceful.shutdown.report.file}
- * is set, the report file. Spring then finds them by type (lifecycles, listeners,
+ * is set, the report file; and the bean post-processors of {@code @OnShutdown} methods
+ * and of Spring's executors. Spring then finds them by type (lifecycles, listeners,
  * injection points) without parsing, matching or inspecting a bean definition for each:
  * one object here costs the startup its class only, a {@code @Bean} method several times
  * that.
@@ -68,6 +71,8 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 	private @Nullable ApplicationContext applicationContext;
 
 	private @Nullable ConfigurableListableBeanFactory beanFactory;
+
+	private @Nullable OnShutdownAnnotationBeanPostProcessor onShutdownMethods;
 
 	@Override
 	public void setEnvironment(Environment environment) {
@@ -136,6 +141,29 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 		unlessDefined(beanFactory, "gracefulShutdownPlanLogger", ShutdownPlanLogger.class,
 				() -> new ShutdownPlanLogger(plan, cleanups, participants,
 						beanFactory.getBeanProvider(DiscoveryPropagation.class)));
+		registerPostProcessors(beanFactory, properties.getTasks());
+	}
+
+	/**
+	 * The two bean post-processors: the one that registers {@code @OnShutdown} methods,
+	 * and, unless turned off, the one that tracks Spring's executors for the tasks step.
+	 * Registered as singletons, they get neither the bean factory nor the callback once
+	 * every singleton exists: the first gets both from here.
+	 */
+	private void registerPostProcessors(ConfigurableListableBeanFactory beanFactory,
+			GracefulShutdownProperties.Tasks tasks) {
+		if (Singletons.defined(beanFactory, OnShutdownAnnotationBeanPostProcessor.class).length == 0) {
+			OnShutdownAnnotationBeanPostProcessor onShutdown = new OnShutdownAnnotationBeanPostProcessor(
+					beanFactory.getBeanProvider(ShutdownCleanups.class));
+			onShutdown.setBeanFactory(beanFactory);
+			this.onShutdownMethods = Singletons.register(beanFactory,
+					"gracefulShutdownOnShutdownAnnotationBeanPostProcessor", onShutdown);
+		}
+		if (tasks.isTrackExecutors()) {
+			unlessDefined(beanFactory, "gracefulShutdownExecutorTracking", ExecutorTracking.class,
+					() -> new ExecutorTracking(beanFactory.getBeanProvider(WorkTracker.class),
+							tasks.getExcludedExecutors()));
+		}
 	}
 
 	private static WorkRegistry workRegistry(WorkTracker workTracker) {
@@ -148,7 +176,8 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 	}
 
 	/**
-	 * Once every singleton exists: find the participants, add the application's
+	 * Once every singleton exists: check the {@code @OnShutdown} methods of the beans that
+	 * are not singletons, find the participants, add the application's
 	 * {@link ShutdownListener shutdown listeners} to the record, and give the watchdog
 	 * the diagnostics it prints when the shutdown overruns its budget.
 	 */
@@ -157,6 +186,10 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 		ConfigurableListableBeanFactory beanFactory = this.beanFactory;
 		if (beanFactory == null) {
 			return;
+		}
+		OnShutdownAnnotationBeanPostProcessor onShutdownMethods = this.onShutdownMethods;
+		if (onShutdownMethods != null) {
+			onShutdownMethods.afterSingletonsInstantiated();
 		}
 		ShutdownRecorder progress = beanFactory.getBean(ShutdownRecorder.class);
 		ParticipantRunner participants = beanFactory.getBeanProvider(ParticipantRunner.class).getIfUnique();

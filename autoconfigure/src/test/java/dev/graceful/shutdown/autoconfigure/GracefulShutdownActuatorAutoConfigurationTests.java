@@ -34,8 +34,8 @@ class GracefulShutdownActuatorAutoConfigurationTests {
 		.withPropertyValues("spring.main.cloud-platform=none", "management.endpoints.web.exposure.include=gracefulshutdown")
 		.withUserConfiguration(MeterRegistryConfiguration.class)
 		.withConfiguration(AutoConfigurations.of(GracefulShutdownAutoConfiguration.class,
-				GracefulShutdownTasksAutoConfiguration.class, GracefulShutdownEndpointAutoConfiguration.class,
-				GracefulShutdownHealthAutoConfiguration.class, GracefulShutdownMetricsAutoConfiguration.class));
+				GracefulShutdownEndpointAutoConfiguration.class, GracefulShutdownHealthAutoConfiguration.class,
+				GracefulShutdownMetricsAutoConfiguration.class));
 
 	@Test
 	void providesEndpointHealthAndMetricsByDefault() {

@@ -61,11 +61,10 @@ class GracefulShutdownAutoConfigurationTests {
 					"gracefulShutdownProgress", "gracefulShutdownPlan", "gracefulShutdownStartListener",
 					"gracefulShutdownParticipants", "gracefulShutdownParticipantsStarter", "gracefulShutdownSummary",
 					"gracefulShutdownCleanups", "gracefulShutdownCleanupRunner", "gracefulShutdownWorkTracker",
-					"gracefulShutdownTaskDrain", "gracefulShutdownPlanLogger");
-			// What is left of the auto-configuration: the registrar and the @OnShutdown
-			// post-processor, besides Spring's own.
-			RegisteredParts.assertDefinitions(beanFactory, "gracefulShutdown", "gracefulShutdownCore",
-					"gracefulShutdownOnShutdownAnnotationBeanPostProcessor");
+					"gracefulShutdownTaskDrain", "gracefulShutdownPlanLogger",
+					"gracefulShutdownOnShutdownAnnotationBeanPostProcessor", "gracefulShutdownExecutorTracking");
+			// What is left of the auto-configuration: the registrar, besides Spring's own.
+			RegisteredParts.assertDefinitions(beanFactory, "gracefulShutdown", "gracefulShutdownCore");
 		});
 	}
 

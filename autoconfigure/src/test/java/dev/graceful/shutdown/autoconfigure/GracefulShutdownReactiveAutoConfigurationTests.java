@@ -62,8 +62,7 @@ class GracefulShutdownReactiveAutoConfigurationTests {
 			RegisteredParts.assertSingletonsWithoutDefinitions(beanFactory, WEB_FILTER_BEAN,
 					"gracefulShutdownNettyRequestTracking", "gracefulShutdownFilterChainCustomizer");
 			RegisteredParts.assertDefinitions(beanFactory, "gracefulShutdown", "gracefulShutdownCore",
-					"gracefulShutdownOnShutdownAnnotationBeanPostProcessor", "gracefulShutdownWeb",
-					"gracefulShutdownReactive");
+					"gracefulShutdownWeb", "gracefulShutdownReactive");
 		});
 	}
 

@@ -63,8 +63,7 @@ class GracefulShutdownServletAutoConfigurationTests {
 			RegisteredParts.assertSingletonsWithoutDefinitions(beanFactory, FILTER_BEAN,
 					"gracefulShutdownTomcatRequestCounting");
 			RegisteredParts.assertDefinitions(beanFactory, "gracefulShutdown", "gracefulShutdownCore",
-					"gracefulShutdownOnShutdownAnnotationBeanPostProcessor", "gracefulShutdownWeb",
-					"gracefulShutdownServlet");
+					"gracefulShutdownWeb", "gracefulShutdownServlet");
 		});
 	}
 

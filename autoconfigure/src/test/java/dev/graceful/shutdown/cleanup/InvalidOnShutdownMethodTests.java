@@ -21,7 +21,6 @@ import org.springframework.context.annotation.Scope;
 
 import dev.graceful.shutdown.OnShutdown;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownAutoConfiguration;
-import dev.graceful.shutdown.autoconfigure.GracefulShutdownTasksAutoConfiguration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
@@ -34,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThatException;
 class InvalidOnShutdownMethodTests {
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner().withConfiguration(
-			AutoConfigurations.of(GracefulShutdownAutoConfiguration.class, GracefulShutdownTasksAutoConfiguration.class));
+			AutoConfigurations.of(GracefulShutdownAutoConfiguration.class));
 
 	@Test
 	void staticMethodFailsTheStartupNamingTheMethod() {

@@ -30,7 +30,6 @@ import dev.graceful.shutdown.ShutdownReport.Tasks;
 import dev.graceful.shutdown.ShutdownReports;
 import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownAutoConfiguration;
-import dev.graceful.shutdown.autoconfigure.GracefulShutdownTasksAutoConfiguration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -45,7 +44,7 @@ class ExecutorTrackingTests {
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(ApplicationAvailabilityAutoConfiguration.class,
 				TaskExecutionAutoConfiguration.class, TaskSchedulingAutoConfiguration.class,
-				GracefulShutdownAutoConfiguration.class, GracefulShutdownTasksAutoConfiguration.class))
+				GracefulShutdownAutoConfiguration.class))
 		.withPropertyValues("spring.task.execution.pool.core-size=1", "spring.task.scheduling.pool.size=1");
 
 	@Test

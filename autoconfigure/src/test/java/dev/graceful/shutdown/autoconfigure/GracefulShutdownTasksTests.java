@@ -1,9 +1,11 @@
 package dev.graceful.shutdown.autoconfigure;
 
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import org.springframework.beans.factory.support.StaticListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -20,15 +22,15 @@ import dev.graceful.shutdown.timeline.ShutdownRecorder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests for {@link GracefulShutdownTasksAutoConfiguration} and
+ * Tests for the tasks parts that {@link ShutdownCoreRegistrar} registers, and for
  * {@link GracefulShutdownDisabledAutoConfiguration}.
  */
-class GracefulShutdownTasksAutoConfigurationTests {
+class GracefulShutdownTasksTests {
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withPropertyValues("spring.main.cloud-platform=none")
 		.withConfiguration(AutoConfigurations.of(GracefulShutdownAutoConfiguration.class,
-				GracefulShutdownTasksAutoConfiguration.class, GracefulShutdownDisabledAutoConfiguration.class));
+				GracefulShutdownDisabledAutoConfiguration.class));
 
 	@Test
 	void providesTrackerExecutorTrackingAndTaskDrainByDefault() {
@@ -36,6 +38,20 @@ class GracefulShutdownTasksAutoConfigurationTests {
 			.hasSingleBean(WorkTracker.class)
 			.hasSingleBean(ExecutorTracking.class)
 			.hasSingleBean(TaskDrain.class));
+	}
+
+	@Test
+	void executorTrackingIsASingletonWithoutBeanDefinition() {
+		this.contextRunner.run((context) -> RegisteredParts.assertSingletonsWithoutDefinitions(context.getBeanFactory(),
+				"gracefulShutdownExecutorTracking"));
+	}
+
+	@Test
+	void backsOffToUserExecutorTracking() {
+		ExecutorTracking mine = new ExecutorTracking(new StaticListableBeanFactory().getBeanProvider(WorkTracker.class),
+				List.of());
+		this.contextRunner.withBean("myTracking", ExecutorTracking.class, () -> mine)
+			.run((context) -> assertThat(context).getBean(ExecutorTracking.class).isSameAs(mine));
 	}
 
 	@Test
