@@ -26,6 +26,9 @@ import dev.graceful.shutdown.timeline.ShutdownTimeline;
  * after the reserve of the steps that follow. Spring reads a phase's timeout when the
  * phase starts, so the cap reflects how long the delay actually took.
  * <p>
+ * On Jetty, the start marker also lifts the connectors' shutdown idle timeout, which would
+ * fail requests the drain waits for once their connection has been quiet for a second.
+ * <p>
  * If the web server is not serving when the drain would start (it never started, or was
  * stopped by the application), Spring Boot's Reactor Netty drain never reports back and
  * the phase would wait out {@code spring.lifecycle.timeout-per-shutdown-phase}; the drain
@@ -98,6 +101,10 @@ public final class DrainMonitor extends ShutdownLifecycle {
 			return;
 		}
 		capByBudget();
+		int lifted = this.server.prepare();
+		if (lifted > 0 && logger.isDebugEnabled()) {
+			logger.debug("Graceful shutdown: lifted Jetty's shutdown idle timeout on " + lifted + " connector(s)");
+		}
 		this.startNanos = this.progress.stepStarted(STEP);
 		// In this order: a request that starts in between is then counted twice (completed
 		// one too many at worst) rather than not at all.

@@ -46,6 +46,22 @@ public final class WebServerDrain {
 	}
 
 	/**
+	 * Prepare the web server for Spring Boot's drain, just before it starts: on Jetty, lift
+	 * the connectors' shutdown idle timeout, which would otherwise fail requests the drain
+	 * waits for (see {@link JettyConnectors}).
+	 * @return how many connectors were changed
+	 */
+	public int prepare() {
+		if (this.applicationContext instanceof WebServerApplicationContext context) {
+			WebServer webServer = context.getWebServer();
+			if (webServer != null && JettyConnectors.isJetty(webServer)) {
+				return JettyConnectors.liftShutdownIdleTimeout(webServer);
+			}
+		}
+		return 0;
+	}
+
+	/**
 	 * Mark Spring Boot's drain as stopped without waiting for it: when the server is not
 	 * serving, Reactor Netty's drain never reports back, and its phase would wait out
 	 * {@code spring.lifecycle.timeout-per-shutdown-phase}.

@@ -1,11 +1,19 @@
 package dev.graceful.shutdown.web.servlet;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -13,6 +21,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,6 +34,7 @@ import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.jetty.JettyServerCustomizer;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -74,6 +85,11 @@ class ServletGracefulShutdownTests {
 	String server;
 
 	private static final Duration TIMEOUT = RawHttp.TIMEOUT;
+
+	private static final int DOWNLOAD_MB = 32;
+
+	/** Longer than Jetty's default shutdown idle timeout of one second. */
+	private static final Duration READER_STALL = Duration.ofMillis(2500);
 
 	private final ExecutorService executor = Executors.newCachedThreadPool();
 
@@ -264,6 +280,85 @@ class ServletGracefulShutdownTests {
 		await().atMost(TIMEOUT).until(() -> tracker.inFlight() == 0);
 		assertThat(tracker.startedCount()).isZero();
 		assertThat(tracker.finishedCount()).isZero();
+	}
+
+	@Test
+	void largeResponseToSlowReaderInFlightAtDrainStartIsReadWhole() throws Exception {
+		start("graceful.shutdown.delay=0");
+		int received = downloadStalledAcrossDrain();
+		assertThat(received).isEqualTo(DOWNLOAD_MB * 1024 * 1024);
+		ShutdownReport report = report();
+		assertThat(report.requests()).isEqualTo(new Requests(1, 1, 0));
+		assertThat(report.phase("drain").outcome()).isEqualTo(Outcome.COMPLETED);
+	}
+
+	@Test
+	void plainSpringBootOnJettyCutsOffLargeResponseToSlowReader() throws Exception {
+		assumeTrue(!onTomcat(), "Jetty's shutdown idle timeout");
+		start("graceful.shutdown.enabled=false");
+		int received = downloadStalledAcrossDrain();
+		// Jetty failed the pending write a second into the drain; what the client read is what
+		// the socket buffers held by then.
+		assertThat(received).isLessThan(DOWNLOAD_MB * 1024 * 1024);
+	}
+
+	@Test
+	void shutdownIdleTimeoutSetByTheApplicationIsKept() throws Exception {
+		assumeTrue(!onTomcat(), "Jetty's shutdown idle timeout");
+		start(List.of(TestApplication.class, JettyShutdownIdleTimeout.class), "graceful.shutdown.delay=0");
+		Future<Duration> closing = closeInBackground();
+		closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(JettyShutdownIdleTimeout.timeouts()).containsOnly(JettyShutdownIdleTimeout.MILLIS);
+	}
+
+	/**
+	 * Ask for a large response that is held until the drain has started, read nothing for
+	 * {@link #READER_STALL} (a slow client, the socket buffers full), then read it all.
+	 * @return the body bytes received before the server closed the connection
+	 */
+	private int downloadStalledAcrossDrain() throws Exception {
+		try (Socket socket = new Socket()) {
+			// A small receive buffer, so that most of the response waits on the server.
+			socket.setReceiveBufferSize(32 * 1024);
+			socket.setSoTimeout((int) TIMEOUT.toMillis());
+			socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), this.http.port()));
+			OutputStream out = socket.getOutputStream();
+			out.write(("GET /held-download?mb=" + DOWNLOAD_MB + " HTTP/1.1\r\nHost: localhost\r\n\r\n")
+				.getBytes(StandardCharsets.US_ASCII));
+			out.flush();
+			awaitArrivals(1);
+			Future<Duration> closing = closeInBackground();
+			awaitRefusingConnections();
+			this.work.release();
+			Thread.sleep(READER_STALL.toMillis());
+			int received = readBody(socket.getInputStream());
+			closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+			return received;
+		}
+	}
+
+	private static int readBody(InputStream in) {
+		byte[] buffer = new byte[64 * 1024];
+		int total = 0;
+		int headerEnd = -1;
+		ByteArrayOutputStream head = new ByteArrayOutputStream();
+		try {
+			for (int read = in.read(buffer); read != -1; read = in.read(buffer)) {
+				if (headerEnd < 0) {
+					head.write(buffer, 0, Math.min(read, 4096));
+					headerEnd = head.toString(StandardCharsets.ISO_8859_1).indexOf("\r\n\r\n");
+					if (headerEnd >= 0) {
+						assertThat(head.toString(StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 200");
+						total = -(headerEnd + 4);
+					}
+				}
+				total += read;
+			}
+		}
+		catch (IOException ex) {
+			// A reset after the server failed the write: what was read counts.
+		}
+		return Math.max(total, 0);
 	}
 
 	@Test
@@ -530,6 +625,36 @@ class ServletGracefulShutdownTests {
 
 	}
 
+	/**
+	 * Sets the connectors' shutdown idle timeout, and reads it back once the server has
+	 * been stopped.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	static class JettyShutdownIdleTimeout {
+
+		static final long MILLIS = 2500;
+
+		private static final List<AbstractConnector> connectors = new CopyOnWriteArrayList<>();
+
+		@Bean
+		JettyServerCustomizer shutdownIdleTimeoutCustomizer() {
+			connectors.clear();
+			return (server) -> {
+				for (Connector connector : server.getConnectors()) {
+					AbstractConnector abstractConnector = (AbstractConnector) connector;
+					abstractConnector.setShutdownIdleTimeout(MILLIS);
+					connectors.add(abstractConnector);
+				}
+			};
+		}
+
+		static List<Long> timeouts() {
+			assertThat(connectors).isNotEmpty();
+			return connectors.stream().map(AbstractConnector::getShutdownIdleTimeout).toList();
+		}
+
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	static class OwnTomcatFactory {
 
@@ -574,6 +699,13 @@ class ServletGracefulShutdownTests {
 				awaitRelease();
 				return "released async";
 			};
+		}
+
+		@GetMapping("/held-download")
+		byte[] heldDownload(@RequestParam int mb) throws InterruptedException {
+			this.arrivals.incrementAndGet();
+			awaitRelease();
+			return new byte[mb * 1024 * 1024];
 		}
 
 		@GetMapping("/held-redirect")
