@@ -4,6 +4,7 @@ import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
 
 import org.springframework.boot.jetty.JettyWebServer;
+import org.springframework.boot.web.server.WebServer;
 
 /**
  * Keeps Jetty from cutting off the requests its drain waits for. When Spring Boot's drain
@@ -21,7 +22,7 @@ import org.springframework.boot.jetty.JettyWebServer;
 final class JettyConnectors {
 
 	/** {@link AbstractConnector}'s default shutdown idle timeout, in milliseconds. */
-	static final long DEFAULT_SHUTDOWN_IDLE_TIMEOUT = 1000;
+	private static final long DEFAULT_SHUTDOWN_IDLE_TIMEOUT = 1000;
 
 	private static final String WEB_SERVER = "org.springframework.boot.jetty.JettyWebServer";
 
@@ -33,7 +34,7 @@ final class JettyConnectors {
 	 * @param webServer the web server
 	 * @return whether it is a {@code JettyWebServer}
 	 */
-	static boolean isJetty(Object webServer) {
+	static boolean isJetty(WebServer webServer) {
 		for (Class<?> type = webServer.getClass(); type != null; type = type.getSuperclass()) {
 			if (WEB_SERVER.equals(type.getName())) {
 				return true;
@@ -48,7 +49,7 @@ final class JettyConnectors {
 	 * @param webServer the web server, a {@code JettyWebServer}
 	 * @return how many connectors had it lifted
 	 */
-	static int liftShutdownIdleTimeout(Object webServer) {
+	static int liftShutdownIdleTimeout(WebServer webServer) {
 		int lifted = 0;
 		for (Connector connector : ((JettyWebServer) webServer).getServer().getConnectors()) {
 			if (connector instanceof AbstractConnector abstractConnector
