@@ -23,7 +23,7 @@ import dev.graceful.shutdown.web.RequestTracker;
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
  * Auto-configuration} for the {@code gracefulshutdown} Actuator endpoint.
  */
-@AutoConfiguration(after = { GracefulShutdownAutoConfiguration.class, GracefulShutdownWebAutoConfiguration.class })
+@AutoConfiguration(after = GracefulShutdownAutoConfiguration.class)
 @ConditionalOnClass(Endpoint.class)
 @ConditionalOnGracefulShutdownEnabled
 @ConditionalOnAvailableEndpoint(GracefulShutdownEndpoint.class)

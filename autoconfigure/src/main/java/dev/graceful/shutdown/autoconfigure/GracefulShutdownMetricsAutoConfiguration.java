@@ -24,7 +24,7 @@ import dev.graceful.shutdown.web.RequestTracker;
  * registries open until the shutdown is recorded.
  */
 @AutoConfiguration(
-		after = { GracefulShutdownAutoConfiguration.class, GracefulShutdownWebAutoConfiguration.class },
+		after = GracefulShutdownAutoConfiguration.class,
 		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
 				"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration" })
 @ConditionalOnClass(MeterRegistry.class)

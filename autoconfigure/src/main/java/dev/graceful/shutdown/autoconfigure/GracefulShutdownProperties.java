@@ -48,9 +48,6 @@ public class GracefulShutdownProperties {
 	/** Where the report is written, the switch of the report file. */
 	static final String REPORT_FILE = PREFIX + ".report.file";
 
-	/** Whether streams are handed off, the switch of their auto-configuration. */
-	static final String STREAMS_ENABLED = PREFIX + ".web.streams.enabled";
-
 	/** Whether the application leaves service discovery as the shutdown starts. */
 	static final String DISCOVERY_ENABLED = PREFIX + ".discovery.enabled";
 
@@ -111,8 +108,15 @@ public class GracefulShutdownProperties {
 	static GracefulShutdownProperties bindForWatchdog(Environment environment) {
 		GracefulShutdownProperties properties = new GracefulShutdownProperties();
 		Binder binder = Binder.get(environment);
-		binder.bind(ENABLED, Boolean.class).ifBound(properties::setEnabled);
-		binder.bind(TIMEOUT, Duration.class).ifBound(properties::setTimeout);
+		// Without method references: each costs the startup a class generated for it.
+		Boolean enabled = binder.bind(ENABLED, Boolean.class).orElse(null);
+		if (enabled != null) {
+			properties.setEnabled(enabled);
+		}
+		Duration timeout = binder.bind(TIMEOUT, Duration.class).orElse(null);
+		if (timeout != null) {
+			properties.setTimeout(timeout);
+		}
 		binder.bind(WATCHDOG, Bindable.ofInstance(properties.getWatchdog()));
 		return properties;
 	}

@@ -1,17 +1,10 @@
 package dev.graceful.shutdown.autoconfigure;
 
-import java.util.Objects;
 import java.util.function.Predicate;
 
-import org.jspecify.annotations.Nullable;
-
-import org.springframework.beans.BeansException;
-import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
-import org.springframework.context.EnvironmentAware;
-import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 import org.springframework.web.server.ServerWebExchange;
@@ -21,19 +14,18 @@ import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.web.reactive.InFlightWebFilter;
 import dev.graceful.shutdown.web.reactive.NettyRequestTracking;
 
-import static dev.graceful.shutdown.autoconfigure.Singletons.register;
-
 /**
  * Registers the reactive parts as ready-made singletons, after the web ones (see
- * {@link WebPartsRegistrar}): the filter that counts requests and hands keep-alive
- * connections off once the shutdown has started and, with Reactor Netty, the counting on
- * the server's channels, which leaves the filter out of the application's filter chain.
+ * {@link WebPartsRegistrar}, which calls it): the filter that counts requests and hands
+ * keep-alive connections off once the shutdown has started and, with Reactor Netty, the
+ * counting on the server's channels, which leaves the filter out of the application's
+ * filter chain.
  * The reactive web server application context looks them up when it creates the server
  * and the HTTP handler, before any other bean is created.
  * <p>
  * The application replaces the filter with a bean of its type.
  */
-final class ReactivePartsRegistrar implements BeanFactoryPostProcessor, Ordered, EnvironmentAware {
+final class ReactivePartsRegistrar {
 
 	static final String WEB_FILTER = "gracefulShutdownInFlightWebFilter";
 
@@ -46,32 +38,20 @@ final class ReactivePartsRegistrar implements BeanFactoryPostProcessor, Ordered,
 
 	private static final String BASE_PATH = "spring.webflux.base-path";
 
-	private @Nullable Environment environment;
-
-	@Override
-	public void setEnvironment(Environment environment) {
-		this.environment = environment;
+	private ReactivePartsRegistrar() {
 	}
 
-	@Override
-	public int getOrder() {
-		return Singletons.STACK_ORDER;
-	}
-
-	@Override
-	public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) throws BeansException {
-		Environment environment = Objects.requireNonNull(this.environment, "environment");
+	static void register(ConfigurableListableBeanFactory beanFactory, Singletons parts, Environment environment,
+			RequestTracker tracker, boolean connectionClose) {
 		ClassLoader classLoader = beanFactory.getBeanClassLoader();
-		boolean connectionClose = Singletons.properties(beanFactory).getWeb().isConnectionClose();
-		RequestTracker tracker = beanFactory.getBean(RequestTracker.class);
 		Predicate<ServerWebExchange> countedByServer = (exchange) -> false;
 		if (allPresent(REACTOR_NETTY, classLoader)) {
 			String basePath = Binder.get(environment).bind(BASE_PATH, String.class).orElse("");
 			countedByServer = NettyParts.register(beanFactory, tracker, connectionClose, basePath,
 					ClassUtils.isPresent(HANDLER_BUILDER_CUSTOMIZER, classLoader));
 		}
-		if (Singletons.defined(beanFactory, InFlightWebFilter.class).length == 0) {
-			register(beanFactory, WEB_FILTER, new InFlightWebFilter(tracker, connectionClose, countedByServer));
+		if (parts.absent(InFlightWebFilter.class)) {
+			Singletons.register(beanFactory, WEB_FILTER, new InFlightWebFilter(tracker, connectionClose, countedByServer));
 		}
 	}
 

@@ -3,8 +3,6 @@ package dev.graceful.shutdown.autoconfigure;
 import jakarta.servlet.DispatcherType;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.beans.BeansException;
-import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.core.Ordered;
@@ -15,57 +13,51 @@ import dev.graceful.shutdown.web.servlet.ContainerRequestCount;
 import dev.graceful.shutdown.web.servlet.InFlightRequestFilter;
 import dev.graceful.shutdown.web.servlet.TomcatRequestCounting;
 
-import static dev.graceful.shutdown.autoconfigure.Singletons.register;
-import static dev.graceful.shutdown.autoconfigure.Singletons.unlessDefined;
-
 /**
  * Registers the servlet parts as ready-made singletons, after the web ones (see
- * {@link WebPartsRegistrar}): on Tomcat the reading of Tomcat's own count of requests in
- * flight, and the registration of the filter that counts the other requests and hands
- * keep-alive connections off once the shutdown has started. The servlet web server
+ * {@link WebPartsRegistrar}, which calls it): on Tomcat the reading of Tomcat's own count
+ * of requests in flight, and the registration of the filter that counts the other
+ * requests and hands keep-alive connections off once the shutdown has started. The servlet web server
  * application context looks the registration up when it creates the server, before any
  * other bean is created.
  * <p>
  * The application replaces the filter with a bean named
  * {@value #FILTER_REGISTRATION}, and the Tomcat count with a bean of its type.
  */
-final class ServletPartsRegistrar implements BeanFactoryPostProcessor, Ordered {
+final class ServletPartsRegistrar {
 
 	static final String FILTER_REGISTRATION = "gracefulShutdownInFlightRequestFilter";
 
 	private static final String[] TOMCAT = { "org.apache.catalina.startup.Tomcat",
 			"org.springframework.boot.tomcat.TomcatContextCustomizer" };
 
-	@Override
-	public int getOrder() {
-		return Singletons.STACK_ORDER;
+	private ServletPartsRegistrar() {
 	}
 
-	@Override
-	public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) throws BeansException {
+	static void register(ConfigurableListableBeanFactory beanFactory, Singletons parts, RequestTracker tracker,
+			boolean connectionClose) {
 		ClassLoader classLoader = beanFactory.getBeanClassLoader();
 		if (ClassUtils.isPresent(TOMCAT[0], classLoader) && ClassUtils.isPresent(TOMCAT[1], classLoader)) {
-			TomcatParts.register(beanFactory);
+			TomcatParts.register(beanFactory, parts);
 		}
 		if (beanFactory.containsBeanDefinition(FILTER_REGISTRATION)) {
 			return;
 		}
-		GracefulShutdownProperties properties = Singletons.properties(beanFactory);
 		FilterRegistrationBean<InFlightRequestFilter> registration = new FilterRegistrationBean<>(
-				new InFlightRequestFilter(beanFactory.getBean(RequestTracker.class),
-						properties.getWeb().isConnectionClose(), containerCount(beanFactory)));
+				new InFlightRequestFilter(tracker, connectionClose, containerCount(beanFactory, parts)));
 		// First in, last out: count the request around everything else, security included.
 		registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
 		registration.setDispatcherTypes(DispatcherType.REQUEST);
 		registration.setName(FILTER_REGISTRATION);
-		register(beanFactory, FILTER_REGISTRATION, registration);
+		Singletons.register(beanFactory, FILTER_REGISTRATION, registration);
 	}
 
 	/**
 	 * The server's own count of requests in flight, if there is exactly one.
 	 */
-	private static @Nullable ContainerRequestCount containerCount(ConfigurableListableBeanFactory beanFactory) {
-		String[] names = Singletons.defined(beanFactory, ContainerRequestCount.class);
+	private static @Nullable ContainerRequestCount containerCount(ConfigurableListableBeanFactory beanFactory,
+			Singletons parts) {
+		String[] names = parts.defined(ContainerRequestCount.class);
 		return (names.length == 1) ? beanFactory.getBean(names[0], ContainerRequestCount.class) : null;
 	}
 
@@ -75,9 +67,10 @@ final class ServletPartsRegistrar implements BeanFactoryPostProcessor, Ordered {
 	 */
 	private static final class TomcatParts {
 
-		static void register(ConfigurableListableBeanFactory beanFactory) {
-			unlessDefined(beanFactory, "gracefulShutdownTomcatRequestCounting", TomcatRequestCounting.class,
-					TomcatRequestCounting::new);
+		static void register(ConfigurableListableBeanFactory beanFactory, Singletons parts) {
+			if (parts.absent(TomcatRequestCounting.class)) {
+				Singletons.register(beanFactory, "gracefulShutdownTomcatRequestCounting", new TomcatRequestCounting());
+			}
 		}
 
 	}

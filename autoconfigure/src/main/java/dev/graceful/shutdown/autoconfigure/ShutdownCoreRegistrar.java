@@ -1,7 +1,6 @@
 package dev.graceful.shutdown.autoconfigure;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
@@ -18,6 +17,7 @@ import org.springframework.context.ApplicationContextAware;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
 
 import dev.graceful.shutdown.ShutdownCleanups;
 import dev.graceful.shutdown.ShutdownListener;
@@ -40,8 +40,7 @@ import dev.graceful.shutdown.timeline.ShutdownRecorder;
 import dev.graceful.shutdown.watchdog.ShutdownWatchdog;
 import dev.graceful.shutdown.web.RequestTracker;
 
-import static dev.graceful.shutdown.autoconfigure.Singletons.shared;
-import static dev.graceful.shutdown.autoconfigure.Singletons.unlessDefined;
+import static dev.graceful.shutdown.autoconfigure.Singletons.register;
 
 /**
  * Registers the parts of graceful shutdown that every application has as ready-made
@@ -49,7 +48,10 @@ import static dev.graceful.shutdown.autoconfigure.Singletons.unlessDefined;
  * plan, its start (readiness), the shutdown participants, the {@link WorkTracker} and the
  * tasks step, the cleanups, the summary and, when {@code graceful.shutdown.report.file}
  * is set, the report file; and the bean post-processors of {@code @OnShutdown} methods
- * and of Spring's executors. Spring then finds them by type (lifecycles, listeners,
+ * and of Spring's executors. In a servlet or reactive application it then registers the
+ * web parts, those of the stack and the hand-off of the streams ({@link WebPartsRegistrar}):
+ * in the same pass rather than from auto-configurations of their own, each of which the
+ * startup would read, match and create a bean for. Spring then finds them by type (lifecycles, listeners,
  * injection points) without parsing, matching or inspecting a bean definition for each:
  * one object here costs the startup its class only, a {@code @Bean} method several times
  * that.
@@ -62,6 +64,14 @@ import static dev.graceful.shutdown.autoconfigure.Singletons.unlessDefined;
  */
 final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, SmartInitializingSingleton,
 		EnvironmentAware, ApplicationContextAware {
+
+	private static final String WEB_SERVER_CONTEXT = "org.springframework.boot.web.server.context."
+			+ "WebServerApplicationContext";
+
+	private static final String SERVLET_CONTEXT = "org.springframework.web.context.WebApplicationContext";
+
+	private static final String REACTIVE_CONTEXT = "org.springframework.boot.web.context.reactive."
+			+ "ReactiveWebApplicationContext";
 
 	static final String PROPERTIES_BEAN_NAME = GracefulShutdownProperties.PREFIX + "-"
 			+ GracefulShutdownProperties.class.getName();
@@ -106,42 +116,78 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 		properties.check(platform);
 		// The watchdog installer registered the budget whose clock the JVM's exit starts,
 		// when the application was started with SpringApplication.
-		ShutdownBudget budget = shared(beanFactory, "gracefulShutdownBudget", ShutdownBudget.class,
-				() -> new ShutdownBudget(properties.getTimeout()));
-		ShutdownRecorder progress = shared(beanFactory, "gracefulShutdownProgress", ShutdownRecorder.class,
-				() -> new ShutdownRecorder(budget));
-		Duration phaseTimeout = Singletons.phaseTimeout(binder);
-		ShutdownPlan plan = shared(beanFactory, "gracefulShutdownPlan", ShutdownPlan.class,
-				() -> properties.plan(platform, phaseTimeout));
-		Path reportFile = properties.getReport().getFile();
-		if (reportFile != null) {
-			unlessDefined(beanFactory, "gracefulShutdownReportFile", ReportFile.class,
-					() -> new ReportFile(reportFile));
+		Singletons parts = Singletons.of(beanFactory);
+		ShutdownBudget budget = parts.existing(ShutdownBudget.class);
+		if (budget == null) {
+			budget = register(beanFactory, "gracefulShutdownBudget", new ShutdownBudget(properties.getTimeout()));
 		}
-		unlessDefined(beanFactory, "gracefulShutdownStartListener", ShutdownStartListener.class,
-				() -> new ShutdownStartListener(progress, context,
-						beanFactory.getBeanProvider(ApplicationAvailability.class)));
-		ParticipantRunner participants = shared(beanFactory, "gracefulShutdownParticipants", ParticipantRunner.class,
-				() -> new ParticipantRunner(progress, beanFactory, properties.getParticipants().getTimeout(),
-						properties.getParticipants().getCancelGrace(), properties.reserveAfterDrain()));
-		unlessDefined(beanFactory, "gracefulShutdownParticipantsStarter", ParticipantRunner.Starter.class,
-				participants::starter);
-		unlessDefined(beanFactory, "gracefulShutdownSummary", ShutdownSummary.class,
-				() -> new ShutdownSummary(progress));
-		CleanupRegistry cleanups = shared(beanFactory, "gracefulShutdownCleanups", CleanupRegistry.class,
-				() -> new CleanupRegistry(properties.getCleanup().getTimeout()));
-		unlessDefined(beanFactory, "gracefulShutdownCleanupRunner", CleanupRunner.class,
-				() -> new CleanupRunner(progress, cleanups));
-		WorkTracker workTracker = shared(beanFactory, "gracefulShutdownWorkTracker", WorkTracker.class,
-				() -> new WorkRegistry(progress));
-		unlessDefined(beanFactory, "gracefulShutdownTaskDrain", TaskDrain.class,
-				() -> new TaskDrain(progress, workRegistry(workTracker),
-						beanFactory.getBeanProvider(ExecutorTracking.class), properties.getTasks().getTimeout(),
-						properties.getTasks().getCancelGrace(), properties.getCleanup().getTimeout()));
-		unlessDefined(beanFactory, "gracefulShutdownPlanLogger", ShutdownPlanLogger.class,
-				() -> new ShutdownPlanLogger(plan, cleanups, participants,
-						beanFactory.getBeanProvider(DiscoveryPropagation.class)));
-		registerPostProcessors(beanFactory, properties.getTasks());
+		ShutdownRecorder progress = parts.existing(ShutdownRecorder.class);
+		if (progress == null) {
+			progress = register(beanFactory, "gracefulShutdownProgress", new ShutdownRecorder(budget));
+		}
+		ShutdownPlan plan = parts.existing(ShutdownPlan.class);
+		if (plan == null) {
+			plan = register(beanFactory, "gracefulShutdownPlan",
+					properties.plan(platform, Singletons.phaseTimeout(binder)));
+		}
+		Path reportFile = properties.getReport().getFile();
+		if (reportFile != null && parts.absent(ReportFile.class)) {
+			register(beanFactory, "gracefulShutdownReportFile", new ReportFile(reportFile));
+		}
+		if (parts.absent(ShutdownStartListener.class)) {
+			register(beanFactory, "gracefulShutdownStartListener", new ShutdownStartListener(progress, context,
+					beanFactory.getBeanProvider(ApplicationAvailability.class)));
+		}
+		ParticipantRunner participants = parts.existing(ParticipantRunner.class);
+		if (participants == null) {
+			participants = register(beanFactory, "gracefulShutdownParticipants",
+					new ParticipantRunner(progress, beanFactory, properties.getParticipants().getTimeout(),
+							properties.getParticipants().getCancelGrace(), properties.reserveAfterDrain()));
+		}
+		if (parts.absent(ParticipantRunner.Starter.class)) {
+			register(beanFactory, "gracefulShutdownParticipantsStarter", participants.starter());
+		}
+		if (parts.absent(ShutdownSummary.class)) {
+			register(beanFactory, "gracefulShutdownSummary", new ShutdownSummary(progress));
+		}
+		CleanupRegistry cleanups = parts.existing(CleanupRegistry.class);
+		if (cleanups == null) {
+			cleanups = register(beanFactory, "gracefulShutdownCleanups",
+					new CleanupRegistry(properties.getCleanup().getTimeout()));
+		}
+		if (parts.absent(CleanupRunner.class)) {
+			register(beanFactory, "gracefulShutdownCleanupRunner", new CleanupRunner(progress, cleanups));
+		}
+		WorkTracker workTracker = parts.existing(WorkTracker.class);
+		if (workTracker == null) {
+			workTracker = register(beanFactory, "gracefulShutdownWorkTracker", new WorkRegistry(progress));
+		}
+		if (parts.absent(TaskDrain.class)) {
+			GracefulShutdownProperties.Tasks tasks = properties.getTasks();
+			register(beanFactory, "gracefulShutdownTaskDrain",
+					new TaskDrain(progress, workRegistry(workTracker),
+							beanFactory.getBeanProvider(ExecutorTracking.class), tasks.getTimeout(),
+							tasks.getCancelGrace(), properties.getCleanup().getTimeout()));
+		}
+		if (parts.absent(ShutdownPlanLogger.class)) {
+			register(beanFactory, "gracefulShutdownPlanLogger", new ShutdownPlanLogger(plan, cleanups, participants,
+					beanFactory.getBeanProvider(DiscoveryPropagation.class)));
+		}
+		registerPostProcessors(beanFactory, parts, properties.getTasks());
+		ClassLoader classLoader = beanFactory.getBeanClassLoader();
+		if (ClassUtils.isPresent(WEB_SERVER_CONTEXT, classLoader)) {
+			if (isInstance(SERVLET_CONTEXT, context, classLoader)) {
+				WebPartsRegistrar.register(beanFactory, context, properties, true);
+			}
+			else if (isInstance(REACTIVE_CONTEXT, context, classLoader)) {
+				WebPartsRegistrar.register(beanFactory, context, properties, false);
+			}
+		}
+	}
+
+	private static boolean isInstance(String className, Object object, @Nullable ClassLoader classLoader) {
+		return ClassUtils.isPresent(className, classLoader)
+				&& ClassUtils.resolveClassName(className, classLoader).isInstance(object);
 	}
 
 	/**
@@ -150,19 +196,18 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 	 * Registered as singletons, they get neither the bean factory nor the callback once
 	 * every singleton exists: the first gets both from here.
 	 */
-	private void registerPostProcessors(ConfigurableListableBeanFactory beanFactory,
+	private void registerPostProcessors(ConfigurableListableBeanFactory beanFactory, Singletons parts,
 			GracefulShutdownProperties.Tasks tasks) {
-		if (Singletons.defined(beanFactory, OnShutdownAnnotationBeanPostProcessor.class).length == 0) {
+		if (parts.absent(OnShutdownAnnotationBeanPostProcessor.class)) {
 			OnShutdownAnnotationBeanPostProcessor onShutdown = new OnShutdownAnnotationBeanPostProcessor(
 					beanFactory.getBeanProvider(ShutdownCleanups.class));
 			onShutdown.setBeanFactory(beanFactory);
 			this.onShutdownMethods = Singletons.register(beanFactory,
 					"gracefulShutdownOnShutdownAnnotationBeanPostProcessor", onShutdown);
 		}
-		if (tasks.isTrackExecutors()) {
-			unlessDefined(beanFactory, "gracefulShutdownExecutorTracking", ExecutorTracking.class,
-					() -> new ExecutorTracking(beanFactory.getBeanProvider(WorkTracker.class),
-							tasks.getExcludedExecutors()));
+		if (tasks.isTrackExecutors() && parts.absent(ExecutorTracking.class)) {
+			register(beanFactory, "gracefulShutdownExecutorTracking", new ExecutorTracking(
+					beanFactory.getBeanProvider(WorkTracker.class), tasks.getExcludedExecutors()));
 		}
 	}
 
@@ -196,7 +241,9 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 		if (participants != null) {
 			participants.resolve();
 		}
-		beanFactory.getBeanProvider(ShutdownListener.class).orderedStream().forEach(progress::addListener);
+		for (ShutdownListener listener : beanFactory.getBeanProvider(ShutdownListener.class).orderedStream().toList()) {
+			progress.addListener(listener);
+		}
 		ShutdownWatchdog watchdog = beanFactory.getBeanProvider(ShutdownWatchdog.class).getIfUnique();
 		if (watchdog != null) {
 			WorkRegistry work = WorkTrackers.registry(beanFactory.getBeanProvider(WorkTracker.class));

@@ -1,68 +1,109 @@
 package dev.graceful.shutdown.autoconfigure;
 
 import java.time.Duration;
-import java.util.function.Supplier;
+import java.util.ArrayList;
+import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.factory.BeanDefinitionStoreException;
+import org.springframework.beans.factory.CannotLoadBeanClassException;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 
 /**
  * How the registrars ({@link ShutdownCoreRegistrar}, {@link WebPartsRegistrar} and those of
- * the stacks) put the starter's parts into the bean factory: as ready-made singletons,
+ * the stacks and streams, which it calls) put the starter's parts into the bean factory: as ready-made singletons,
  * each under the bean name it always had, unless the application defines a bean of the
  * part's type.
  */
 final class Singletons {
 
 	/**
-	 * Order of the core registrar among bean factory post-processors: before the web
-	 * one, whose parts record into the core's.
+	 * Order of the core registrar among bean factory post-processors.
 	 */
 	static final int CORE_ORDER = 0;
-
-	static final int WEB_ORDER = CORE_ORDER + 1;
-
-	/**
-	 * Order of the servlet and streams registrars: after the web one, whose request count
-	 * the servlet filter feeds.
-	 */
-	static final int STACK_ORDER = WEB_ORDER + 1;
 
 	private static final String LIFECYCLE_TIMEOUT = "spring.lifecycle.timeout-per-shutdown-phase";
 
 	private static final Duration DEFAULT_LIFECYCLE_TIMEOUT = Duration.ofSeconds(30);
 
-	private Singletons() {
-	}
+	private final ConfigurableListableBeanFactory beanFactory;
 
-	/**
-	 * The application's bean of the type if it defines one (the parts after it then use
-	 * it, so it is created now), else ours, registered.
-	 */
-	static <T> T shared(ConfigurableListableBeanFactory beanFactory, String name, Class<T> type, Supplier<T> ours) {
-		String[] defined = defined(beanFactory, type);
-		if (defined.length > 0) {
-			return beanFactory.getBean(defined[0], type);
-		}
-		return register(beanFactory, name, ours.get());
-	}
+	private final String[] definitionNames;
 
-	/**
-	 * Ours, registered, unless the application defines a bean of the type.
-	 */
-	static <T> void unlessDefined(ConfigurableListableBeanFactory beanFactory, String name, Class<T> type,
-			Supplier<T> ours) {
-		if (defined(beanFactory, type).length == 0) {
-			register(beanFactory, name, ours.get());
+	private final @Nullable Class<?>[] definitionTypes;
+
+	private Singletons(ConfigurableListableBeanFactory beanFactory) {
+		this.beanFactory = beanFactory;
+		this.definitionNames = beanFactory.getBeanDefinitionNames();
+		this.definitionTypes = new Class<?>[this.definitionNames.length];
+		for (int i = 0; i < this.definitionNames.length; i++) {
+			String name = this.definitionNames[i];
+			this.definitionTypes[i] = predictedType(beanFactory, name);
 		}
 	}
 
+	private static @Nullable Class<?> predictedType(ConfigurableListableBeanFactory beanFactory, String name) {
+		try {
+			return beanFactory.getBeanDefinition(name).isAbstract() ? null : beanFactory.getType(name, false);
+		}
+		catch (CannotLoadBeanClassException | BeanDefinitionStoreException ex) {
+			// Ignored for type matching, as the bean factory does.
+			return null;
+		}
+	}
+
 	/**
-	 * The names of the beans of the type, singletons included, without creating any.
+	 * The bean definitions of the application as they are now, each one's type predicted
+	 * once for every check a registrar makes: asking the bean factory for the beans of a
+	 * type goes through every definition, and a registrar checks up to fifteen types.
+	 * The singletons registered since are looked at on each check.
+	 * @param beanFactory the bean factory, after the configuration classes were read
+	 * @return the definitions
 	 */
-	static String[] defined(ConfigurableListableBeanFactory beanFactory, Class<?> type) {
-		return beanFactory.getBeanNamesForType(type, true, false);
+	static Singletons of(ConfigurableListableBeanFactory beanFactory) {
+		return new Singletons(beanFactory);
+	}
+
+	/**
+	 * The application's bean of the type if it defines one, created now (the parts after
+	 * it then use it), else {@code null}: the caller registers its own. A registrar checks
+	 * and registers each part in its own code rather than through a supplier, because each
+	 * lambda costs the startup a class generated for it.
+	 */
+	<T> @Nullable T existing(Class<T> type) {
+		String[] defined = defined(type);
+		return (defined.length > 0) ? this.beanFactory.getBean(defined[0], type) : null;
+	}
+
+	/**
+	 * Whether the application defines no bean of the type, so that ours is registered.
+	 */
+	boolean absent(Class<?> type) {
+		return defined(type).length == 0;
+	}
+
+	/**
+	 * The names of the beans of the type, without creating any: the definitions whose
+	 * type is known without creating a bean, then the singletons registered without a
+	 * definition, as {@code getBeanNamesForType(type, true, false)} lists them.
+	 */
+	String[] defined(Class<?> type) {
+		List<String> names = new ArrayList<>(1);
+		for (int i = 0; i < this.definitionNames.length; i++) {
+			Class<?> definitionType = this.definitionTypes[i];
+			if (definitionType != null && type.isAssignableFrom(definitionType)) {
+				names.add(this.definitionNames[i]);
+			}
+		}
+		for (String name : this.beanFactory.getSingletonNames()) {
+			if (!this.beanFactory.containsBeanDefinition(name) && type.isInstance(this.beanFactory.getSingleton(name))) {
+				names.add(name);
+			}
+		}
+		return names.toArray(new String[0]);
 	}
 
 	static <T> T register(ConfigurableListableBeanFactory beanFactory, String name, T object) {

@@ -1,18 +1,11 @@
 package dev.graceful.shutdown.autoconfigure;
 
 import java.util.List;
-import java.util.Objects;
 
-import org.jspecify.annotations.Nullable;
-
-import org.springframework.beans.BeansException;
-import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.cloud.CloudPlatform;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationContext;
-import org.springframework.context.ApplicationContextAware;
-import org.springframework.core.Ordered;
 import org.springframework.util.ClassUtils;
 
 import dev.graceful.shutdown.delay.LameDuckDelay;
@@ -21,15 +14,15 @@ import dev.graceful.shutdown.web.DrainMonitor;
 import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.web.WebServerDrain;
 
-import static dev.graceful.shutdown.autoconfigure.Singletons.shared;
-import static dev.graceful.shutdown.autoconfigure.Singletons.unlessDefined;
-
 /**
  * Registers the web parts as ready-made singletons, after the core's (see
- * {@link ShutdownCoreRegistrar}): the request count, the delay and the drain monitor
- * with its start marker.
+ * {@link ShutdownCoreRegistrar}, which calls it in a servlet or reactive application):
+ * the request count, the delay and the drain monitor with its start marker; then those of
+ * the application's stack ({@link ServletPartsRegistrar}, {@link ReactivePartsRegistrar})
+ * and, unless {@code graceful.shutdown.web.streams.enabled} is {@code false}, the
+ * hand-off of its long-lived streams ({@link StreamPartsRegistrar}).
  */
-final class WebPartsRegistrar implements BeanFactoryPostProcessor, Ordered, ApplicationContextAware {
+final class WebPartsRegistrar {
 
 	private static final String WEB_ENDPOINT_PROPERTIES = "org.springframework.boot.actuate.autoconfigure.endpoint.web."
 			+ "WebEndpointProperties";
@@ -38,35 +31,57 @@ final class WebPartsRegistrar implements BeanFactoryPostProcessor, Ordered, Appl
 
 	private static final String DEFAULT_WEB_ENDPOINT_BASE_PATH = "/actuator";
 
-	private @Nullable ApplicationContext applicationContext;
+	private static final String SERVLET_FILTER = "jakarta.servlet.Filter";
 
-	@Override
-	public void setApplicationContext(ApplicationContext applicationContext) {
-		this.applicationContext = applicationContext;
+	private static final String WEB_FILTER = "org.springframework.web.server.WebFilter";
+
+	private WebPartsRegistrar() {
 	}
 
-	@Override
-	public int getOrder() {
-		return Singletons.WEB_ORDER;
-	}
-
-	@Override
-	public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) throws BeansException {
-		ApplicationContext context = Objects.requireNonNull(this.applicationContext, "applicationContext");
+	/**
+	 * Registers the web parts, those of the stack, and the hand-off of the streams.
+	 * @param beanFactory the bean factory
+	 * @param context the application context, a servlet or a reactive one
+	 * @param properties the bound properties
+	 * @param servlet whether the application is a servlet one, else a reactive one
+	 */
+	static void register(ConfigurableListableBeanFactory beanFactory, ApplicationContext context,
+			GracefulShutdownProperties properties, boolean servlet) {
 		Binder binder = Binder.get(context.getEnvironment());
-		GracefulShutdownProperties properties = Singletons.properties(beanFactory);
 		ShutdownRecorder progress = beanFactory.getBean(ShutdownRecorder.class);
-		RequestTracker tracker = shared(beanFactory, "gracefulShutdownRequestTracker", RequestTracker.class,
-				() -> new RequestTracker(progress, ignoredPaths(properties, beanFactory, binder)));
+		Singletons parts = Singletons.of(beanFactory);
+		RequestTracker defined = parts.existing(RequestTracker.class);
+		RequestTracker tracker = (defined != null) ? defined
+				: Singletons.register(beanFactory, "gracefulShutdownRequestTracker",
+						new RequestTracker(progress, ignoredPaths(properties, beanFactory, binder)));
 		CloudPlatform platform = CloudPlatform.getActive(context.getEnvironment());
-		unlessDefined(beanFactory, "gracefulShutdownDelay", LameDuckDelay.class,
-				() -> new LameDuckDelay(progress, properties.delay(platform), properties.quietPeriod(platform),
-						tracker::lastArrivalNanos));
-		DrainMonitor drainMonitor = shared(beanFactory, "gracefulShutdownDrainMonitor", DrainMonitor.class,
-				() -> new DrainMonitor(progress, tracker, new WebServerDrain(context), Singletons.phaseTimeout(binder),
-						properties.reserveAfterDrain()));
-		unlessDefined(beanFactory, "gracefulShutdownDrainStartMarker", DrainMonitor.StartMarker.class,
-				drainMonitor::startMarker);
+		if (parts.absent(LameDuckDelay.class)) {
+			Singletons.register(beanFactory, "gracefulShutdownDelay", new LameDuckDelay(progress,
+					properties.delay(platform), properties.quietPeriod(platform), tracker::lastArrivalNanos));
+		}
+		DrainMonitor drainMonitor = parts.existing(DrainMonitor.class);
+		if (drainMonitor == null) {
+			drainMonitor = Singletons.register(beanFactory, "gracefulShutdownDrainMonitor",
+					new DrainMonitor(progress, tracker, new WebServerDrain(context), Singletons.phaseTimeout(binder),
+							properties.reserveAfterDrain()));
+		}
+		if (parts.absent(DrainMonitor.StartMarker.class)) {
+			Singletons.register(beanFactory, "gracefulShutdownDrainStartMarker", drainMonitor.startMarker());
+		}
+		boolean connectionClose = properties.getWeb().isConnectionClose();
+		ClassLoader classLoader = beanFactory.getBeanClassLoader();
+		if (servlet) {
+			if (ClassUtils.isPresent(SERVLET_FILTER, classLoader)) {
+				ServletPartsRegistrar.register(beanFactory, parts, tracker, connectionClose);
+			}
+		}
+		else if (ClassUtils.isPresent(WEB_FILTER, classLoader)) {
+			ReactivePartsRegistrar.register(beanFactory, parts, context.getEnvironment(), tracker, connectionClose);
+		}
+		GracefulShutdownProperties.Streams streams = properties.getWeb().getStreams();
+		if (streams.isEnabled()) {
+			StreamPartsRegistrar.register(beanFactory, parts, streams, servlet);
+		}
 	}
 
 	/**

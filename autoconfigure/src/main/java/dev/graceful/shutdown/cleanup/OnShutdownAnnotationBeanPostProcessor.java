@@ -91,11 +91,41 @@ public final class OnShutdownAnnotationBeanPostProcessor
 		if (this.classesWithoutCleanups.contains(type)) {
 			return false;
 		}
-		boolean candidate = AnnotationUtils.isCandidateClass(type, OnShutdown.class) && !isSpringContainerClass(type);
+		boolean candidate = AnnotationUtils.isCandidateClass(type, OnShutdown.class) && !isSpringContainerClass(type)
+				&& hasAnnotatedMethod(type);
 		if (!candidate) {
 			this.classesWithoutCleanups.add(type);
 		}
 		return candidate;
+	}
+
+	/**
+	 * Whether a method of the class, of a superclass or of an interface carries
+	 * {@code @OnShutdown}, which can be put on methods only: where none does, the search
+	 * through each method's hierarchy for the merged annotation is skipped. The methods
+	 * are Spring's cached ones, whose annotations the JDK parses once.
+	 */
+	private static boolean hasAnnotatedMethod(Class<?> type) {
+		for (Class<?> current = type; current != null && current != Object.class; current = current.getSuperclass()) {
+			if (declaresAnnotatedMethod(current)) {
+				return true;
+			}
+		}
+		for (Class<?> ifc : ClassUtils.getAllInterfacesForClassAsSet(type)) {
+			if (declaresAnnotatedMethod(ifc)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static boolean declaresAnnotatedMethod(Class<?> type) {
+		for (Method method : ReflectionUtils.getDeclaredMethods(type)) {
+			if (method.isAnnotationPresent(OnShutdown.class)) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private static boolean isSpringContainerClass(Class<?> type) {

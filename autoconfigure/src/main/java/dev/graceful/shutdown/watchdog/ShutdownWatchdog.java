@@ -47,7 +47,7 @@ public final class ShutdownWatchdog implements DisposableBean {
 
 	private volatile WeakReference<@Nullable ConfigurableApplicationContext> context = new WeakReference<>(null);
 
-	private volatile Supplier<String> diagnostics = () -> "no diagnostics: the application context was not created";
+	private volatile @Nullable Supplier<String> diagnostics;
 
 	/**
 	 * Create a watchdog.
@@ -162,7 +162,9 @@ public final class ShutdownWatchdog implements DisposableBean {
 			.append(this.exitCode)
 			.append('.');
 		try {
-			message.append("\n  Still running: ").append(this.diagnostics.get());
+			Supplier<String> diagnostics = this.diagnostics;
+			message.append("\n  Still running: ").append((diagnostics != null) ? diagnostics.get()
+					: "no diagnostics: the application context was not created");
 		}
 		catch (Throwable ex) {
 			message.append("\n  (diagnostics failed: ").append(ex).append(')');

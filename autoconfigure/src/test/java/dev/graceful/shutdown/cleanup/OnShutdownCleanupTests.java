@@ -176,6 +176,18 @@ class OnShutdownCleanupTests {
 	}
 
 	@Test
+	void cleanupsDeclaredOnInterfaceMethodsRunForTheImplementingBean() {
+		// The annotation is on an interface only: on a method one bean implements, and on a
+		// default method the other inherits. Neither bean's class has one.
+		this.context = run(InterfaceConfiguration.class);
+		Events events = this.context.getBean(Events.class);
+		ShutdownReport report = ShutdownReports.close(this.context);
+		assertThat(events.list).containsExactly("store flushed", "pool released");
+		assertThat(report.cleanups()).extracting(Cleanup::name, Cleanup::order, Cleanup::outcome)
+			.containsExactly(tuple("Store.flush", 0, Outcome.COMPLETED), tuple("Pool.release", 1, Outcome.COMPLETED));
+	}
+
+	@Test
 	void withoutTheStarterOnShutdownMethodsDoNotRun() {
 		this.context = run(CountingConfiguration.class, "graceful.shutdown.enabled=false");
 		Counting counting = this.context.getBean(Counting.class);
@@ -669,6 +681,75 @@ class OnShutdownCleanupTests {
 		@Override
 		protected boolean isContextRequired() {
 			return false;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableAutoConfiguration
+	static class InterfaceConfiguration {
+
+		@Bean
+		Events events() {
+			return new Events();
+		}
+
+		@Bean
+		Store store(Events events) {
+			return new Store(events);
+		}
+
+		@Bean
+		Pool pool(Events events) {
+			return new Pool(events);
+		}
+
+	}
+
+	interface Flushable {
+
+		@OnShutdown
+		void flush();
+
+	}
+
+	interface Releasable {
+
+		Events events();
+
+		@OnShutdown(order = 1)
+		default void release() {
+			events().add("pool released");
+		}
+
+	}
+
+	static class Store implements Flushable {
+
+		private final Events events;
+
+		Store(Events events) {
+			this.events = events;
+		}
+
+		@Override
+		public void flush() {
+			this.events.add("store flushed");
+		}
+
+	}
+
+	static class Pool implements Releasable {
+
+		private final Events events;
+
+		Pool(Events events) {
+			this.events = events;
+		}
+
+		@Override
+		public Events events() {
+			return this.events;
 		}
 
 	}

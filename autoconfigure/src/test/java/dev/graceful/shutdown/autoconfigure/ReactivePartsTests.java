@@ -32,13 +32,13 @@ import dev.graceful.shutdown.web.reactive.NettyRequestTracking;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests for {@link GracefulShutdownReactiveAutoConfiguration}.
+ * Tests for the reactive parts that {@link GracefulShutdownAutoConfiguration} registers in
+ * a servlet or reactive application (see {@link ReactivePartsRegistrar}).
  */
-class GracefulShutdownReactiveAutoConfigurationTests {
+class ReactivePartsTests {
 
 	private static final AutoConfigurations AUTO_CONFIGURATIONS = AutoConfigurations.of(
-			GracefulShutdownAutoConfiguration.class, GracefulShutdownWebAutoConfiguration.class,
-			GracefulShutdownServletAutoConfiguration.class, GracefulShutdownReactiveAutoConfiguration.class);
+			GracefulShutdownAutoConfiguration.class);
 
 	private static final String WEB_FILTER_BEAN = "gracefulShutdownInFlightWebFilter";
 
@@ -61,8 +61,10 @@ class GracefulShutdownReactiveAutoConfigurationTests {
 			ConfigurableListableBeanFactory beanFactory = context.getBeanFactory();
 			RegisteredParts.assertSingletonsWithoutDefinitions(beanFactory, WEB_FILTER_BEAN,
 					"gracefulShutdownNettyRequestTracking", "gracefulShutdownFilterChainCustomizer");
+			// The registrar's own definition, and the stream parts that are created when first
+			// asked (see StreamPartsTests).
 			RegisteredParts.assertDefinitions(beanFactory, "gracefulShutdown", "gracefulShutdownCore",
-					"gracefulShutdownWeb", "gracefulShutdownReactive");
+					"gracefulShutdownStreamSettings", "gracefulShutdownStreamMeters");
 		});
 	}
 

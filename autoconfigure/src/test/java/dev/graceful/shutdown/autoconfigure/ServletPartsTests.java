@@ -30,15 +30,15 @@ import dev.graceful.shutdown.web.servlet.TomcatRequestCounting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests for {@link GracefulShutdownServletAutoConfiguration}.
+ * Tests for the servlet parts that {@link GracefulShutdownAutoConfiguration} registers in
+ * a servlet or reactive application (see {@link ServletPartsRegistrar}).
  */
-class GracefulShutdownServletAutoConfigurationTests {
+class ServletPartsTests {
 
 	private static final String FILTER_BEAN = "gracefulShutdownInFlightRequestFilter";
 
 	private static final AutoConfigurations AUTO_CONFIGURATIONS = AutoConfigurations.of(
-			ApplicationAvailabilityAutoConfiguration.class, GracefulShutdownAutoConfiguration.class,
-			GracefulShutdownWebAutoConfiguration.class, GracefulShutdownServletAutoConfiguration.class);
+			ApplicationAvailabilityAutoConfiguration.class, GracefulShutdownAutoConfiguration.class);
 
 	private final WebApplicationContextRunner contextRunner = new WebApplicationContextRunner()
 		.withConfiguration(AUTO_CONFIGURATIONS)
@@ -62,8 +62,10 @@ class GracefulShutdownServletAutoConfigurationTests {
 			ConfigurableListableBeanFactory beanFactory = context.getBeanFactory();
 			RegisteredParts.assertSingletonsWithoutDefinitions(beanFactory, FILTER_BEAN,
 					"gracefulShutdownTomcatRequestCounting");
+			// The registrar's own definition, and the stream parts that are created when first
+			// asked (see StreamPartsTests).
 			RegisteredParts.assertDefinitions(beanFactory, "gracefulShutdown", "gracefulShutdownCore",
-					"gracefulShutdownWeb", "gracefulShutdownServlet");
+					"gracefulShutdownStreamSettings", "gracefulShutdownStreamMeters");
 		});
 	}
 

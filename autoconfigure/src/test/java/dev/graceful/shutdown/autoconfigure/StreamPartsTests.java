@@ -34,13 +34,13 @@ import dev.graceful.shutdown.streams.servlet.WebSocketSessionTracking;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests for {@link GracefulShutdownStreamsAutoConfiguration}.
+ * Tests for the hand-off of streams that {@link GracefulShutdownAutoConfiguration} registers in
+ * a servlet or reactive application (see {@link StreamPartsRegistrar}).
  */
-class GracefulShutdownStreamsAutoConfigurationTests {
+class StreamPartsTests {
 
 	private static final AutoConfigurations AUTO_CONFIGURATIONS = AutoConfigurations.of(
-			GracefulShutdownAutoConfiguration.class, GracefulShutdownWebAutoConfiguration.class,
-			GracefulShutdownStreamsAutoConfiguration.class);
+			GracefulShutdownAutoConfiguration.class);
 
 	private final WebApplicationContextRunner servlet = new WebApplicationContextRunner()
 		.withConfiguration(AUTO_CONFIGURATIONS);
@@ -76,8 +76,8 @@ class GracefulShutdownStreamsAutoConfigurationTests {
 			RegisteredParts.assertSingletonsWithoutDefinitions(beanFactory, StreamHandOff.SSE, StreamHandOff.WEBSOCKETS,
 					"gracefulShutdownSseEmitterTracking", "gracefulShutdownWebSocketSessionTracking",
 					"gracefulShutdownStompSessionTracking");
-			RegisteredParts.assertDefinitions(beanFactory, "gracefulShutdownStream", "gracefulShutdownStreams",
-					"gracefulShutdownStreamSettings", "gracefulShutdownStreamMeters");
+			RegisteredParts.assertDefinitions(beanFactory, "gracefulShutdownStream", "gracefulShutdownStreamSettings",
+					"gracefulShutdownStreamMeters");
 		});
 	}
 

@@ -30,13 +30,13 @@ import dev.graceful.shutdown.web.WebServerDrain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests for {@link GracefulShutdownWebAutoConfiguration}.
+ * Tests for the web parts that {@link GracefulShutdownAutoConfiguration} registers in
+ * a servlet or reactive application (see {@link WebPartsRegistrar}).
  */
-class GracefulShutdownWebAutoConfigurationTests {
+class WebPartsTests {
 
 	private static final AutoConfigurations AUTO_CONFIGURATIONS = AutoConfigurations.of(
-			ApplicationAvailabilityAutoConfiguration.class, GracefulShutdownAutoConfiguration.class,
-			GracefulShutdownWebAutoConfiguration.class);
+			ApplicationAvailabilityAutoConfiguration.class, GracefulShutdownAutoConfiguration.class);
 
 	// Off Kubernetes whatever the build machine is, so that the default delay is zero.
 	private final WebApplicationContextRunner contextRunner = new WebApplicationContextRunner()
