@@ -19,9 +19,8 @@ import dev.graceful.shutdown.web.reactive.NettyRequestTracking;
  * {@link WebPartsRegistrar}, which calls it): the filter that counts requests and hands
  * keep-alive connections off once the shutdown has started and, with Reactor Netty, the
  * counting on the server's channels, which leaves the filter out of the application's
- * filter chain.
- * The reactive web server application context looks them up when it creates the server
- * and the HTTP handler, before any other bean is created.
+ * filter chain. The reactive web server application context looks them up when it
+ * creates the server and the HTTP handler, before any other bean is created.
  * <p>
  * The application replaces the filter with a bean of its type.
  */

@@ -17,9 +17,9 @@ import dev.graceful.shutdown.web.servlet.TomcatRequestCounting;
  * Registers the servlet parts as ready-made singletons, after the web ones (see
  * {@link WebPartsRegistrar}, which calls it): on Tomcat the reading of Tomcat's own count
  * of requests in flight, and the registration of the filter that counts the other
- * requests and hands keep-alive connections off once the shutdown has started. The servlet web server
- * application context looks the registration up when it creates the server, before any
- * other bean is created.
+ * requests and hands keep-alive connections off once the shutdown has started. The
+ * servlet web server application context looks the registration up when it creates the
+ * server, before any other bean is created.
  * <p>
  * The application replaces the filter with a bean named
  * {@value #FILTER_REGISTRATION}, and the Tomcat count with a bean of its type.

@@ -177,10 +177,10 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 		ClassLoader classLoader = beanFactory.getBeanClassLoader();
 		if (ClassUtils.isPresent(WEB_SERVER_CONTEXT, classLoader)) {
 			if (isInstance(SERVLET_CONTEXT, context, classLoader)) {
-				WebPartsRegistrar.register(beanFactory, context, properties, true);
+				WebPartsRegistrar.register(beanFactory, parts, context, properties, true);
 			}
 			else if (isInstance(REACTIVE_CONTEXT, context, classLoader)) {
-				WebPartsRegistrar.register(beanFactory, context, properties, false);
+				WebPartsRegistrar.register(beanFactory, parts, context, properties, false);
 			}
 		}
 	}

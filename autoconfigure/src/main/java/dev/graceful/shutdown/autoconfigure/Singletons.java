@@ -117,14 +117,6 @@ final class Singletons {
 	}
 
 	/**
-	 * The {@code graceful.shutdown} properties, bound and registered by the core
-	 * registrar, which runs first.
-	 */
-	static GracefulShutdownProperties properties(ConfigurableListableBeanFactory beanFactory) {
-		return beanFactory.getBean(ShutdownCoreRegistrar.PROPERTIES_BEAN_NAME, GracefulShutdownProperties.class);
-	}
-
-	/**
 	 * Spring's {@code spring.lifecycle.timeout-per-shutdown-phase}, read where its
 	 * properties bean is not bound yet.
 	 */

@@ -26,8 +26,8 @@ import dev.graceful.shutdown.streams.servlet.WebSocketSessionTracking;
 
 /**
  * Registers the hand-off of long-lived streams, after the web parts (see
- * {@link WebPartsRegistrar}, which calls it): for each kind of stream that the application's stack
- * has, its hand-off participant ({@value StreamHandOff#SSE},
+ * {@link WebPartsRegistrar}, which calls it): for each kind of stream that the
+ * application's stack has, its hand-off participant ({@value StreamHandOff#SSE},
  * {@value StreamHandOff#WEBSOCKETS}) and the post-processor or filter that tracks the
  * streams, as ready-made singletons; the settings and the meters, which read the
  * application's {@link StreamHandOffListener} beans and the hand-offs, as bean

@@ -41,15 +41,16 @@ final class WebPartsRegistrar {
 	/**
 	 * Registers the web parts, those of the stack, and the hand-off of the streams.
 	 * @param beanFactory the bean factory
+	 * @param parts the application's definitions, as the core registrar found them (it
+	 * registers singletons only, which each check looks at anew)
 	 * @param context the application context, a servlet or a reactive one
 	 * @param properties the bound properties
 	 * @param servlet whether the application is a servlet one, else a reactive one
 	 */
-	static void register(ConfigurableListableBeanFactory beanFactory, ApplicationContext context,
+	static void register(ConfigurableListableBeanFactory beanFactory, Singletons parts, ApplicationContext context,
 			GracefulShutdownProperties properties, boolean servlet) {
 		Binder binder = Binder.get(context.getEnvironment());
 		ShutdownRecorder progress = beanFactory.getBean(ShutdownRecorder.class);
-		Singletons parts = Singletons.of(beanFactory);
 		RequestTracker defined = parts.existing(RequestTracker.class);
 		RequestTracker tracker = (defined != null) ? defined
 				: Singletons.register(beanFactory, "gracefulShutdownRequestTracker",
