@@ -1,5 +1,6 @@
 package dev.graceful.shutdown.cleanup;
 
+import java.lang.annotation.Annotation;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -9,17 +10,21 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.AbstractBeanDefinition;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.MethodIntrospector;
 import org.springframework.core.annotation.AnnotatedElementUtils;
@@ -39,6 +44,10 @@ import dev.graceful.shutdown.ShutdownCleanups;
  */
 public final class OnShutdownAnnotationBeanPostProcessor
 		implements BeanPostProcessor, BeanFactoryAware, SmartInitializingSingleton {
+
+	private static final Log logger = LogFactory.getLog(OnShutdownAnnotationBeanPostProcessor.class);
+
+	private static final String PRE_DESTROY = "jakarta.annotation.PreDestroy";
 
 	private final ObjectProvider<ShutdownCleanups> cleanups;
 
@@ -183,7 +192,80 @@ public final class OnShutdownAnnotationBeanPostProcessor
 				: annotation.name();
 		Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
 		ReflectionUtils.makeAccessible(invocable);
+		if (logger.isWarnEnabled() && isAlsoDestroyMethod(bean, beanName, targetClass, method)) {
+			logger.warn("Graceful shutdown: @OnShutdown method " + targetClass.getSimpleName() + "."
+					+ method.getName() + "() of bean '" + beanName + "' is also the bean's destroy method, so it"
+					+ " runs twice: in the cleanup step and when Spring destroys the bean. Give the cleanup a"
+					+ " method of its own, or turn the destroy method off (@Bean(destroyMethod = \"\")).");
+		}
 		this.cleanups.getObject().register(name, annotation.order(), timeout, () -> invoke(invocable, bean));
+	}
+
+	/**
+	 * Whether Spring calls the method when it destroys the bean too: a {@code @PreDestroy}
+	 * method, {@code DisposableBean.destroy()}, a destroy method its definition names, or
+	 * one Spring infers ({@code close()} of an {@link AutoCloseable}, and for a
+	 * {@code @Bean} method a public {@code close()} or else {@code shutdown()}).
+	 */
+	private boolean isAlsoDestroyMethod(Object bean, String beanName, Class<?> targetClass, Method method) {
+		String name = method.getName();
+		if (isAnnotated(method, PRE_DESTROY) || (bean instanceof DisposableBean && name.equals("destroy"))) {
+			return true;
+		}
+		ConfigurableListableBeanFactory beanFactory = this.beanFactory;
+		if (beanFactory == null || !beanFactory.containsBeanDefinition(beanName)
+				|| !(beanFactory.getMergedBeanDefinition(beanName) instanceof AbstractBeanDefinition definition)) {
+			return false;
+		}
+		String[] destroyMethods = definition.getDestroyMethodNames();
+		if (destroyMethods == null || destroyMethods.length == 0) {
+			// None named: Spring closes an AutoCloseable bean.
+			return inferredDestroyMethod(bean, targetClass, false).equals(name);
+		}
+		for (String destroyMethod : destroyMethods) {
+			if (name.equals(destroyMethod) || (AbstractBeanDefinition.INFER_METHOD.equals(destroyMethod)
+					&& inferredDestroyMethod(bean, targetClass, true).equals(name))) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static String inferredDestroyMethod(Object bean, Class<?> targetClass, boolean byName) {
+		if (bean instanceof DisposableBean) {
+			return "";
+		}
+		if (bean instanceof AutoCloseable) {
+			return "close";
+		}
+		if (byName) {
+			if (hasPublicMethod(targetClass, "close")) {
+				return "close";
+			}
+			if (hasPublicMethod(targetClass, "shutdown")) {
+				return "shutdown";
+			}
+		}
+		return "";
+	}
+
+	private static boolean hasPublicMethod(Class<?> type, String name) {
+		try {
+			type.getMethod(name);
+			return true;
+		}
+		catch (NoSuchMethodException ex) {
+			return false;
+		}
+	}
+
+	private static boolean isAnnotated(Method method, String annotationName) {
+		for (Annotation annotation : method.getDeclaredAnnotations()) {
+			if (annotation.annotationType().getName().equals(annotationName)) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private static void invoke(Method method, Object bean) throws Exception {

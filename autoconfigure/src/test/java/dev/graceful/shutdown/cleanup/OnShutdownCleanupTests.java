@@ -11,12 +11,15 @@ import jakarta.annotation.PreDestroy;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.Banner;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -41,6 +44,7 @@ import static org.assertj.core.api.Assertions.tuple;
  * real application contexts: ordered, isolated, bounded, exactly once, and before Spring
  * destroys the beans they use.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class OnShutdownCleanupTests {
 
 	private @Nullable ConfigurableApplicationContext context;
@@ -185,6 +189,24 @@ class OnShutdownCleanupTests {
 		assertThat(events.list).containsExactly("store flushed", "pool released");
 		assertThat(report.cleanups()).extracting(Cleanup::name, Cleanup::order, Cleanup::outcome)
 			.containsExactly(tuple("Store.flush", 0, Outcome.COMPLETED), tuple("Pool.release", 1, Outcome.COMPLETED));
+	}
+
+	@Test
+	void cleanupThatIsAlsoTheDestroyMethodIsNamedInAWarning(CapturedOutput output) {
+		// Spring closes an AutoCloseable bean, infers close() or shutdown() for a @Bean method,
+		// and calls @PreDestroy methods: annotating one of those runs it twice.
+		this.context = run(DestroyMethodConfiguration.class);
+		Events events = this.context.getBean(Events.class);
+		ShutdownReport report = ShutdownReports.close(this.context);
+		assertThat(report.cleanups()).extracting(Cleanup::name)
+			.containsExactlyInAnyOrder("Connection.close", "Scheduler.shutdown", "Cache.evict", "Journal.flush");
+		assertThat(events.list).containsExactlyInAnyOrder("connection closed", "connection closed",
+				"scheduler shut down", "scheduler shut down", "cache evicted", "cache evicted", "journal flushed");
+		assertThat(output).contains("@OnShutdown method Connection.close() of bean 'connection' is also the bean's"
+				+ " destroy method, so it runs twice")
+			.contains("@OnShutdown method Scheduler.shutdown() of bean 'scheduler'")
+			.contains("@OnShutdown method Cache.evict() of bean 'cache'")
+			.doesNotContain("Journal.flush() of bean");
 	}
 
 	@Test
@@ -750,6 +772,99 @@ class OnShutdownCleanupTests {
 		@Override
 		public Events events() {
 			return this.events;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableAutoConfiguration
+	static class DestroyMethodConfiguration {
+
+		@Bean
+		Events events() {
+			return new Events();
+		}
+
+		@Bean
+		Connection connection(Events events) {
+			return new Connection(events);
+		}
+
+		@Bean
+		Scheduler scheduler(Events events) {
+			return new Scheduler(events);
+		}
+
+		@Bean
+		Cache cache(Events events) {
+			return new Cache(events);
+		}
+
+		@Bean
+		Journal journal(Events events) {
+			return new Journal(events);
+		}
+
+	}
+
+	static class Connection implements AutoCloseable {
+
+		private final Events events;
+
+		Connection(Events events) {
+			this.events = events;
+		}
+
+		@Override
+		@OnShutdown
+		public void close() {
+			this.events.add("connection closed");
+		}
+
+	}
+
+	static class Scheduler {
+
+		private final Events events;
+
+		Scheduler(Events events) {
+			this.events = events;
+		}
+
+		@OnShutdown
+		public void shutdown() {
+			this.events.add("scheduler shut down");
+		}
+
+	}
+
+	static class Cache {
+
+		private final Events events;
+
+		Cache(Events events) {
+			this.events = events;
+		}
+
+		@OnShutdown
+		@PreDestroy
+		void evict() {
+			this.events.add("cache evicted");
+		}
+
+	}
+
+	static class Journal {
+
+		private final Events events;
+
+		Journal(Events events) {
+			this.events = events;
+		}
+
+		@OnShutdown
+		void flush() {
+			this.events.add("journal flushed");
 		}
 
 	}
