@@ -13,10 +13,10 @@ import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 
 /**
- * How the registrars ({@link ShutdownCoreRegistrar}, {@link WebPartsRegistrar} and those of
- * the stacks and streams, which it calls) put the starter's parts into the bean factory: as ready-made singletons,
- * each under the bean name it always had, unless the application defines a bean of the
- * part's type.
+ * How the registrars ({@link ShutdownCoreRegistrar}, {@link WebPartsRegistrar} and those
+ * of the stacks and streams, which it calls) put the starter's parts into the bean
+ * factory: as ready-made singletons, each under the bean name it always had, unless the
+ * application defines a bean of the part's type.
  */
 final class Singletons {
 
@@ -40,8 +40,7 @@ final class Singletons {
 		this.definitionNames = beanFactory.getBeanDefinitionNames();
 		this.definitionTypes = new Class<?>[this.definitionNames.length];
 		for (int i = 0; i < this.definitionNames.length; i++) {
-			String name = this.definitionNames[i];
-			this.definitionTypes[i] = predictedType(beanFactory, name);
+			this.definitionTypes[i] = predictedType(beanFactory, this.definitionNames[i]);
 		}
 	}
 

@@ -210,6 +210,18 @@ class OnShutdownCleanupTests {
 	}
 
 	@Test
+	void cleanupOfABeanWhoseDestroyMethodIsTurnedOffRunsOnceWithoutAWarning(CapturedOutput output) {
+		// @Bean(destroyMethod = "") keeps Spring from closing the AutoCloseable: the
+		// cleanup step is the only caller, and there is nothing to warn about.
+		this.context = run(DestroyMethodTurnedOffConfiguration.class);
+		Events events = this.context.getBean(Events.class);
+		ShutdownReport report = ShutdownReports.close(this.context);
+		assertThat(report.cleanups()).extracting(Cleanup::name).containsExactly("Connection.close");
+		assertThat(events.list).containsExactly("connection closed");
+		assertThat(output).doesNotContain("of bean 'connection'");
+	}
+
+	@Test
 	void withoutTheStarterOnShutdownMethodsDoNotRun() {
 		this.context = run(CountingConfiguration.class, "graceful.shutdown.enabled=false");
 		Counting counting = this.context.getBean(Counting.class);
@@ -803,6 +815,22 @@ class OnShutdownCleanupTests {
 		@Bean
 		Journal journal(Events events) {
 			return new Journal(events);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableAutoConfiguration
+	static class DestroyMethodTurnedOffConfiguration {
+
+		@Bean
+		Events events() {
+			return new Events();
+		}
+
+		@Bean(destroyMethod = "")
+		Connection connection(Events events) {
+			return new Connection(events);
 		}
 
 	}
