@@ -20,7 +20,6 @@ import org.springframework.context.annotation.Import;
 import dev.graceful.shutdown.ShutdownReport.Cleanup;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownAutoConfiguration;
-import dev.graceful.shutdown.autoconfigure.GracefulShutdownDisabledAutoConfiguration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
@@ -72,8 +71,7 @@ class ShutdownReportsTests {
 	@Test
 	void closeExplainsWhatIsMissingWhenTheStarterIsDisabled() {
 		new ApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(GracefulShutdownAutoConfiguration.class,
-					GracefulShutdownDisabledAutoConfiguration.class))
+			.withConfiguration(AutoConfigurations.of(GracefulShutdownAutoConfiguration.class))
 			.withPropertyValues("graceful.shutdown.enabled=false")
 			.run((context) -> {
 				assertThatIllegalStateException().isThrownBy(() -> ShutdownReports.close(context))

@@ -11,17 +11,18 @@ import org.springframework.context.annotation.Bean;
  * Auto-configuration} for the parts of graceful shutdown that every application has: the
  * record of the shutdown and its budget, its start (readiness), the shutdown
  * participants, the cleanups, {@code @OnShutdown} methods, the background work and the
- * tracking of Spring's executors, and the report. The steps and the phases they run in
- * are listed in {@link dev.graceful.shutdown.timeline.ShutdownTimeline}.
+ * tracking of Spring's executors, the report, the web parts, the health contributor and
+ * the meters. The steps and the phases they run in are listed in
+ * {@link dev.graceful.shutdown.timeline.ShutdownTimeline}. With
+ * {@code graceful.shutdown.enabled=false} only the public API is registered, inert.
  */
 @AutoConfiguration(after = ApplicationAvailabilityAutoConfiguration.class)
-@ConditionalOnGracefulShutdownEnabled
 @EnableConfigurationProperties(GracefulShutdownProperties.class)
 public final class GracefulShutdownAutoConfiguration {
 
 	/**
-	 * The parts every application has, registered as ready-made singletons before any
-	 * bean is created (see {@link ShutdownCoreRegistrar}).
+	 * The parts, registered as ready-made singletons before any bean is created (see
+	 * {@link ShutdownCoreRegistrar}).
 	 */
 	@Bean
 	static BeanFactoryPostProcessor gracefulShutdownCore() {

@@ -26,6 +26,7 @@ import dev.graceful.shutdown.cleanup.CleanupRegistry;
 import dev.graceful.shutdown.cleanup.CleanupRunner;
 import dev.graceful.shutdown.cleanup.OnShutdownAnnotationBeanPostProcessor;
 import dev.graceful.shutdown.discovery.DiscoveryPropagation;
+import dev.graceful.shutdown.metrics.DeferredMeterRegistryClosing;
 import dev.graceful.shutdown.participant.ParticipantRunner;
 import dev.graceful.shutdown.readiness.ShutdownStartListener;
 import dev.graceful.shutdown.report.ReportFile;
@@ -49,18 +50,20 @@ import static dev.graceful.shutdown.autoconfigure.Singletons.register;
  * tasks step, the cleanups, the summary and, when {@code graceful.shutdown.report.file}
  * is set, the report file; and the bean post-processors of {@code @OnShutdown} methods
  * and of Spring's executors. In a servlet or reactive application it then registers the
- * web parts, those of the stack and the hand-off of the streams ({@link WebPartsRegistrar}):
- * in the same pass rather than from auto-configurations of their own, each of which the
- * startup would read, match and create a bean for. Spring then finds them by type (lifecycles, listeners,
- * injection points) without parsing, matching or inspecting a bean definition for each:
- * one object here costs the startup its class only, a {@code @Bean} method several times
- * that.
+ * web parts, those of the stack and the hand-off of the streams ({@link WebPartsRegistrar});
+ * then the health contributor and the meters ({@link HealthAndMetricsRegistrar}). All in
+ * the same pass rather than from auto-configurations of their own, each of which the
+ * startup would read, match and create a bean for. Spring then finds them by type
+ * (lifecycles, listeners, injection points) without parsing, matching or inspecting a
+ * bean definition for each: one object here costs the startup its class only, a
+ * {@code @Bean} method several times that.
  * <p>
  * Each part keeps the bean name it always had. An application's bean of a part's type
  * replaces it, as a {@code @ConditionalOnMissingBean} would; a bean of a part's name but
  * another type fails the startup with a message that says so. The properties are bound
  * here, once, and the object is the {@code graceful.shutdown} properties bean that
- * {@code /actuator/configprops} shows.
+ * {@code /actuator/configprops} shows. With {@code graceful.shutdown.enabled=false} it
+ * registers the {@link WorkTracker} and the {@link ShutdownCleanups} only, both inert.
  */
 final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, SmartInitializingSingleton,
 		EnvironmentAware, ApplicationContextAware {
@@ -84,6 +87,8 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 
 	private @Nullable OnShutdownAnnotationBeanPostProcessor onShutdownMethods;
 
+	private @Nullable DeferredMeterRegistryClosing registryClosing;
+
 	@Override
 	public void setEnvironment(Environment environment) {
 		this.environment = environment;
@@ -101,7 +106,6 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 
 	@Override
 	public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) throws BeansException {
-		this.beanFactory = beanFactory;
 		Environment environment = Objects.requireNonNull(this.environment, "environment");
 		ApplicationContext context = Objects.requireNonNull(this.applicationContext, "applicationContext");
 		Binder binder = Binder.get(environment);
@@ -110,6 +114,11 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 		GracefulShutdownProperties properties = binder.bindOrCreate(GracefulShutdownProperties.PREFIX,
 				GracefulShutdownProperties.class);
 		beanFactory.registerSingleton(PROPERTIES_BEAN_NAME, properties);
+		if (!properties.isEnabled()) {
+			registerInertApi(beanFactory, properties);
+			return;
+		}
+		this.beanFactory = beanFactory;
 		CloudPlatform platform = CloudPlatform.getActive(environment);
 		// Every step records in the recorder: checking the settings first fails the startup
 		// before any step exists.
@@ -183,6 +192,28 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 				WebPartsRegistrar.register(beanFactory, parts, context, properties, false);
 			}
 		}
+		this.registryClosing = HealthAndMetricsRegistrar.register(beanFactory, parts, context, progress,
+				properties.getMetrics().isDeferRegistryClose());
+	}
+
+	/**
+	 * With {@code graceful.shutdown.enabled=false}: the public API stays injectable, so
+	 * that turning the starter off never breaks the application, but inert. Spring Boot's
+	 * own shutdown applies: work started with {@link WorkTracker} is not awaited, cleanups
+	 * registered with {@link ShutdownCleanups} do not run, and shutdown participants are
+	 * not called.
+	 */
+	private static void registerInertApi(ConfigurableListableBeanFactory beanFactory,
+			GracefulShutdownProperties properties) {
+		Singletons parts = Singletons.of(beanFactory);
+		if (parts.absent(WorkTracker.class)) {
+			// A shutdown that never begins: the tracker counts work but nothing waits for it.
+			register(beanFactory, "gracefulShutdownWorkTracker",
+					new WorkRegistry(new ShutdownRecorder(new ShutdownBudget(properties.getTimeout()))));
+		}
+		if (parts.absent(ShutdownCleanups.class)) {
+			register(beanFactory, "gracefulShutdownCleanups", new CleanupRegistry(properties.getCleanup().getTimeout()));
+		}
 	}
 
 	private static boolean isInstance(String className, Object object, @Nullable ClassLoader classLoader) {
@@ -235,6 +266,10 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 		OnShutdownAnnotationBeanPostProcessor onShutdownMethods = this.onShutdownMethods;
 		if (onShutdownMethods != null) {
 			onShutdownMethods.afterSingletonsInstantiated();
+		}
+		DeferredMeterRegistryClosing registryClosing = this.registryClosing;
+		if (registryClosing != null) {
+			registryClosing.afterSingletonsInstantiated();
 		}
 		ShutdownRecorder progress = beanFactory.getBean(ShutdownRecorder.class);
 		ParticipantRunner participants = beanFactory.getBeanProvider(ParticipantRunner.class).getIfUnique();

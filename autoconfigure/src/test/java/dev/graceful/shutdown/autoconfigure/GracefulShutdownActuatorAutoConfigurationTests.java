@@ -24,9 +24,8 @@ import dev.graceful.shutdown.timeline.ShutdownRecorder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests for {@link GracefulShutdownEndpointAutoConfiguration},
- * {@link GracefulShutdownHealthAutoConfiguration} and
- * {@link GracefulShutdownMetricsAutoConfiguration}.
+ * Tests for {@link GracefulShutdownEndpointAutoConfiguration}, and for the health
+ * contributor and the meters that {@link HealthAndMetricsRegistrar} registers.
  */
 class GracefulShutdownActuatorAutoConfigurationTests {
 
@@ -34,8 +33,7 @@ class GracefulShutdownActuatorAutoConfigurationTests {
 		.withPropertyValues("spring.main.cloud-platform=none", "management.endpoints.web.exposure.include=gracefulshutdown")
 		.withUserConfiguration(MeterRegistryConfiguration.class)
 		.withConfiguration(AutoConfigurations.of(GracefulShutdownAutoConfiguration.class,
-				GracefulShutdownEndpointAutoConfiguration.class, GracefulShutdownHealthAutoConfiguration.class,
-				GracefulShutdownMetricsAutoConfiguration.class));
+				GracefulShutdownEndpointAutoConfiguration.class));
 
 	@Test
 	void providesEndpointHealthAndMetricsByDefault() {
@@ -70,6 +68,24 @@ class GracefulShutdownActuatorAutoConfigurationTests {
 	}
 
 	@Test
+	void healthContributorFollowsTheDefaultOfHealthIndicators() {
+		this.contextRunner.withPropertyValues("management.health.defaults.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(GracefulShutdownHealthIndicator.class));
+		this.contextRunner
+			.withPropertyValues("management.health.defaults.enabled=false", "management.health.gracefulshutdown.enabled=true")
+			.run((context) -> assertThat(context).hasSingleBean(GracefulShutdownHealthIndicator.class));
+	}
+
+	@Test
+	void healthContributorAndRegistryClosingAreSingletonsWithoutDefinitionsAndTheMetersADefinition() {
+		this.contextRunner.run((context) -> {
+			RegisteredParts.assertSingletonsWithoutDefinitions(context.getBeanFactory(),
+					"gracefulShutdownHealthIndicator", "gracefulShutdownDeferredMeterRegistryClosing");
+			assertThat(context.getBeanFactory().containsBeanDefinition("gracefulShutdownMetrics")).isTrue();
+		});
+	}
+
+	@Test
 	void registryClosingIsNotDeferredWhenTurnedOff() {
 		this.contextRunner.withPropertyValues("graceful.shutdown.metrics.defer-registry-close=false")
 			.run((context) -> assertThat(context).doesNotHaveBean(DeferredMeterRegistryClosing.class)
@@ -79,8 +95,7 @@ class GracefulShutdownActuatorAutoConfigurationTests {
 	@Test
 	void metricsBackOffWithoutAMeterRegistry() {
 		new ApplicationContextRunner().withPropertyValues("spring.main.cloud-platform=none")
-			.withConfiguration(AutoConfigurations.of(GracefulShutdownAutoConfiguration.class,
-					GracefulShutdownMetricsAutoConfiguration.class))
+			.withConfiguration(AutoConfigurations.of(GracefulShutdownAutoConfiguration.class))
 			.run((context) -> assertThat(context).hasNotFailed()
 				.doesNotHaveBean(GracefulShutdownMetrics.class)
 				.doesNotHaveBean(DeferredMeterRegistryClosing.class));

@@ -18,9 +18,11 @@ import org.springframework.context.annotation.AnnotationConfigApplicationContext
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import dev.graceful.shutdown.ShutdownCleanups;
 import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
+import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.cleanup.CleanupRunner;
 import dev.graceful.shutdown.participant.ParticipantRunner;
 import dev.graceful.shutdown.readiness.ShutdownStartListener;
@@ -118,15 +120,22 @@ class GracefulShutdownAutoConfigurationTests {
 	}
 
 	@Test
-	void providesNothingWhenDisabled() {
+	void providesOnlyTheInertApiAndThePropertiesWhenDisabled() {
 		this.contextRunner.withPropertyValues("graceful.shutdown.enabled=false")
-			.run((context) -> assertThat(context).hasNotFailed()
-				.doesNotHaveBean(ShutdownPlan.class)
-				.doesNotHaveBean(ShutdownRecorder.class)
-				.doesNotHaveBean(ShutdownStartListener.class)
-				.doesNotHaveBean(ShutdownSummary.class)
-				.doesNotHaveBean(ParticipantRunner.class)
-				.doesNotHaveBean(GracefulShutdownProperties.class));
+			.run((context) -> {
+				assertThat(context).hasNotFailed()
+					.doesNotHaveBean(ShutdownPlan.class)
+					.doesNotHaveBean(ShutdownRecorder.class)
+					.doesNotHaveBean(ShutdownStartListener.class)
+					.doesNotHaveBean(ShutdownSummary.class)
+					.doesNotHaveBean(ParticipantRunner.class)
+					.hasSingleBean(WorkTracker.class)
+					.hasSingleBean(ShutdownCleanups.class);
+				assertThat(context.getBean(GracefulShutdownProperties.class).isEnabled()).isFalse();
+				assertThat(context.getBeanFactory().getSingletonNames()).filteredOn((name) -> name.startsWith("graceful"))
+					.containsExactlyInAnyOrder(ShutdownCoreRegistrar.PROPERTIES_BEAN_NAME, "gracefulShutdownWorkTracker",
+							"gracefulShutdownCleanups", "gracefulShutdownCore");
+			});
 	}
 
 	@Test

@@ -22,15 +22,14 @@ import dev.graceful.shutdown.timeline.ShutdownRecorder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests for the tasks parts that {@link ShutdownCoreRegistrar} registers, and for
- * {@link GracefulShutdownDisabledAutoConfiguration}.
+ * Tests for the tasks parts that {@link ShutdownCoreRegistrar} registers, and for the
+ * inert public API it registers with {@code graceful.shutdown.enabled=false}.
  */
 class GracefulShutdownTasksTests {
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withPropertyValues("spring.main.cloud-platform=none")
-		.withConfiguration(AutoConfigurations.of(GracefulShutdownAutoConfiguration.class,
-				GracefulShutdownDisabledAutoConfiguration.class));
+		.withConfiguration(AutoConfigurations.of(GracefulShutdownAutoConfiguration.class));
 
 	@Test
 	void providesTrackerExecutorTrackingAndTaskDrainByDefault() {
@@ -80,10 +79,20 @@ class GracefulShutdownTasksTests {
 				.doesNotHaveBean(ShutdownRecorder.class)
 				.doesNotHaveBean(ExecutorTracking.class)
 				.doesNotHaveBean(TaskDrain.class);
+			RegisteredParts.assertSingletonsWithoutDefinitions(context.getBeanFactory(), "gracefulShutdownWorkTracker",
+					"gracefulShutdownCleanups");
 			WorkTracker tracker = context.getBean(WorkTracker.class);
 			context.close();
 			assertThat(tracker.isShutdownRequested()).isFalse();
 		});
+	}
+
+	@Test
+	void keepsTheApplicationsWorkTrackerWhenDisabled() {
+		this.contextRunner.withPropertyValues("graceful.shutdown.enabled=false")
+			.withUserConfiguration(UserWorkTrackerConfiguration.class)
+			.run((context) -> assertThat(context).getBean(WorkTracker.class)
+				.isSameAs(context.getBean(UserWorkTrackerConfiguration.class).tracker));
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -29,7 +29,6 @@ import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownAutoConfiguration;
 import dev.graceful.shutdown.autoconfigure.GracefulShutdownDiscoveryAutoConfiguration;
-import dev.graceful.shutdown.autoconfigure.GracefulShutdownMetricsAutoConfiguration;
 import dev.graceful.shutdown.metrics.GracefulShutdownMetrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -84,8 +83,7 @@ class DiscoveryDeregistrationTests {
 
 	@Test
 	void discoveryStepIsTimedInTheMeters() {
-		this.contextRunner.withConfiguration(AutoConfigurations.of(GracefulShutdownMetricsAutoConfiguration.class))
-			.withUserConfiguration(RegisteredConfiguration.class, MeterRegistryConfiguration.class)
+		this.contextRunner.withUserConfiguration(RegisteredConfiguration.class, MeterRegistryConfiguration.class)
 			.run((context) -> {
 				SimpleMeterRegistry meters = context.getBean(SimpleMeterRegistry.class);
 
