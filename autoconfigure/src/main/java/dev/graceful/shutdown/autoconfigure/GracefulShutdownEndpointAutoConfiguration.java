@@ -37,7 +37,7 @@ public final class GracefulShutdownEndpointAutoConfiguration {
 			ObjectProvider<WorkTracker> workTracker, ObjectProvider<ParticipantRunner> participants,
 			ObjectProvider<ReportFile> reportFile, GracefulShutdownEndpointProperties properties) {
 		return new GracefulShutdownEndpoint(progress, plan, cleanups, requestTracker.getIfAvailable(),
-				WorkTrackers.registry(workTracker), participants.getIfAvailable(), reportFile.getIfAvailable(),
+				Singletons.workRegistry(workTracker), participants.getIfAvailable(), reportFile.getIfAvailable(),
 				properties.getShowDetails(), properties.getRoles());
 	}
 

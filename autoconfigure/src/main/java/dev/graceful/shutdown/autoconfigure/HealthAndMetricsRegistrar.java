@@ -93,7 +93,7 @@ final class HealthAndMetricsRegistrar {
 	private static GracefulShutdownMetrics metrics(ListableBeanFactory beanFactory) {
 		return new GracefulShutdownMetrics(beanFactory.getBean(MeterRegistry.class),
 				beanFactory.getBeanProvider(RequestTracker.class).getIfAvailable(),
-				WorkTrackers.registry(beanFactory.getBeanProvider(WorkTracker.class)),
+				Singletons.workRegistry(beanFactory.getBeanProvider(WorkTracker.class)),
 				beanFactory.getBeanProvider(ParticipantRunner.class).getIfAvailable());
 	}
 

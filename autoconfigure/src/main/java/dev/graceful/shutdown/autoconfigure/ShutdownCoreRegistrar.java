@@ -25,7 +25,6 @@ import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.cleanup.CleanupRegistry;
 import dev.graceful.shutdown.cleanup.CleanupRunner;
 import dev.graceful.shutdown.cleanup.OnShutdownAnnotationBeanPostProcessor;
-import dev.graceful.shutdown.discovery.DiscoveryPropagation;
 import dev.graceful.shutdown.metrics.DeferredMeterRegistryClosing;
 import dev.graceful.shutdown.participant.ParticipantRunner;
 import dev.graceful.shutdown.readiness.ShutdownStartListener;
@@ -179,8 +178,7 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 							tasks.getCancelGrace(), properties.getCleanup().getTimeout()));
 		}
 		if (parts.absent(ShutdownPlanLogger.class)) {
-			register(beanFactory, "gracefulShutdownPlanLogger", new ShutdownPlanLogger(plan, cleanups, participants,
-					beanFactory.getBeanProvider(DiscoveryPropagation.class)));
+			register(beanFactory, "gracefulShutdownPlanLogger", new ShutdownPlanLogger(plan, cleanups, participants, beanFactory));
 		}
 		registerPostProcessors(beanFactory, parts, properties.getTasks());
 		ClassLoader classLoader = beanFactory.getBeanClassLoader();
@@ -281,7 +279,7 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 		}
 		ShutdownWatchdog watchdog = beanFactory.getBeanProvider(ShutdownWatchdog.class).getIfUnique();
 		if (watchdog != null) {
-			WorkRegistry work = WorkTrackers.registry(beanFactory.getBeanProvider(WorkTracker.class));
+			WorkRegistry work = Singletons.workRegistry(beanFactory.getBeanProvider(WorkTracker.class));
 			RequestTracker requests = beanFactory.getBeanProvider(RequestTracker.class).getIfUnique();
 			// Created when the watchdog needs it, at an overrun shutdown's end.
 			watchdog.describeWith(() -> new ShutdownDiagnostics(progress, work, requests, participants).describe());

@@ -7,7 +7,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.boot.context.event.ApplicationStartedEvent;
 import org.springframework.context.ApplicationListener;
 
@@ -31,14 +31,24 @@ final class ShutdownPlanLogger implements ApplicationListener<ApplicationStarted
 
 	private final ParticipantRunner participants;
 
-	private final ObjectProvider<DiscoveryPropagation> discovery;
+	private final BeanFactory beanFactory;
 
+	/**
+	 * Create the logger.
+	 * @param plan the plan
+	 * @param cleanups the cleanups
+	 * @param participants the shutdown participants
+	 * @param beanFactory where the discovery deregistration is looked up once the
+	 * application has started, so that an application without it does not load its class
+	 * at startup (no method of this class names it either: Spring's reflection over the
+	 * class would load it)
+	 */
 	ShutdownPlanLogger(ShutdownPlan plan, CleanupRegistry cleanups, ParticipantRunner participants,
-			ObjectProvider<DiscoveryPropagation> discovery) {
+			BeanFactory beanFactory) {
 		this.plan = plan;
 		this.cleanups = cleanups;
 		this.participants = participants;
-		this.discovery = discovery;
+		this.beanFactory = beanFactory;
 	}
 
 	@Override
@@ -51,12 +61,12 @@ final class ShutdownPlanLogger implements ApplicationListener<ApplicationStarted
 	}
 
 	@Nullable String discoveryWarning() {
-		DiscoveryPropagation discovery = this.discovery.getIfAvailable();
+		DiscoveryPropagation discovery = this.beanFactory.getBeanProvider(DiscoveryPropagation.class).getIfAvailable();
 		return (discovery != null) ? discovery.warning(this.plan.delay()) : null;
 	}
 
 	private String discovery() {
-		DiscoveryPropagation discovery = this.discovery.getIfAvailable();
+		DiscoveryPropagation discovery = this.beanFactory.getBeanProvider(DiscoveryPropagation.class).getIfAvailable();
 		DiscoveryPropagation.Estimate estimate = (discovery != null) ? discovery.estimate() : null;
 		if (estimate == null) {
 			return "";

@@ -8,9 +8,13 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.BeanDefinitionStoreException;
 import org.springframework.beans.factory.CannotLoadBeanClassException;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+
+import dev.graceful.shutdown.WorkTracker;
+import dev.graceful.shutdown.tasks.WorkRegistry;
 
 /**
  * How the registrars ({@link ShutdownCoreRegistrar}, {@link WebPartsRegistrar} and those
@@ -113,6 +117,15 @@ final class Singletons {
 		}
 		beanFactory.registerSingleton(name, object);
 		return object;
+	}
+
+	/**
+	 * The starter's own {@link WorkTracker}, where the application's is the starter's:
+	 * what the tasks step, the diagnostics, the meters and the endpoint read the work
+	 * from.
+	 */
+	static @Nullable WorkRegistry workRegistry(ObjectProvider<WorkTracker> workTracker) {
+		return (workTracker.getIfAvailable() instanceof WorkRegistry registry) ? registry : null;
 	}
 
 	/**

@@ -79,18 +79,20 @@ public final class LameDuckDelay extends ShutdownLifecycle {
 		}
 		logger.info("Graceful shutdown: delay started, serving for up to " + this.delay.toMillis() + " ms"
 				+ ((this.quietPeriod != null) ? " or until quiet for " + this.quietPeriod.toMillis() + " ms" : ""));
-		Ending ending = await(start);
-		var recorded = this.progress.stepEnded(STEP, start, ending.outcome(), ending.detail());
-		logger.info("Graceful shutdown: delay ended after " + recorded.durationMs() + " ms (" + ending.detail() + ")");
+		serve(start);
 	}
 
-	private Ending await(long start) {
+	/**
+	 * Serves until the delay ends, then records how it ended.
+	 */
+	private void serve(long start) {
 		long deadline = start + this.delay.toNanos();
 		long shutdownStart = this.progress.startNanos();
 		while (true) {
 			long now = System.nanoTime();
 			if (now - deadline >= 0) {
-				return new Ending(Outcome.COMPLETED, "served for the full delay");
+				ended(start, Outcome.COMPLETED, "served for the full delay");
+				return;
 			}
 			long wakeAt = deadline;
 			if (this.quietPeriod != null) {
@@ -98,8 +100,8 @@ public final class LameDuckDelay extends ShutdownLifecycle {
 				long quietSince = (last != 0 && last - shutdownStart > 0) ? last : shutdownStart;
 				long quietEnds = quietSince + this.quietPeriod.toNanos();
 				if (now - quietEnds >= 0) {
-					return new Ending(Outcome.ENDED_EARLY,
-							"no new request for " + this.quietPeriod.toMillis() + " ms");
+					ended(start, Outcome.ENDED_EARLY, "no new request for " + this.quietPeriod.toMillis() + " ms");
+					return;
 				}
 				if (quietEnds - wakeAt < 0) {
 					wakeAt = quietEnds;
@@ -107,12 +109,15 @@ public final class LameDuckDelay extends ShutdownLifecycle {
 			}
 			LockSupport.parkNanos(this, wakeAt - now);
 			if (Thread.currentThread().isInterrupted()) {
-				return new Ending(Outcome.ENDED_EARLY, "interrupted");
+				ended(start, Outcome.ENDED_EARLY, "interrupted");
+				return;
 			}
 		}
 	}
 
-	private record Ending(Outcome outcome, String detail) {
+	private void ended(long start, Outcome outcome, String detail) {
+		var recorded = this.progress.stepEnded(STEP, start, outcome, detail);
+		logger.info("Graceful shutdown: delay ended after " + recorded.durationMs() + " ms (" + detail + ")");
 	}
 
 }
