@@ -9,6 +9,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import dev.graceful.shutdown.ShutdownCleanups;
 import dev.graceful.shutdown.ShutdownReport.Cleanup;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.cleanup.CleanupRegistry.Registration;
@@ -59,7 +60,8 @@ public final class CleanupRunner extends ShutdownLifecycle {
 		int skipped = 0;
 		for (Registration registration : registrations) {
 			this.progress.setActivity("cleanup '" + registration.name() + "'");
-			Cleanup cleanup = run(registration);
+			Cleanup cleanup = run(registration.name(), registration.order(), registration.timeout(),
+					registration.action());
 			this.progress.recordCleanup(cleanup);
 			switch (cleanup.outcome()) {
 				case COMPLETED -> completed++;
@@ -76,17 +78,22 @@ public final class CleanupRunner extends ShutdownLifecycle {
 		logger.info("Graceful shutdown: cleanup ended after " + recorded.durationMs() + " ms (" + detail + ")");
 	}
 
-	private Cleanup run(Registration registration) {
-		Duration timeout = this.progress.budget().cap(registration.timeout(), Duration.ZERO);
+	/**
+	 * Runs one cleanup. It takes the registration's parts rather than the registration:
+	 * Spring's reflection over this bean's methods then does not load the registration's
+	 * class in an application without cleanups.
+	 */
+	private Cleanup run(String name, int order, Duration configuredTimeout, ShutdownCleanups.Action action) {
+		Duration timeout = this.progress.budget().cap(configuredTimeout, Duration.ZERO);
 		if (timeout.isZero()) {
 			String error = "not run: the shutdown budget (graceful.shutdown.timeout) is spent";
-			logger.warn("Graceful shutdown: cleanup '" + registration.name() + "' " + error);
-			return new Cleanup(registration.name(), registration.order(), 0, Outcome.SKIPPED, error);
+			logger.warn("Graceful shutdown: cleanup '" + name + "' " + error);
+			return new Cleanup(name, order, 0, Outcome.SKIPPED, error);
 		}
 		AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
 		Thread thread = new Thread(() -> {
 			try {
-				registration.action().run();
+				action.run();
 			}
 			catch (Throwable ex) {
 				failure.set(ex);
@@ -105,19 +112,17 @@ public final class CleanupRunner extends ShutdownLifecycle {
 			String error = "did not finish within " + timeout.toMillis() + " ms"
 					+ (exiting ? " (it called System.exit, which blocks during shutdown)" : "")
 					+ (thread.isAlive() ? "; interrupted and abandoned" : "; ended after interrupt");
-			logger.warn("Graceful shutdown: cleanup '" + registration.name() + "' timed out after " + duration
-					+ " ms: " + error);
-			return new Cleanup(registration.name(), registration.order(), duration, Outcome.TIMED_OUT, error);
+			logger.warn("Graceful shutdown: cleanup '" + name + "' timed out after " + duration + " ms: " + error);
+			return new Cleanup(name, order, duration, Outcome.TIMED_OUT, error);
 		}
 		long duration = elapsedMillis(start);
 		Throwable ex = failure.get();
 		if (ex != null) {
-			logger.warn("Graceful shutdown: cleanup '" + registration.name() + "' failed after " + duration + " ms",
-					ex);
-			return new Cleanup(registration.name(), registration.order(), duration, Outcome.FAILED, ex.toString());
+			logger.warn("Graceful shutdown: cleanup '" + name + "' failed after " + duration + " ms", ex);
+			return new Cleanup(name, order, duration, Outcome.FAILED, ex.toString());
 		}
-		logger.info("Graceful shutdown: cleanup '" + registration.name() + "' completed in " + duration + " ms");
-		return new Cleanup(registration.name(), registration.order(), duration, Outcome.COMPLETED, null);
+		logger.info("Graceful shutdown: cleanup '" + name + "' completed in " + duration + " ms");
+		return new Cleanup(name, order, duration, Outcome.COMPLETED, null);
 	}
 
 	private static boolean join(Thread thread, long millis) {

@@ -107,9 +107,12 @@ public final class SseEmitterTracking implements BeanPostProcessor {
 			}
 			return true;
 		});
-		emitter.onCompletion(stream::closed);
-		emitter.onError((ex) -> stream.closed());
-		emitter.onTimeout(stream::closed);
+		// The lambda captures a Runnable, not the stream: Spring's reflection over this
+		// bean's methods (the lambda's among them) then does not load the stream's class.
+		Runnable closed = stream::closed;
+		emitter.onCompletion(closed);
+		emitter.onError((ex) -> closed.run());
+		emitter.onTimeout(closed);
 	}
 
 	/**
