@@ -178,7 +178,8 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 							tasks.getCancelGrace(), properties.getCleanup().getTimeout()));
 		}
 		if (parts.absent(ShutdownPlanLogger.class)) {
-			register(beanFactory, "gracefulShutdownPlanLogger", new ShutdownPlanLogger(plan, cleanups, participants, beanFactory));
+			register(beanFactory, "gracefulShutdownPlanLogger",
+					new ShutdownPlanLogger(plan, cleanups, participants, beanFactory));
 		}
 		registerPostProcessors(beanFactory, parts, properties.getTasks());
 		ClassLoader classLoader = beanFactory.getBeanClassLoader();
@@ -210,7 +211,8 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 					new WorkRegistry(new ShutdownRecorder(new ShutdownBudget(properties.getTimeout()))));
 		}
 		if (parts.absent(ShutdownCleanups.class)) {
-			register(beanFactory, "gracefulShutdownCleanups", new CleanupRegistry(properties.getCleanup().getTimeout()));
+			register(beanFactory, "gracefulShutdownCleanups",
+					new CleanupRegistry(properties.getCleanup().getTimeout()));
 		}
 	}
 

@@ -72,7 +72,8 @@ class GracefulShutdownActuatorAutoConfigurationTests {
 		this.contextRunner.withPropertyValues("management.health.defaults.enabled=false")
 			.run((context) -> assertThat(context).doesNotHaveBean(GracefulShutdownHealthIndicator.class));
 		this.contextRunner
-			.withPropertyValues("management.health.defaults.enabled=false", "management.health.gracefulshutdown.enabled=true")
+			.withPropertyValues("management.health.defaults.enabled=false",
+					"management.health.gracefulshutdown.enabled=true")
 			.run((context) -> assertThat(context).hasSingleBean(GracefulShutdownHealthIndicator.class));
 	}
 

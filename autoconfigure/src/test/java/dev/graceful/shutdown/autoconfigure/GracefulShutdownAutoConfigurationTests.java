@@ -132,9 +132,10 @@ class GracefulShutdownAutoConfigurationTests {
 					.hasSingleBean(WorkTracker.class)
 					.hasSingleBean(ShutdownCleanups.class);
 				assertThat(context.getBean(GracefulShutdownProperties.class).isEnabled()).isFalse();
-				assertThat(context.getBeanFactory().getSingletonNames()).filteredOn((name) -> name.startsWith("graceful"))
-					.containsExactlyInAnyOrder(ShutdownCoreRegistrar.PROPERTIES_BEAN_NAME, "gracefulShutdownWorkTracker",
-							"gracefulShutdownCleanups", "gracefulShutdownCore");
+				assertThat(context.getBeanFactory().getSingletonNames())
+					.filteredOn((name) -> name.startsWith("graceful"))
+					.containsExactlyInAnyOrder(ShutdownCoreRegistrar.PROPERTIES_BEAN_NAME,
+							"gracefulShutdownWorkTracker", "gracefulShutdownCleanups", "gracefulShutdownCore");
 			});
 	}
 
