@@ -21,9 +21,10 @@ import dev.graceful.shutdown.timeline.ShutdownRecorder;
  * starts, and the plan line says how long callers may keep finding the instance.
  */
 @AutoConfiguration(after = GracefulShutdownAutoConfiguration.class)
-@ConditionalOnGracefulShutdownEnabled
 @ConditionalOnClass(ServiceRegistry.class)
-@ConditionalOnBooleanProperty(name = GracefulShutdownProperties.DISCOVERY_ENABLED, matchIfMissing = true)
+@ConditionalOnBooleanProperty(
+		name = { GracefulShutdownProperties.ENABLED, GracefulShutdownProperties.DISCOVERY_ENABLED },
+		matchIfMissing = true)
 public final class GracefulShutdownDiscoveryAutoConfiguration {
 
 	@Bean

@@ -4,6 +4,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -25,7 +26,7 @@ import dev.graceful.shutdown.web.RequestTracker;
  */
 @AutoConfiguration(after = GracefulShutdownAutoConfiguration.class)
 @ConditionalOnClass(Endpoint.class)
-@ConditionalOnGracefulShutdownEnabled
+@ConditionalOnBooleanProperty(name = GracefulShutdownProperties.ENABLED, matchIfMissing = true)
 @ConditionalOnAvailableEndpoint(GracefulShutdownEndpoint.class)
 @EnableConfigurationProperties(GracefulShutdownEndpointProperties.class)
 public final class GracefulShutdownEndpointAutoConfiguration {

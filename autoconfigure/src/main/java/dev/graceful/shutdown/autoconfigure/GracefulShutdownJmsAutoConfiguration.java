@@ -19,9 +19,10 @@ import dev.graceful.shutdown.timeline.ShutdownRecorder;
  * listeners are counted.
  */
 @AutoConfiguration(after = GracefulShutdownAutoConfiguration.class)
-@ConditionalOnGracefulShutdownEnabled
 @ConditionalOnClass(AbstractJmsListeningContainer.class)
-@ConditionalOnBooleanProperty(name = GracefulShutdownProperties.MESSAGING_ENABLED, matchIfMissing = true)
+@ConditionalOnBooleanProperty(
+		name = { GracefulShutdownProperties.ENABLED, GracefulShutdownProperties.MESSAGING_ENABLED },
+		matchIfMissing = true)
 public final class GracefulShutdownJmsAutoConfiguration {
 
 	@Bean

@@ -20,9 +20,10 @@ import dev.graceful.shutdown.timeline.ShutdownRecorder;
  * stop taking records when the shutdown starts, beside the delay.
  */
 @AutoConfiguration(after = GracefulShutdownAutoConfiguration.class)
-@ConditionalOnGracefulShutdownEnabled
 @ConditionalOnClass(MessageListenerContainer.class)
-@ConditionalOnBooleanProperty(name = GracefulShutdownProperties.MESSAGING_ENABLED, matchIfMissing = true)
+@ConditionalOnBooleanProperty(
+		name = { GracefulShutdownProperties.ENABLED, GracefulShutdownProperties.MESSAGING_ENABLED },
+		matchIfMissing = true)
 public final class GracefulShutdownKafkaAutoConfiguration {
 
 	@Bean

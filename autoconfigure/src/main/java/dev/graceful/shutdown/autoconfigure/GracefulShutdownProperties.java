@@ -121,19 +121,6 @@ public class GracefulShutdownProperties {
 		return properties;
 	}
 
-	/**
-	 * Bind {@code graceful.shutdown.enabled} alone, for what runs before there are beans
-	 * and needs nothing else.
-	 * @param environment the environment
-	 * @return whether the starter handles the shutdown
-	 */
-	static boolean isEnabled(Environment environment) {
-		return Binder.get(environment)
-			.bind(ENABLED, Boolean.class)
-			// The default, without creating the properties and their nested classes for it.
-			.orElse(true);
-	}
-
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -259,18 +246,18 @@ public class GracefulShutdownProperties {
 	public void check(@Nullable CloudPlatform platform) {
 		Duration delay = delay(platform);
 		if (delay.isNegative()) {
-			throw new InvalidShutdownPropertyException("graceful.shutdown.delay", "'" + print(delay) + "' is negative",
+			throw InvalidShutdownPropertyException.of("graceful.shutdown.delay", "'" + print(delay) + "' is negative",
 					"Set graceful.shutdown.delay to zero (no delay) or to a positive duration such as 10s.");
 		}
 		Duration quietPeriod = quietPeriod(platform);
 		if (quietPeriod != null) {
 			if (quietPeriod.isNegative() || quietPeriod.isZero()) {
-				throw new InvalidShutdownPropertyException("graceful.shutdown.quiet-period",
+				throw InvalidShutdownPropertyException.of("graceful.shutdown.quiet-period",
 						"'" + print(quietPeriod) + "' is not positive",
 						"Set graceful.shutdown.quiet-period to a positive duration such as 2s, or remove it to always serve the full delay.");
 			}
 			if (quietPeriod.compareTo(delay) > 0) {
-				throw new InvalidShutdownPropertyException("graceful.shutdown.quiet-period",
+				throw InvalidShutdownPropertyException.of("graceful.shutdown.quiet-period",
 						"'" + print(quietPeriod) + "' is longer than graceful.shutdown.delay ('" + print(delay)
 								+ "'), so it could never end the delay early",
 						"Set graceful.shutdown.quiet-period shorter than graceful.shutdown.delay, or raise graceful.shutdown.delay.");
@@ -287,7 +274,7 @@ public class GracefulShutdownProperties {
 		requirePositive("graceful.shutdown.timeout", this.timeout, "30s");
 		Duration steps = delay.plus(reserveAfterDrain());
 		if (steps.compareTo(this.timeout) >= 0) {
-			throw new InvalidShutdownPropertyException("graceful.shutdown.timeout",
+			throw InvalidShutdownPropertyException.of("graceful.shutdown.timeout",
 					"graceful.shutdown.delay (" + print(delay) + ") + graceful.shutdown.tasks.timeout ("
 							+ print(this.tasks.getTimeout()) + ") + graceful.shutdown.cleanup.timeout ("
 							+ print(this.cleanup.getTimeout()) + ") = " + print(steps)
@@ -302,7 +289,7 @@ public class GracefulShutdownProperties {
 		requireNotNegative("graceful.shutdown.web.streams.spread", spread, "5s");
 		Duration drainTime = this.timeout.minus(steps);
 		if (spread.compareTo(drainTime) >= 0) {
-			throw new InvalidShutdownPropertyException("graceful.shutdown.web.streams.spread",
+			throw InvalidShutdownPropertyException.of("graceful.shutdown.web.streams.spread",
 					"'" + print(spread) + "' is not shorter than the time the budget leaves for the drain ("
 							+ print(drainTime)
 							+ ": graceful.shutdown.timeout minus the delay, the tasks and the cleanup timeouts)",
@@ -314,7 +301,7 @@ public class GracefulShutdownProperties {
 			requireNotNegative("graceful.shutdown.web.streams.last-event.retry", retry, "1s");
 		}
 		if (this.watchdog.getExitCode() < 1 || this.watchdog.getExitCode() > 255) {
-			throw new InvalidShutdownPropertyException("graceful.shutdown.watchdog.exit-code",
+			throw InvalidShutdownPropertyException.of("graceful.shutdown.watchdog.exit-code",
 					"'" + this.watchdog.getExitCode() + "' is not an exit code between 1 and 255",
 					"Set graceful.shutdown.watchdog.exit-code between 1 and 255 (default 124).");
 		}
@@ -326,14 +313,14 @@ public class GracefulShutdownProperties {
 
 	private static void requirePositive(String property, Duration value, String example) {
 		if (value.isNegative() || value.isZero()) {
-			throw new InvalidShutdownPropertyException(property, "'" + print(value) + "' is not positive",
+			throw InvalidShutdownPropertyException.of(property, "'" + print(value) + "' is not positive",
 					"Set " + property + " to a positive duration such as " + example + ".");
 		}
 	}
 
 	private static void requireNotNegative(String property, Duration value, String example) {
 		if (value.isNegative()) {
-			throw new InvalidShutdownPropertyException(property, "'" + print(value) + "' is negative",
+			throw InvalidShutdownPropertyException.of(property, "'" + print(value) + "' is negative",
 					"Set " + property + " to zero or a positive duration such as " + example + ".");
 		}
 	}

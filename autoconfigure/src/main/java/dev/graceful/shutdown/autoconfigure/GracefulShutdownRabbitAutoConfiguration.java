@@ -21,9 +21,10 @@ import dev.graceful.shutdown.timeline.ShutdownRecorder;
  * messages are counted.
  */
 @AutoConfiguration(after = GracefulShutdownAutoConfiguration.class)
-@ConditionalOnGracefulShutdownEnabled
 @ConditionalOnClass(AbstractMessageListenerContainer.class)
-@ConditionalOnBooleanProperty(name = GracefulShutdownProperties.MESSAGING_ENABLED, matchIfMissing = true)
+@ConditionalOnBooleanProperty(
+		name = { GracefulShutdownProperties.ENABLED, GracefulShutdownProperties.MESSAGING_ENABLED },
+		matchIfMissing = true)
 public final class GracefulShutdownRabbitAutoConfiguration {
 
 	@Bean

@@ -17,6 +17,18 @@ public class InvalidShutdownPropertyException extends IllegalStateException {
 	}
 
 	/**
+	 * Create one, typed as its superclass: the JVM verifies a class that throws it this
+	 * way without loading this one, so a startup whose settings are valid never loads it.
+	 * @param property the offending property
+	 * @param problem what is wrong with its value
+	 * @param fix what the user should do about it
+	 * @return the exception
+	 */
+	static IllegalStateException of(String property, String problem, String fix) {
+		return new InvalidShutdownPropertyException(property, problem, fix);
+	}
+
+	/**
 	 * Return the name of the offending property.
 	 * @return the property name
 	 */

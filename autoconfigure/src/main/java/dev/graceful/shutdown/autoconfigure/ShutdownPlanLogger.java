@@ -1,7 +1,7 @@
 package dev.graceful.shutdown.autoconfigure;
 
 import java.util.List;
-import java.util.stream.Collectors;
+import java.util.StringJoiner;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -78,12 +78,14 @@ final class ShutdownPlanLogger implements ApplicationListener<ApplicationStarted
 	String describe() {
 		ShutdownPlan plan = this.plan;
 		List<ParticipantRunner.Status> participants = this.participants.participants();
+		// A loop rather than a stream: a lambda's method that took a status would make
+		// Spring's reflection over this bean's class load that class at startup.
+		StringJoiner named = new StringJoiner(", ");
+		for (ParticipantRunner.Status participant : participants) {
+			named.add(participant.name() + " " + participant.start());
+		}
 		String beside = participants.isEmpty() ? ""
-				: ", beside them " + participants.size() + " participant(s) ("
-						+ participants.stream()
-							.map((participant) -> participant.name() + " " + participant.start())
-							.collect(Collectors.joining(", "))
-						+ ") up to "
+				: ", beside them " + participants.size() + " participant(s) (" + named + ") up to "
 						+ ((plan.participantsTimeout() != null) ? plan.participantsTimeout().toMillis() + " ms"
 								: "what the budget allows");
 		return "Graceful shutdown plan: " + discovery() + "delay " + plan.delay().toMillis() + " ms"

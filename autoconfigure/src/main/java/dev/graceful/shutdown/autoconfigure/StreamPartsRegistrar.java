@@ -31,7 +31,8 @@ import dev.graceful.shutdown.streams.servlet.WebSocketSessionTracking;
  * {@value StreamHandOff#WEBSOCKETS}) and the post-processor or filter that tracks the
  * streams, as ready-made singletons; the settings and the meters, which read the
  * application's {@link StreamHandOffListener} beans and the hand-offs, as bean
- * definitions that Spring creates when first asked.
+ * definitions that Spring creates when first asked (the settings lazily: with the first
+ * stream, or at the shutdown).
  * <p>
  * The application replaces a hand-off with a bean of its name, and any other part with a
  * bean of its type, as {@code @ConditionalOnMissingBean} would.
@@ -58,8 +59,12 @@ final class StreamPartsRegistrar {
 		ClassLoader classLoader = beanFactory.getBeanClassLoader();
 		BeanDefinitionRegistry registry = (BeanDefinitionRegistry) beanFactory;
 		if (parts.absent(StreamSettings.class)) {
-			registry.registerBeanDefinition("gracefulShutdownStreamSettings", new RootBeanDefinition(
-					StreamSettings.class, () -> settings(properties, beanFactory)));
+			RootBeanDefinition definition = new RootBeanDefinition(StreamSettings.class,
+					() -> settings(properties, beanFactory));
+			// Created with the first stream, or at the shutdown: the application's listeners
+			// are looked up then, not at startup.
+			definition.setLazyInit(true);
+			registry.registerBeanDefinition("gracefulShutdownStreamSettings", definition);
 		}
 		Supplier<StreamSettings> settings = SingletonSupplier.of(() -> beanFactory.getBean(StreamSettings.class));
 		// The hand-offs registered, by the tag of their meters.
@@ -104,7 +109,9 @@ final class StreamPartsRegistrar {
 
 	private static StreamMeters meters(Map<String, String> handOffs, BeanFactory beanFactory) {
 		Map<String, StreamHandOff> byKind = new LinkedHashMap<>();
-		handOffs.forEach((kind, name) -> byKind.put(kind, beanFactory.getBean(name, StreamHandOff.class)));
+		for (Map.Entry<String, String> handOff : handOffs.entrySet()) {
+			byKind.put(handOff.getKey(), beanFactory.getBean(handOff.getValue(), StreamHandOff.class));
+		}
 		return new StreamMeters(byKind);
 	}
 

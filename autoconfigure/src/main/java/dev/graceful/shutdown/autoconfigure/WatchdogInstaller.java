@@ -1,5 +1,7 @@
 package dev.graceful.shutdown.autoconfigure;
 
+import java.util.Map;
+
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -11,6 +13,8 @@ import org.springframework.boot.context.event.SpringApplicationEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.util.ClassUtils;
 
 import dev.graceful.shutdown.timeline.ShutdownBudget;
 import dev.graceful.shutdown.watchdog.ShutdownWatchdog;
@@ -21,8 +25,27 @@ import dev.graceful.shutdown.watchdog.ShutdownWatchdog;
  * the budget too; then hands the watchdog and the budget to the application context as
  * beans, and the context to the watchdog to watch. Registered in
  * {@code META-INF/spring.factories}: {@code SpringApplication} creates one per run.
+ * <p>
+ * With the environment, it also adds the defaults that other libraries' properties get
+ * when the starter is on, in a property source of lowest precedence named
+ * {@value #DEFAULTS_PROPERTY_SOURCE_NAME}: any value the application sets wins.
+ * {@code spring.reactor.netty.shutdown-quiet-period} defaults to {@code 0s} instead of
+ * Reactor Netty's 2 s. The quiet period keeps the event loops alive until no task has
+ * been submitted to them for that long, so that late work is not rejected; with the
+ * starter, the drain has already waited for every request, so the quiet period only
+ * delays the exit. Queued tasks still run with a quiet period of zero. (Here rather than
+ * in an environment post-processor of its own: the environment is complete, config data
+ * and profiles included, when this listener hears of it, and one class fewer loads.)
  */
 public final class WatchdogInstaller implements ApplicationListener<SpringApplicationEvent> {
+
+	/** Name of the property source holding the defaults of other libraries' properties. */
+	public static final String DEFAULTS_PROPERTY_SOURCE_NAME = "gracefulShutdownDefaults";
+
+	/** Reactor Netty's shutdown quiet period, bound by Spring Boot. */
+	public static final String NETTY_QUIET_PERIOD = "spring.reactor.netty.shutdown-quiet-period";
+
+	private static final String LOOP_RESOURCES = "reactor.netty.resources.LoopResources";
 
 	private static final String BUDGET_BEAN_NAME = "gracefulShutdownBudget";
 
@@ -35,7 +58,7 @@ public final class WatchdogInstaller implements ApplicationListener<SpringApplic
 	@Override
 	public void onApplicationEvent(SpringApplicationEvent event) {
 		if (event instanceof ApplicationEnvironmentPreparedEvent prepared) {
-			install(prepared.getEnvironment());
+			install(prepared.getEnvironment(), prepared.getSpringApplication().getClassLoader());
 		}
 		else if (event instanceof ApplicationPreparedEvent prepared) {
 			handOver(prepared.getApplicationContext());
@@ -46,7 +69,7 @@ public final class WatchdogInstaller implements ApplicationListener<SpringApplic
 		}
 	}
 
-	private void install(ConfigurableEnvironment environment) {
+	private void install(ConfigurableEnvironment environment, @Nullable ClassLoader classLoader) {
 		if (this.watchdog != null) {
 			return;
 		}
@@ -60,7 +83,11 @@ public final class WatchdogInstaller implements ApplicationListener<SpringApplic
 		}
 		// Values that cannot work fail the startup when the context checks them; the
 		// context then closes, and with it this watchdog.
-		if (!properties.isEnabled() || properties.getTimeout().isNegative() || properties.getTimeout().isZero()) {
+		if (!properties.isEnabled()) {
+			return;
+		}
+		addDefaults(environment, classLoader);
+		if (properties.getTimeout().isNegative() || properties.getTimeout().isZero()) {
 			return;
 		}
 		ShutdownBudget budget = new ShutdownBudget(properties.getTimeout());
@@ -69,6 +96,14 @@ public final class WatchdogInstaller implements ApplicationListener<SpringApplic
 		watchdog.install();
 		this.budget = budget;
 		this.watchdog = watchdog;
+	}
+
+	private static void addDefaults(ConfigurableEnvironment environment, @Nullable ClassLoader classLoader) {
+		if (!environment.getPropertySources().contains(DEFAULTS_PROPERTY_SOURCE_NAME)
+				&& ClassUtils.isPresent(LOOP_RESOURCES, classLoader)) {
+			environment.getPropertySources()
+				.addLast(new MapPropertySource(DEFAULTS_PROPERTY_SOURCE_NAME, Map.of(NETTY_QUIET_PERIOD, "0s")));
+		}
 	}
 
 	private void handOver(ConfigurableApplicationContext context) {

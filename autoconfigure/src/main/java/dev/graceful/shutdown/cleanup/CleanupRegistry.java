@@ -48,8 +48,12 @@ public final class CleanupRegistry implements ShutdownCleanups {
 	 */
 	public synchronized List<Registration> planned() {
 		List<Registration> planned = new ArrayList<>(this.registrations);
-		planned.sort(Comparator.comparingInt(Registration::order)
-			.thenComparing(Comparator.comparingInt(Registration::sequence).reversed()));
+		if (planned.size() > 1) {
+			// Only then: the plan is read at startup, and the comparator's method references
+			// would cost an application without cleanups two generated classes and this type.
+			planned.sort(Comparator.comparingInt(Registration::order)
+				.thenComparing(Comparator.comparingInt(Registration::sequence).reversed()));
+		}
 		return List.copyOf(planned);
 	}
 

@@ -15,6 +15,7 @@ import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.cleanup.CleanupRegistry.Registration;
 import dev.graceful.shutdown.timeline.ShutdownLifecycle;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.timeline.ShutdownRecording;
 import dev.graceful.shutdown.timeline.ShutdownTimeline;
 
 /**
@@ -50,7 +51,7 @@ public final class CleanupRunner extends ShutdownLifecycle {
 		List<Registration> registrations = this.cleanups.claim();
 		long start = this.progress.stepStarted(STEP);
 		if (registrations.isEmpty()) {
-			this.progress.stepEnded(STEP, start, Outcome.SKIPPED, "no cleanups");
+			ShutdownRecording.stepEnded(this.progress, STEP, start, Outcome.SKIPPED, "no cleanups");
 			return;
 		}
 		logger.info("Graceful shutdown: cleanup started, " + registrations.size() + " cleanup(s) to run");
@@ -62,7 +63,7 @@ public final class CleanupRunner extends ShutdownLifecycle {
 			this.progress.setActivity("cleanup '" + registration.name() + "'");
 			Cleanup cleanup = run(registration.name(), registration.order(), registration.timeout(),
 					registration.action());
-			this.progress.recordCleanup(cleanup);
+			ShutdownRecording.recordCleanup(this.progress, cleanup);
 			switch (cleanup.outcome()) {
 				case COMPLETED -> completed++;
 				case TIMED_OUT -> timedOut++;
@@ -74,7 +75,7 @@ public final class CleanupRunner extends ShutdownLifecycle {
 		Outcome outcome = (timedOut > 0) ? Outcome.TIMED_OUT : (failed > 0) ? Outcome.FAILED : Outcome.COMPLETED;
 		String detail = completed + " completed, " + failed + " failed, " + timedOut + " timed out"
 				+ ((skipped > 0) ? ", " + skipped + " not run (budget spent)" : "");
-		var recorded = this.progress.stepEnded(STEP, start, outcome, detail);
+		var recorded = ShutdownRecording.stepEnded(this.progress, STEP, start, outcome, detail);
 		logger.info("Graceful shutdown: cleanup ended after " + recorded.durationMs() + " ms (" + detail + ")");
 	}
 

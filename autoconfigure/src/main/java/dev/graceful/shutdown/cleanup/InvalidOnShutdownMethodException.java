@@ -20,6 +20,20 @@ public class InvalidOnShutdownMethodException extends BeanCreationException {
 		this.fix = fix;
 	}
 
+	/**
+	 * Create one, typed as its superclass: the JVM verifies a class that throws it this
+	 * way without loading this one, so a startup whose {@code @OnShutdown} methods are all
+	 * valid never loads it.
+	 * @param beanName the bean that declares the method
+	 * @param method the method
+	 * @param problem what is wrong with it
+	 * @param fix what the user should do about it
+	 * @return the exception
+	 */
+	static BeanCreationException of(String beanName, Method method, String problem, String fix) {
+		return new InvalidOnShutdownMethodException(beanName, method, problem, fix);
+	}
+
 	private static String describe(Method method) {
 		return method.getDeclaringClass().getName() + "." + method.getName() + "()";
 	}

@@ -16,6 +16,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.DisposableBean;
@@ -148,8 +149,8 @@ public final class OnShutdownAnnotationBeanPostProcessor
 					.findMergedAnnotation(method, OnShutdown.class));
 	}
 
-	private static InvalidOnShutdownMethodException notSingleton(String beanName, Method method) {
-		return new InvalidOnShutdownMethodException(beanName, method,
+	private static BeanCreationException notSingleton(String beanName, Method method) {
+		return InvalidOnShutdownMethodException.of(beanName, method,
 				"is declared on bean '" + beanName + "', which is not a singleton",
 				"Move the method to a singleton bean: scoped and prototype instances are not tracked, so their cleanups could run never or many times.");
 	}
@@ -176,11 +177,11 @@ public final class OnShutdownAnnotationBeanPostProcessor
 
 	private void register(Object bean, String beanName, Class<?> targetClass, Method method, OnShutdown annotation) {
 		if (Modifier.isStatic(method.getModifiers())) {
-			throw new InvalidOnShutdownMethodException(beanName, method, "is static",
+			throw InvalidOnShutdownMethodException.of(beanName, method, "is static",
 					"Make the method an instance method of the bean: cleanups belong to a bean instance.");
 		}
 		if (method.getParameterCount() > 0) {
-			throw new InvalidOnShutdownMethodException(beanName, method,
+			throw InvalidOnShutdownMethodException.of(beanName, method,
 					"has " + method.getParameterCount() + " parameter(s)",
 					"Remove the parameters: inject what the cleanup needs into the bean instead.");
 		}
@@ -306,7 +307,7 @@ public final class OnShutdownAnnotationBeanPostProcessor
 			return parsed;
 		}
 		catch (IllegalArgumentException ex) {
-			throw new InvalidOnShutdownMethodException(beanName, method,
+			throw InvalidOnShutdownMethodException.of(beanName, method,
 					"has an invalid timeout '" + timeout + "'",
 					"Use a positive duration such as timeout = \"500ms\" or \"5s\", or leave it empty for graceful.shutdown.cleanup.timeout.");
 		}

@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.timeline.ShutdownLifecycle;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.timeline.ShutdownRecording;
 import dev.graceful.shutdown.timeline.ShutdownTimeline;
 
 /**
@@ -66,14 +67,14 @@ public final class LameDuckDelay extends ShutdownLifecycle {
 	protected void onShutdown() {
 		long start = this.progress.stepStarted(STEP);
 		if (this.delay.isZero()) {
-			this.progress.stepEnded(STEP, start, Outcome.SKIPPED, "delay is zero");
+			ShutdownRecording.stepEnded(this.progress, STEP, start, Outcome.SKIPPED, "delay is zero");
 			logger.info("Graceful shutdown: delay skipped (graceful.shutdown.delay is zero)");
 			return;
 		}
 		// The budget's clock starts when the JVM starts exiting or the context closing.
 		if (this.progress.budget().startNanos() - this.startedNanos < 0) {
 			// The application was never ready: no balancer routes here, nothing to wait for.
-			this.progress.stepEnded(STEP, start, Outcome.SKIPPED, "shutdown began during startup");
+			ShutdownRecording.stepEnded(this.progress, STEP, start, Outcome.SKIPPED, "shutdown began during startup");
 			logger.info("Graceful shutdown: delay skipped (the shutdown began while the application was starting)");
 			return;
 		}
@@ -91,7 +92,7 @@ public final class LameDuckDelay extends ShutdownLifecycle {
 		while (true) {
 			long now = System.nanoTime();
 			if (now - deadline >= 0) {
-				ended(start, Outcome.COMPLETED, "served for the full delay");
+				ended(start, false, "served for the full delay");
 				return;
 			}
 			long wakeAt = deadline;
@@ -100,7 +101,7 @@ public final class LameDuckDelay extends ShutdownLifecycle {
 				long quietSince = (last != 0 && last - shutdownStart > 0) ? last : shutdownStart;
 				long quietEnds = quietSince + this.quietPeriod.toNanos();
 				if (now - quietEnds >= 0) {
-					ended(start, Outcome.ENDED_EARLY, "no new request for " + this.quietPeriod.toMillis() + " ms");
+					ended(start, true, "no new request for " + this.quietPeriod.toMillis() + " ms");
 					return;
 				}
 				if (quietEnds - wakeAt < 0) {
@@ -109,14 +110,20 @@ public final class LameDuckDelay extends ShutdownLifecycle {
 			}
 			LockSupport.parkNanos(this, wakeAt - now);
 			if (Thread.currentThread().isInterrupted()) {
-				ended(start, Outcome.ENDED_EARLY, "interrupted");
+				ended(start, true, "interrupted");
 				return;
 			}
 		}
 	}
 
-	private void ended(long start, Outcome outcome, String detail) {
-		var recorded = this.progress.stepEnded(STEP, start, outcome, detail);
+	/**
+	 * Records the delay's end. Whether it ended early rather than the outcome itself: a
+	 * method of this bean that named the report's types would make Spring's reflection
+	 * over the class load them at startup.
+	 */
+	private void ended(long start, boolean early, String detail) {
+		var recorded = ShutdownRecording.stepEnded(this.progress, STEP, start,
+				early ? Outcome.ENDED_EARLY : Outcome.COMPLETED, detail);
 		logger.info("Graceful shutdown: delay ended after " + recorded.durationMs() + " ms (" + detail + ")");
 	}
 

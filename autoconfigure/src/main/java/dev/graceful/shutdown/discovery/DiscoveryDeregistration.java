@@ -24,6 +24,7 @@ import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
 
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.timeline.ShutdownRecording;
 
 /**
  * Takes the application out of service discovery the moment the shutdown starts, right
@@ -157,7 +158,7 @@ public final class DiscoveryDeregistration implements SmartInitializingSingleton
 		String detail = "left discovery: " + describe(left)
 				+ (failed.isEmpty() ? "" : "; failed: " + String.join(", ", failed))
 				+ (timedOut.isEmpty() ? "" : "; no answer within " + allowed.toMillis() + " ms: " + describe(timedOut));
-		this.progress.stepEnded(STEP, start, outcome, detail);
+		ShutdownRecording.stepEnded(this.progress, STEP, start, outcome, detail);
 		long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 		String line = "Graceful shutdown: " + detail + " (" + tookMs + " ms)";
 		if (outcome == Outcome.COMPLETED) {

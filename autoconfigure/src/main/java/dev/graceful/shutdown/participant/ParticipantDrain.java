@@ -16,6 +16,7 @@ import dev.graceful.shutdown.ShutdownReport.Counts;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.timeline.ShutdownRecording;
 
 /**
  * The shutdown of one participant, on a thread of its own: {@code stopAccepting} on
@@ -267,7 +268,7 @@ final class ParticipantDrain {
 		if (detail.length() == 0) {
 			detail.append("stopped accepting");
 		}
-		return this.progress.stepEnded(this.name, start, outcome, detail.toString(), counts);
+		return ShutdownRecording.stepEnded(this.progress, this.name, start, outcome, detail.toString(), counts);
 	}
 
 	/**

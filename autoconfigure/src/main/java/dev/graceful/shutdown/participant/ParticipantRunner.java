@@ -2,8 +2,11 @@ package dev.graceful.shutdown.participant;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.logging.Log;
@@ -18,6 +21,7 @@ import dev.graceful.shutdown.ShutdownParticipant.Start;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.timeline.ShutdownLifecycle;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.timeline.ShutdownRecording;
 import dev.graceful.shutdown.timeline.ShutdownTimeline;
 
 /**
@@ -50,6 +54,13 @@ public final class ParticipantRunner extends ShutdownLifecycle implements SmartI
 
 	private final Starter starter;
 
+	/** The participants by name, in order; {@code null} until they are found. */
+	private volatile @Nullable Map<String, ShutdownParticipant> found;
+
+	/**
+	 * Their drains, created when first needed: by the shutdown, or by whoever asks for
+	 * the participants' state while one of them is shown.
+	 */
 	private volatile @Nullable List<ParticipantDrain> drains;
 
 	/**
@@ -70,7 +81,12 @@ public final class ParticipantRunner extends ShutdownLifecycle implements SmartI
 		this.cancelGrace = cancelGrace;
 		this.reserve = reserve;
 		this.starter = new Starter(progress);
-		progress.onBegin(() -> startAll(Start.WITH_SHUTDOWN));
+		progress.onBegin(this);
+	}
+
+	@Override
+	protected void onBegin() {
+		startAll(Start.WITH_SHUTDOWN);
 	}
 
 	@Override
@@ -84,16 +100,12 @@ public final class ParticipantRunner extends ShutdownLifecycle implements SmartI
 	 * then there are none: a shutdown during startup never looks beans up.
 	 */
 	public void resolve() {
-		if (this.drains == null) {
+		if (this.found == null) {
 			synchronized (this) {
-				if (this.drains == null) {
-					List<ParticipantDrain> found = new ArrayList<>();
-					for (Map.Entry<String, ShutdownParticipant> entry : this.beanFactory
-						.getBeansOfType(ShutdownParticipant.class, false, true)
-						.entrySet()) {
-						found.add(new ParticipantDrain(entry.getKey(), entry.getValue(), this.progress));
-					}
-					this.drains = List.copyOf(found);
+				if (this.found == null) {
+					Map<String, ShutdownParticipant> found = this.beanFactory.getBeansOfType(ShutdownParticipant.class,
+							false, true);
+					this.found = Collections.unmodifiableMap(new LinkedHashMap<>(found));
 				}
 			}
 		}
@@ -109,19 +121,66 @@ public final class ParticipantRunner extends ShutdownLifecycle implements SmartI
 	 */
 	public synchronized boolean add(String name, ShutdownParticipant participant) {
 		resolve();
-		List<ParticipantDrain> drains = drains();
-		if (this.progress.isShuttingDown() || drains.stream().anyMatch((drain) -> drain.name().equals(name))) {
+		Map<String, ShutdownParticipant> found = Objects.requireNonNull(this.found);
+		if (this.progress.isShuttingDown() || found.containsKey(name)) {
 			return false;
 		}
-		List<ParticipantDrain> added = new ArrayList<>(drains);
-		added.add(new ParticipantDrain(name, participant, this.progress));
-		this.drains = List.copyOf(added);
+		Map<String, ShutdownParticipant> added = new LinkedHashMap<>(found);
+		added.put(name, participant);
+		this.found = Collections.unmodifiableMap(added);
+		List<ParticipantDrain> drains = this.drains;
+		if (drains != null) {
+			List<ParticipantDrain> more = new ArrayList<>(drains);
+			more.add(new ParticipantDrain(name, participant, this.progress));
+			this.drains = List.copyOf(more);
+		}
 		return true;
 	}
 
+	/**
+	 * The drains of the participants found, created on the first call after they were
+	 * found rather than at startup: until the shutdown, nothing but a look at their state
+	 * needs them. Before the participants are found there are none.
+	 */
 	private List<ParticipantDrain> drains() {
 		List<ParticipantDrain> drains = this.drains;
-		return (drains != null) ? drains : List.of();
+		if (drains != null) {
+			return drains;
+		}
+		synchronized (this) {
+			drains = this.drains;
+			Map<String, ShutdownParticipant> found = this.found;
+			if (drains != null || found == null) {
+				return (drains != null) ? drains : List.of();
+			}
+			List<ParticipantDrain> created = new ArrayList<>(found.size());
+			for (Map.Entry<String, ShutdownParticipant> entry : found.entrySet()) {
+				created.add(new ParticipantDrain(entry.getKey(), entry.getValue(), this.progress));
+			}
+			drains = List.copyOf(created);
+			this.drains = drains;
+			return drains;
+		}
+	}
+
+	/**
+	 * Whether no participant can be shown yet without creating the drains: none found, or
+	 * only {@link OptionalParticipant optional} ones, which are shown once started, and
+	 * none starts before its drain exists.
+	 */
+	private boolean noneShownYet() {
+		if (this.drains != null) {
+			return false;
+		}
+		Map<String, ShutdownParticipant> found = this.found;
+		if (found != null) {
+			for (ShutdownParticipant participant : found.values()) {
+				if (!(participant instanceof OptionalParticipant)) {
+					return false;
+				}
+			}
+		}
+		return true;
 	}
 
 	/**
@@ -137,11 +196,19 @@ public final class ParticipantRunner extends ShutdownLifecycle implements SmartI
 	 * @return name, start, state and work in flight of each participant
 	 */
 	public List<Status> participants() {
-		return drains().stream()
-			.filter(ParticipantDrain::isShown)
-			.map((drain) -> new Status(drain.name(), drain.participant().shutdownStart(), drain.state().name(),
-					drain.inFlight()))
-			.toList();
+		if (noneShownYet()) {
+			return List.of();
+		}
+		// A loop rather than a stream: called at startup (by the meters and the plan), and
+		// each lambda costs the startup a class generated for it.
+		List<Status> participants = new ArrayList<>();
+		for (ParticipantDrain drain : drains()) {
+			if (drain.isShown()) {
+				participants.add(new Status(drain.name(), drain.participant().shutdownStart(), drain.state().name(),
+						drain.inFlight()));
+			}
+		}
+		return List.copyOf(participants);
 	}
 
 	/**
@@ -165,12 +232,15 @@ public final class ParticipantRunner extends ShutdownLifecycle implements SmartI
 	@Override
 	protected void onShutdown() {
 		// Any not started yet (a participant that changed its mind about its start) starts now.
+		// Loops rather than a stream: a lambda's method that took a drain would make Spring's
+		// reflection over this bean's class load the drain's class at startup.
+		List<ParticipantDrain> drains = new ArrayList<>();
 		for (ParticipantDrain drain : drains()) {
 			drain.start(allowance(), this.cancelGrace);
+			if (drain.state() != ParticipantDrain.State.SKIPPED) {
+				drains.add(drain);
+			}
 		}
-		List<ParticipantDrain> drains = drains().stream()
-			.filter((drain) -> drain.state() != ParticipantDrain.State.SKIPPED)
-			.toList();
 		if (drains.isEmpty()) {
 			return;
 		}
@@ -192,7 +262,8 @@ public final class ParticipantRunner extends ShutdownLifecycle implements SmartI
 		}
 		this.progress.setActivity(null);
 		String detail = drains.size() + " participant(s)" + ((late > 0) ? ", " + late + " not ended" : ", all ended");
-		this.progress.stepEnded(STEP, start, (late > 0) ? Outcome.TIMED_OUT : Outcome.COMPLETED, detail);
+		ShutdownRecording.stepEnded(this.progress, STEP, start, (late > 0) ? Outcome.TIMED_OUT : Outcome.COMPLETED,
+				detail);
 	}
 
 	/**

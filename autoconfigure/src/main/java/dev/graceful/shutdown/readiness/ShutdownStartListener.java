@@ -14,6 +14,7 @@ import org.springframework.core.Ordered;
 
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.timeline.ShutdownRecording;
 
 /**
  * Starts the shutdown when the application context closes: before any other listener
@@ -60,7 +61,7 @@ public final class ShutdownStartListener implements ApplicationListener<ContextC
 	private void refuseTrafficStep() {
 		long start = this.progress.stepStarted(STEP);
 		String detail = refuseTraffic();
-		this.progress.stepEnded(STEP, start, Outcome.COMPLETED, detail);
+		ShutdownRecording.stepEnded(this.progress, STEP, start, Outcome.COMPLETED, detail);
 		logger.info("Graceful shutdown started: readiness is REFUSING_TRAFFIC (" + detail + "), liveness unchanged");
 	}
 

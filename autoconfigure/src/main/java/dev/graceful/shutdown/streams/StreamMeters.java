@@ -54,8 +54,11 @@ public final class StreamMeters implements MeterBinder, ShutdownListener {
 
 	@Override
 	public void bindTo(MeterRegistry registry) {
-		this.handOffs.forEach((kind, handOff) -> {
-			OpenStreams streams = handOff.streams();
+		// Loops rather than lambdas: the meters are bound at startup, and each lambda costs
+		// the startup a class generated for it.
+		for (Map.Entry<String, StreamHandOff> handOff : this.handOffs.entrySet()) {
+			String kind = handOff.getKey();
+			OpenStreams streams = handOff.getValue().streams();
 			Gauge.builder(OPEN, streams, OpenStreams::count)
 				.description("Long-lived streams open")
 				.tag("kind", kind)
@@ -64,7 +67,7 @@ public final class StreamMeters implements MeterBinder, ShutdownListener {
 				.description("Long-lived streams ended on purpose by the shutdown")
 				.tag("kind", kind)
 				.register(registry);
-		});
+		}
 		this.registry = registry;
 	}
 
@@ -75,8 +78,9 @@ public final class StreamMeters implements MeterBinder, ShutdownListener {
 		if (registry == null || counts == null) {
 			return;
 		}
-		this.handOffs.forEach((kind, handOff) -> {
-			if (phase.name().equals(handOff.name())) {
+		for (Map.Entry<String, StreamHandOff> handOff : this.handOffs.entrySet()) {
+			String kind = handOff.getKey();
+			if (phase.name().equals(handOff.getValue().name())) {
 				Counter.builder(CLOSED)
 					.description("Long-lived streams closed after their hand-off, before the deadline")
 					.tag("kind", kind)
@@ -88,7 +92,7 @@ public final class StreamMeters implements MeterBinder, ShutdownListener {
 					.register(registry)
 					.increment(counts.cancelled() + counts.abandoned());
 			}
-		});
+		}
 	}
 
 }

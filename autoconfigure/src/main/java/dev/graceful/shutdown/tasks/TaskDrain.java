@@ -24,6 +24,7 @@ import dev.graceful.shutdown.ShutdownReport.Tasks;
 import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.timeline.ShutdownLifecycle;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.timeline.ShutdownRecording;
 import dev.graceful.shutdown.timeline.ShutdownTimeline;
 
 /**
@@ -72,7 +73,12 @@ public final class TaskDrain extends ShutdownLifecycle {
 		this.timeout = timeout;
 		this.cancelGrace = cancelGrace;
 		this.reserve = reserve;
-		progress.onBegin(() -> this.finishedAtShutdown = tracker.finishedCount());
+		progress.onBegin(this);
+	}
+
+	@Override
+	protected void onBegin() {
+		this.finishedAtShutdown = this.tracker.finishedCount();
 	}
 
 	@Override
@@ -121,11 +127,11 @@ public final class TaskDrain extends ShutdownLifecycle {
 		long skipped = (tracking != null) ? tracking.skippedCount() : 0;
 		this.progress.setActivity(null);
 		Tasks tasks = new Tasks(completed, cancelled, neverStarted, skipped, abandoned);
-		this.progress.recordTasks(tasks);
+		ShutdownRecording.recordTasks(this.progress, tasks);
 		Outcome outcome = idle ? Outcome.COMPLETED : Outcome.TIMED_OUT;
 		String detail = completed + " completed, " + cancelled + " cancelled, " + abandoned.size() + " abandoned, "
 				+ neverStarted + " never started, " + skipped + " scheduled run(s) skipped";
-		var recorded = this.progress.stepEnded(STEP, start, outcome, detail);
+		var recorded = ShutdownRecording.stepEnded(this.progress, STEP, start, outcome, detail);
 		logger.info("Graceful shutdown: tasks ended after " + recorded.durationMs() + " ms (" + detail + ")");
 	}
 

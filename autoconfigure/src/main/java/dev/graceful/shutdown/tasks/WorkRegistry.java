@@ -69,22 +69,6 @@ public final class WorkRegistry implements WorkTracker {
 		return work;
 	}
 
-	private void finished(TrackedWork work) {
-		if (work.end()) {
-			this.finished.increment();
-		}
-		else if (work.drop()) {
-			// Handed off, and closed or reached after the cancel without having begun.
-			this.dropped.increment();
-		}
-		// Counted before it leaves the set: whoever sees the set empty sees the count.
-		if (this.active.remove(work) && this.active.isEmpty()) {
-			synchronized (this.monitor) {
-				this.monitor.notifyAll();
-			}
-		}
-	}
-
 	@Override
 	public boolean isShutdownRequested() {
 		return this.progress.isShuttingDown();
@@ -285,7 +269,7 @@ public final class WorkRegistry implements WorkTracker {
 			if (!this.tracker.isCancelled() && this.state.compareAndSet(HANDED_OFF, RUNNING)) {
 				return true;
 			}
-			this.tracker.finished(this);
+			finished();
 			return false;
 		}
 
@@ -325,7 +309,29 @@ public final class WorkRegistry implements WorkTracker {
 
 		@Override
 		public void close() {
-			this.tracker.finished(this);
+			finished();
+		}
+
+		/**
+		 * Count this work as ended or dropped, and take it out of the registry. Here rather
+		 * than in the registry: a method of the registry that named this type would make
+		 * Spring's reflection over the registry's bean class load it at startup.
+		 */
+		private void finished() {
+			WorkRegistry registry = this.tracker;
+			if (end()) {
+				registry.finished.increment();
+			}
+			else if (drop()) {
+				// Handed off, and closed or reached after the cancel without having begun.
+				registry.dropped.increment();
+			}
+			// Counted before it leaves the set: whoever sees the set empty sees the count.
+			if (registry.active.remove(this) && registry.active.isEmpty()) {
+				synchronized (registry.monitor) {
+					registry.monitor.notifyAll();
+				}
+			}
 		}
 
 	}

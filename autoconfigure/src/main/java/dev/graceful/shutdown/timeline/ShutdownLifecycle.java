@@ -39,6 +39,17 @@ public abstract class ShutdownLifecycle implements SmartLifecycle {
 	protected void onStart() {
 	}
 
+	/**
+	 * Called on the thread that begins the shutdown, as soon as it begins, if this
+	 * lifecycle was passed to {@link ShutdownRecorder#onBegin(ShutdownLifecycle)}.
+	 */
+	protected void onBegin() {
+	}
+
+	final void began() {
+		onBegin();
+	}
+
 	@Override
 	public final void stop() {
 		if (this.progress.isShuttingDown()) {

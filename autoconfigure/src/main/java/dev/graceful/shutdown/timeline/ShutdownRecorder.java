@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.apache.commons.logging.LogFactory;
@@ -15,27 +14,25 @@ import dev.graceful.shutdown.ShutdownListener;
 import dev.graceful.shutdown.ShutdownProgress;
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Cleanup;
-import dev.graceful.shutdown.ShutdownReport.Counts;
-import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReport.Requests;
 import dev.graceful.shutdown.ShutdownReport.Tasks;
 
 /**
  * The record of the shutdown as it happens: each step records itself here (its start,
- * its end with outcome and counts, what it is busy with), and the report, the log
- * summary, the meters and the Actuator endpoint read from it. Users see it through the
- * read-only {@link ShutdownProgress}.
+ * what it is busy with, and through {@link ShutdownRecording} its end with outcome and
+ * counts), and the report, the log summary, the meters and the Actuator endpoint read
+ * from it. Users see it through the read-only {@link ShutdownProgress}.
  */
 public final class ShutdownRecorder implements ShutdownProgress {
 
 	private volatile boolean shuttingDown;
 
-	private volatile long startNanos;
+	volatile long startNanos;
 
 	private volatile @Nullable Instant startedAt;
 
-	private volatile @Nullable String currentStep;
+	volatile @Nullable String currentStep;
 
 	private volatile long currentStepStartNanos;
 
@@ -45,15 +42,16 @@ public final class ShutdownRecorder implements ShutdownProgress {
 
 	private volatile long endNanos;
 
-	private volatile @Nullable Requests requests;
+	volatile @Nullable Requests requests;
 
-	private final List<Phase> phases = new ArrayList<>();
+	final List<Phase> phases = new ArrayList<>();
 
-	private final List<Cleanup> cleanups = new CopyOnWriteArrayList<>();
+	final List<Cleanup> cleanups = new CopyOnWriteArrayList<>();
 
-	private final List<Runnable> beginListeners = new CopyOnWriteArrayList<>();
+	/** Each a {@link Runnable} or a {@link ShutdownLifecycle}, in the order added. */
+	private final List<Object> beginListeners = new CopyOnWriteArrayList<>();
 
-	private volatile @Nullable Tasks tasks;
+	volatile @Nullable Tasks tasks;
 
 	private final CopyOnWriteArrayList<ShutdownListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -103,8 +101,13 @@ public final class ShutdownRecorder implements ShutdownProgress {
 			this.shuttingDown = true;
 		}
 		firstStep.run();
-		for (Runnable listener : this.beginListeners) {
-			listener.run();
+		for (Object listener : this.beginListeners) {
+			if (listener instanceof ShutdownLifecycle step) {
+				step.began();
+			}
+			else {
+				((Runnable) listener).run();
+			}
 		}
 		return true;
 	}
@@ -118,6 +121,17 @@ public final class ShutdownRecorder implements ShutdownProgress {
 	}
 
 	/**
+	 * Call a step's {@link ShutdownLifecycle#onBegin()} when the shutdown begins, on the
+	 * thread that begins it, in turn with the listeners added with
+	 * {@link #onBegin(Runnable)}. For the steps created at startup: a lambda would cost
+	 * the startup a class generated for it.
+	 * @param step the step; its {@code onBegin()} must not throw
+	 */
+	public void onBegin(ShutdownLifecycle step) {
+		this.beginListeners.add(step);
+	}
+
+	/**
 	 * Add a listener that hears about each step, cleanup and the end of the shutdown.
 	 * @param listener the listener
 	 */
@@ -125,7 +139,7 @@ public final class ShutdownRecorder implements ShutdownProgress {
 		this.listeners.addIfAbsent(listener);
 	}
 
-	private void notifyListeners(Consumer<ShutdownListener> event) {
+	void notifyListeners(Consumer<ShutdownListener> event) {
 		for (ShutdownListener listener : this.listeners) {
 			try {
 				event.accept(listener);
@@ -201,75 +215,6 @@ public final class ShutdownRecorder implements ShutdownProgress {
 	}
 
 	/**
-	 * Record a step that has ended.
-	 * @param name the name of the step
-	 * @param stepStartNanos the {@link System#nanoTime()} at which the step started
-	 * @param outcome how the step ended
-	 * @param detail a human-readable account of the outcome
-	 * @return the recorded step
-	 */
-	public Phase stepEnded(String name, long stepStartNanos, Outcome outcome, String detail) {
-		return stepEnded(name, stepStartNanos, outcome, detail, null);
-	}
-
-	/**
-	 * Record a step that has ended, with the work it found in flight. A step that runs
-	 * beside the timeline (a participant) records itself here without having been
-	 * {@link #stepStarted(String) started} as the current step.
-	 * @param name the name of the step
-	 * @param stepStartNanos the {@link System#nanoTime()} at which the step started
-	 * @param outcome how the step ended
-	 * @param detail a human-readable account of the outcome
-	 * @param counts the work the step found in flight and what became of it, or
-	 * {@code null}
-	 * @return the recorded step
-	 */
-	public Phase stepEnded(String name, long stepStartNanos, Outcome outcome, String detail,
-			@Nullable Counts counts) {
-		long now = System.nanoTime();
-		Phase phase = new Phase(name, toMillis(stepStartNanos - this.startNanos), toMillis(now - stepStartNanos),
-				outcome, detail, counts);
-		synchronized (this.phases) {
-			// In the order the steps started: participants end out of turn.
-			int index = this.phases.size();
-			while (index > 0 && this.phases.get(index - 1).startOffsetMs() > phase.startOffsetMs()) {
-				index--;
-			}
-			this.phases.add(index, phase);
-		}
-		if (name.equals(this.currentStep)) {
-			this.currentStep = null;
-		}
-		notifyListeners((listener) -> listener.stepEnded(phase));
-		return phase;
-	}
-
-	/**
-	 * Record what became of the HTTP requests during the drain.
-	 * @param requests the request counts
-	 */
-	public void recordRequests(Requests requests) {
-		this.requests = requests;
-	}
-
-	/**
-	 * Record what became of the background work.
-	 * @param tasks the task counts and the abandoned work
-	 */
-	public void recordTasks(Tasks tasks) {
-		this.tasks = tasks;
-	}
-
-	/**
-	 * Record a cleanup that has ended.
-	 * @param cleanup the cleanup
-	 */
-	public void recordCleanup(Cleanup cleanup) {
-		this.cleanups.add(cleanup);
-		notifyListeners((listener) -> listener.cleanupEnded(cleanup));
-	}
-
-	/**
 	 * Mark the end of the last step.
 	 * @return the final report
 	 */
@@ -307,10 +252,6 @@ public final class ShutdownRecorder implements ShutdownProgress {
 		}
 		return new ShutdownReport(startedAt, elapsed().toMillis(), this.budget.total().toMillis(), this.complete, phases,
 				this.requests, this.tasks, this.cleanups);
-	}
-
-	private static long toMillis(long nanos) {
-		return TimeUnit.NANOSECONDS.toMillis(nanos);
 	}
 
 }

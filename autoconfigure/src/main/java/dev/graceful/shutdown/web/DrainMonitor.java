@@ -13,6 +13,7 @@ import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReport.Requests;
 import dev.graceful.shutdown.timeline.ShutdownLifecycle;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.timeline.ShutdownRecording;
 import dev.graceful.shutdown.timeline.ShutdownTimeline;
 
 /**
@@ -95,7 +96,7 @@ public final class DrainMonitor extends ShutdownLifecycle {
 				this.server.skip();
 			}
 			finally {
-				this.progress.stepEnded(STEP, start, Outcome.SKIPPED, "web server is not serving");
+				ShutdownRecording.stepEnded(this.progress, STEP, start, Outcome.SKIPPED, "web server is not serving");
 			}
 			logger.info("Graceful shutdown: drain skipped (web server is not serving)");
 			return;
@@ -131,11 +132,11 @@ public final class DrainMonitor extends ShutdownLifecycle {
 		// started before the shutdown are counted nowhere else.
 		long startedSince = this.tracker.startedCount() - this.startedAtStart;
 		long completed = Math.max(0, this.inFlightAtStart + startedSince - aborted);
-		this.progress.recordRequests(new Requests(this.inFlightAtStart, completed, aborted));
+		ShutdownRecording.recordRequests(this.progress, new Requests(this.inFlightAtStart, completed, aborted));
 		Outcome outcome = (aborted > 0) ? Outcome.TIMED_OUT : Outcome.COMPLETED;
 		String detail = this.inFlightAtStart + " in flight at start, " + completed + " completed, " + aborted
 				+ " aborted";
-		Phase phase = this.progress.stepEnded(STEP, this.startNanos, outcome, detail,
+		Phase phase = ShutdownRecording.stepEnded(this.progress, STEP, this.startNanos, outcome, detail,
 				new Counts(this.inFlightAtStart, completed, 0, aborted, 0));
 		logger.info("Graceful shutdown: drain ended after " + phase.durationMs() + " ms (" + detail + ")");
 	}

@@ -36,7 +36,7 @@ public final class RequestTracker {
 
 	private volatile long lastArrivalNanos;
 
-	private volatile LongSupplier uncounted = () -> 0;
+	private volatile @Nullable LongSupplier uncounted;
 
 	private volatile @Nullable LongSupplier serverInFlight;
 
@@ -60,7 +60,7 @@ public final class RequestTracker {
 	 */
 	public void countUncountedWith(LongSupplier uncounted) {
 		LongSupplier others = this.uncounted;
-		this.uncounted = () -> others.getAsLong() + uncounted.getAsLong();
+		this.uncounted = (others != null) ? () -> others.getAsLong() + uncounted.getAsLong() : uncounted;
 	}
 
 	/**
@@ -129,7 +129,8 @@ public final class RequestTracker {
 		// Read the finished count first: a request that finishes in between then counts as
 		// still in flight, never as a negative number.
 		long finished = this.finished.sum();
-		return this.started.sum() - finished + this.uncounted.getAsLong();
+		LongSupplier uncounted = this.uncounted;
+		return this.started.sum() - finished + ((uncounted != null) ? uncounted.getAsLong() : 0);
 	}
 
 	/**

@@ -57,7 +57,7 @@ import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReport.Requests;
 import dev.graceful.shutdown.TrafficGaps;
-import dev.graceful.shutdown.autoconfigure.GracefulShutdownEnvironmentPostProcessor;
+import dev.graceful.shutdown.autoconfigure.WatchdogInstaller;
 import dev.graceful.shutdown.delay.LameDuckDelay;
 import dev.graceful.shutdown.testsupport.RawHttp;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
@@ -562,7 +562,7 @@ class ReactiveGracefulShutdownTests {
 	void eventLoopsStopWithoutReactorNettysQuietPeriodOnceTheDrainIsDone() {
 		start();
 		assertThat(this.context.getEnvironment().getPropertySources()
-			.contains(GracefulShutdownEnvironmentPostProcessor.PROPERTY_SOURCE_NAME)).isTrue();
+			.contains(WatchdogInstaller.DEFAULTS_PROPERTY_SOURCE_NAME)).isTrue();
 		assertThat(quietPeriod()).isEqualTo(Duration.ZERO);
 	}
 
@@ -576,7 +576,7 @@ class ReactiveGracefulShutdownTests {
 	void whenDisabledReactorNettyKeepsItsOwnQuietPeriod() {
 		start("--graceful.shutdown.enabled=false");
 		assertThat(this.context.getEnvironment().getPropertySources()
-			.contains(GracefulShutdownEnvironmentPostProcessor.PROPERTY_SOURCE_NAME)).isFalse();
+			.contains(WatchdogInstaller.DEFAULTS_PROPERTY_SOURCE_NAME)).isFalse();
 		assertThat(quietPeriod()).isEqualTo(Duration.ofSeconds(2));
 		// No request ran: nothing to wait for but the quiet period itself.
 		this.gate.open();
