@@ -6,6 +6,8 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
+import org.springframework.aot.hint.annotation.Reflective;
+
 /**
  * Marks a method of a singleton bean as a shutdown cleanup. Cleanups run once the HTTP
  * drain and background work are over and before Spring destroys beans, so everything
@@ -18,10 +20,14 @@ import java.lang.annotation.Target;
  * The method must be an instance method with no parameters on a singleton bean; its
  * return value is ignored. Anything else fails the startup with a message that names
  * the method.
+ * <p>
+ * Processed ahead of time, the methods get reflection hints (through
+ * {@link Reflective @Reflective}), so that a native image can invoke them.
  */
 @Target(ElementType.METHOD)
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
+@Reflective
 public @interface OnShutdown {
 
 	/**

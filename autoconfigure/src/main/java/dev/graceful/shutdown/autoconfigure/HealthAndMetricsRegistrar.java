@@ -5,7 +5,6 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
-import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.context.ApplicationContext;
 import org.springframework.core.env.Environment;
@@ -80,7 +79,7 @@ final class HealthAndMetricsRegistrar {
 		// named in a method when the instruction that names it first runs.
 		if (parts.absent(GracefulShutdownMetrics.class)) {
 			// Created with the registry, once the application's beans are being created.
-			((BeanDefinitionRegistry) beanFactory).registerBeanDefinition("gracefulShutdownMetrics",
+			Singletons.define(beanFactory, "gracefulShutdownMetrics",
 					new RootBeanDefinition(GracefulShutdownMetrics.class, () -> metrics(beanFactory)));
 		}
 		if (!deferRegistryClose || !parts.absent(DeferredMeterRegistryClosing.class)) {

@@ -2,6 +2,7 @@ package dev.graceful.shutdown.autoconfigure;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.StringJoiner;
 
 import org.jspecify.annotations.Nullable;
 
@@ -63,6 +64,11 @@ import static dev.graceful.shutdown.autoconfigure.Singletons.register;
  * here, once, and the object is the {@code graceful.shutdown} properties bean that
  * {@code /actuator/configprops} shows. With {@code graceful.shutdown.enabled=false} it
  * registers the {@link WorkTracker} and the {@link ShutdownCleanups} only, both inert.
+ * <p>
+ * An application processed ahead of time runs this post-processor again when it starts
+ * (its bean definition is in the generated code), and it registers the parts then; the
+ * definitions it registers with an instance supplier are left out of the processing by
+ * {@link ShutdownPartsBeanRegistrationExcludeFilter}.
  */
 final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, SmartInitializingSingleton,
 		EnvironmentAware, ApplicationContextAware {
@@ -74,6 +80,9 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 
 	private static final String REACTIVE_CONTEXT = "org.springframework.boot.web.context.reactive."
 			+ "ReactiveWebApplicationContext";
+
+	/** Start of the names of the starter's auto-configurations, which are their beans' names. */
+	private static final String AUTO_CONFIGURATION_PREFIX = "dev.graceful.shutdown.autoconfigure.GracefulShutdown";
 
 	static final String PROPERTIES_BEAN_NAME = GracefulShutdownProperties.PREFIX + "-"
 			+ GracefulShutdownProperties.class.getName();
@@ -114,6 +123,7 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 				GracefulShutdownProperties.class);
 		beanFactory.registerSingleton(PROPERTIES_BEAN_NAME, properties);
 		if (!properties.isEnabled()) {
+			rejectIntegrationsWithoutParts(beanFactory);
 			registerInertApi(beanFactory, properties);
 			return;
 		}
@@ -193,6 +203,30 @@ final class ShutdownCoreRegistrar implements BeanFactoryPostProcessor, Ordered, 
 		}
 		this.registryClosing = HealthAndMetricsRegistrar.register(beanFactory, parts, context, progress,
 				properties.getMetrics().isDeferRegistryClose());
+	}
+
+	/**
+	 * Fail with the property and the fix where another of the starter's
+	 * auto-configurations is defined although graceful shutdown is off: its beans need the
+	 * parts that are then not registered. That happens only in an application processed
+	 * ahead of time with graceful shutdown on and run with it off, because the conditions
+	 * that leave those auto-configurations out were evaluated when it was processed.
+	 */
+	private static void rejectIntegrationsWithoutParts(ConfigurableListableBeanFactory beanFactory) {
+		StringJoiner integrations = new StringJoiner(", ");
+		for (String name : beanFactory.getBeanDefinitionNames()) {
+			if (name.startsWith(AUTO_CONFIGURATION_PREFIX) && name.endsWith("AutoConfiguration")
+					&& !name.equals(GracefulShutdownAutoConfiguration.class.getName())) {
+				integrations.add(name.substring(name.lastIndexOf('.') + 1));
+			}
+		}
+		if (integrations.length() > 0) {
+			throw InvalidShutdownPropertyException.of(GracefulShutdownProperties.ENABLED,
+					"false when the application runs, but it was processed ahead of time with graceful shutdown on, "
+							+ "and " + integrations + " processed then need(s) the parts that are not registered now",
+					"Set " + GracefulShutdownProperties.ENABLED + "=false when the application is processed ahead of "
+							+ "time as well (auto-configuration conditions are evaluated then), or leave it on");
+		}
 	}
 
 	/**

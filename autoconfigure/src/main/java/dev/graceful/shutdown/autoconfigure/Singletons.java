@@ -10,6 +10,8 @@ import org.springframework.beans.factory.BeanDefinitionStoreException;
 import org.springframework.beans.factory.CannotLoadBeanClassException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 
@@ -28,6 +30,12 @@ final class Singletons {
 	 * Order of the core registrar among bean factory post-processors.
 	 */
 	static final int CORE_ORDER = 0;
+
+	/**
+	 * Attribute of the bean definitions a registrar registers, which ahead-of-time
+	 * processing leaves out (see {@link ShutdownPartsBeanRegistrationExcludeFilter}).
+	 */
+	static final String PART_ATTRIBUTE = Singletons.class.getName() + ".part";
 
 	private static final String LIFECYCLE_TIMEOUT = "spring.lifecycle.timeout-per-shutdown-phase";
 
@@ -102,7 +110,8 @@ final class Singletons {
 			}
 		}
 		for (String name : this.beanFactory.getSingletonNames()) {
-			if (!this.beanFactory.containsBeanDefinition(name) && type.isInstance(this.beanFactory.getSingleton(name))) {
+			if (!this.beanFactory.containsBeanDefinition(name)
+					&& type.isInstance(this.beanFactory.getSingleton(name))) {
 				names.add(name);
 			}
 		}
@@ -117,6 +126,17 @@ final class Singletons {
 		}
 		beanFactory.registerSingleton(name, object);
 		return object;
+	}
+
+	/**
+	 * Register a part that Spring creates when first asked, from an instance supplier,
+	 * marked as the starter's: ahead-of-time processing cannot generate code for an
+	 * instance supplier, so it leaves the definition out, and the registrar, which runs
+	 * again when the processed application starts, registers it then.
+	 */
+	static void define(ConfigurableListableBeanFactory beanFactory, String name, RootBeanDefinition definition) {
+		definition.setAttribute(PART_ATTRIBUTE, Boolean.TRUE);
+		((BeanDefinitionRegistry) beanFactory).registerBeanDefinition(name, definition);
 	}
 
 	/**

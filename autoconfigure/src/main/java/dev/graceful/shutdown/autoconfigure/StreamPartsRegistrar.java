@@ -7,7 +7,6 @@ import java.util.function.Supplier;
 
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
-import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.function.SingletonSupplier;
@@ -57,14 +56,13 @@ final class StreamPartsRegistrar {
 	static void register(ConfigurableListableBeanFactory beanFactory, Singletons parts,
 			GracefulShutdownProperties.Streams properties, boolean servlet) {
 		ClassLoader classLoader = beanFactory.getBeanClassLoader();
-		BeanDefinitionRegistry registry = (BeanDefinitionRegistry) beanFactory;
 		if (parts.absent(StreamSettings.class)) {
 			RootBeanDefinition definition = new RootBeanDefinition(StreamSettings.class,
 					() -> settings(properties, beanFactory));
 			// Created with the first stream, or at the shutdown: the application's listeners
 			// are looked up then, not at startup.
 			definition.setLazyInit(true);
-			registry.registerBeanDefinition("gracefulShutdownStreamSettings", definition);
+			Singletons.define(beanFactory, "gracefulShutdownStreamSettings", definition);
 		}
 		Supplier<StreamSettings> settings = SingletonSupplier.of(() -> beanFactory.getBean(StreamSettings.class));
 		// The hand-offs registered, by the tag of their meters.
@@ -95,7 +93,7 @@ final class StreamPartsRegistrar {
 		}
 		if (ClassUtils.isPresent(METER_BINDER, classLoader)
 				&& parts.absent(StreamMeters.class)) {
-			registry.registerBeanDefinition("gracefulShutdownStreamMeters",
+			Singletons.define(beanFactory, "gracefulShutdownStreamMeters",
 					new RootBeanDefinition(StreamMeters.class, () -> meters(handOffs, beanFactory)));
 		}
 	}
