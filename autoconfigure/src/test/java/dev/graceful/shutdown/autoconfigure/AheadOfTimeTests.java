@@ -2,7 +2,6 @@ package dev.graceful.shutdown.autoconfigure;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +41,7 @@ class AheadOfTimeTests {
 	private static final Duration STARTUP = Duration.ofSeconds(90);
 
 	@TempDir
-	static Path directory;
+	static Path temporary;
 
 	private static Path processed;
 
@@ -50,8 +49,8 @@ class AheadOfTimeTests {
 
 	@BeforeAll
 	static void processAheadOfTime() throws Exception {
-		processed = directory.resolve("on");
-		processedOff = directory.resolve("off");
+		processed = temporary.resolve("on");
+		processedOff = temporary.resolve("off");
 		process(processed);
 		// The control: graceful shutdown off when processing, as the conditions of
 		// auto-configurations are evaluated then, and when running.
@@ -149,7 +148,7 @@ class AheadOfTimeTests {
 					.get("/hello");
 				late = response.status() + " " + response.body();
 			}
-			catch (IOException | UncheckedIOException ex) {
+			catch (IOException ex) {
 				late = "failed: " + ex;
 			}
 			// 128 + 15: the JVM ran its shutdown hooks after SIGTERM.
