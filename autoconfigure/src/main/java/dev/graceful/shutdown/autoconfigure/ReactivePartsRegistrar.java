@@ -10,6 +10,7 @@ import org.springframework.util.ClassUtils;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.web.DrainMonitor;
 import dev.graceful.shutdown.web.RequestTracker;
 import dev.graceful.shutdown.web.reactive.InFlightWebFilter;
 import dev.graceful.shutdown.web.reactive.NettyRequestTracking;
@@ -41,12 +42,12 @@ final class ReactivePartsRegistrar {
 	}
 
 	static void register(ConfigurableListableBeanFactory beanFactory, Singletons parts, Environment environment,
-			RequestTracker tracker, boolean connectionClose) {
+			RequestTracker tracker, DrainMonitor drainMonitor, boolean connectionClose) {
 		ClassLoader classLoader = beanFactory.getBeanClassLoader();
 		Predicate<ServerWebExchange> countedByServer = (exchange) -> false;
 		if (allPresent(REACTOR_NETTY, classLoader)) {
 			String basePath = Binder.get(environment).bind(BASE_PATH, String.class).orElse("");
-			countedByServer = NettyParts.register(beanFactory, tracker, connectionClose, basePath,
+			countedByServer = NettyParts.register(beanFactory, tracker, drainMonitor, connectionClose, basePath,
 					ClassUtils.isPresent(HANDLER_BUILDER_CUSTOMIZER, classLoader));
 		}
 		if (parts.absent(InFlightWebFilter.class)) {
@@ -70,7 +71,8 @@ final class ReactivePartsRegistrar {
 	private static final class NettyParts {
 
 		/**
-		 * Registers the counting on the server's channels and, when the application's
+		 * Registers the counting on the server's channels, with the closing of its listening
+		 * channel as the drain starts, and, when the application's
 		 * filter chain can be customized, the removal of the filter from it once the
 		 * server has been configured: a filter costs every request a longer chain of
 		 * Reactor operators, even one that only passes the request on. The server is
@@ -78,10 +80,12 @@ final class ReactivePartsRegistrar {
 		 * @return whether the server counts a request
 		 */
 		static Predicate<ServerWebExchange> register(ConfigurableListableBeanFactory beanFactory,
-				RequestTracker tracker, boolean connectionClose, String basePath, boolean customizableChain) {
+				RequestTracker tracker, DrainMonitor drainMonitor, boolean connectionClose, String basePath,
+				boolean customizableChain) {
 			NettyRequestTracking netty = Singletons.register(beanFactory, "gracefulShutdownNettyRequestTracking",
 					new NettyRequestTracking(beanFactory.getBean(ShutdownRecorder.class), tracker, connectionClose,
 							basePath));
+			drainMonitor.beforeDrain(netty::stopAccepting);
 			if (customizableChain) {
 				Singletons.register(beanFactory, "gracefulShutdownFilterChainCustomizer",
 						(WebHttpHandlerBuilderCustomizer) (builder) -> {

@@ -77,7 +77,8 @@ final class WebPartsRegistrar {
 			}
 		}
 		else if (ClassUtils.isPresent(WEB_FILTER, classLoader)) {
-			ReactivePartsRegistrar.register(beanFactory, parts, context.getEnvironment(), tracker, connectionClose);
+			ReactivePartsRegistrar.register(beanFactory, parts, context.getEnvironment(), tracker, drainMonitor,
+					connectionClose);
 		}
 		GracefulShutdownProperties.Streams streams = properties.getWeb().getStreams();
 		if (streams.isEnabled()) {

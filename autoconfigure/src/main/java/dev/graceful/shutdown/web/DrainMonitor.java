@@ -1,6 +1,8 @@
 package dev.graceful.shutdown.web;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -56,6 +58,8 @@ public final class DrainMonitor extends ShutdownLifecycle {
 
 	private final StartMarker startMarker;
 
+	private final List<Runnable> preparations = new CopyOnWriteArrayList<>();
+
 	private volatile long startNanos;
 
 	private volatile long inFlightAtStart = -1;
@@ -79,6 +83,16 @@ public final class DrainMonitor extends ShutdownLifecycle {
 		this.drainTimeout = drainTimeout;
 		this.reserve = reserve;
 		this.startMarker = new StartMarker(progress);
+	}
+
+	/**
+	 * Add what a web server needs done as its drain starts, just before Spring Boot's own
+	 * drain (and timed as part of it): run on the thread that stops the application, and
+	 * only when the server is serving.
+	 * @param preparation the preparation, which should not take long
+	 */
+	public void beforeDrain(Runnable preparation) {
+		this.preparations.add(preparation);
 	}
 
 	/**
@@ -107,6 +121,14 @@ public final class DrainMonitor extends ShutdownLifecycle {
 			logger.debug("Graceful shutdown: lifted Jetty's shutdown idle timeout on " + lifted + " connector(s)");
 		}
 		this.startNanos = this.progress.stepStarted(STEP);
+		for (Runnable preparation : this.preparations) {
+			try {
+				preparation.run();
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Graceful shutdown: could not prepare the web server's drain", ex);
+			}
+		}
 		// In this order: a request that starts in between is then counted twice (completed
 		// one too many at worst) rather than not at all.
 		this.startedAtStart = this.tracker.startedCount();

@@ -3,6 +3,7 @@ package dev.graceful.shutdown.web.reactive;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +16,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
@@ -22,6 +24,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.Future;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -56,7 +60,8 @@ import dev.graceful.shutdown.web.RequestTracker;
  * passes it to the application, and out when its last response part (not an interim
  * {@code 1xx} response) is written, or when the connection closes first; connections
  * opened after the start get the handler with their first request. HTTP/2 streams, each a
- * channel of its own, get the handler from the start.
+ * channel of its own, get the handler from the start. Just before Spring Boot's drain,
+ * {@link #stopAccepting()} makes sure that the drain knows every connection accepted.
  * <p>
  * Doing this on the channel rather than in a {@link InFlightWebFilter} costs the requests
  * before the shutdown nothing: a {@code WebFilter} lengthens WebFlux's chain of Reactor
@@ -93,7 +98,16 @@ public final class NettyRequestTracking implements NettyServerCustomizer {
 	/** The server's open connections, HTTP/1.1 and HTTP/2. */
 	private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
 
-	private final ChannelFutureListener forgetConnection = (future) -> this.connections.remove(future.channel());
+	/** The servers' open listening channels. */
+	private final Set<Channel> listeners = ConcurrentHashMap.newKeySet();
+
+	private final ChannelFutureListener forget = (future) -> {
+		this.connections.remove(future.channel());
+		this.listeners.remove(future.channel());
+	};
+
+	/** The event loops of the connections, once one has opened. */
+	private volatile @Nullable EventLoopGroup connectionLoops;
 
 	private volatile boolean applied;
 
@@ -126,7 +140,9 @@ public final class NettyRequestTracking implements NettyServerCustomizer {
 	@Override
 	public HttpServer apply(HttpServer server) {
 		this.applied = true;
-		return server.doOnChannelInit(this::connectionOpened).doOnConnection(this::requestConfigured);
+		return server.doOnBound((bound) -> remember(this.listeners, bound.channel()))
+			.doOnChannelInit(this::connectionOpened)
+			.doOnConnection(this::requestConfigured);
 	}
 
 	/**
@@ -157,9 +173,81 @@ public final class NettyRequestTracking implements NettyServerCustomizer {
 	 * Called once for each connection, on its event loop, as it is set up.
 	 */
 	private void connectionOpened(ConnectionObserver observer, Channel channel, @Nullable SocketAddress remote) {
-		if (this.connections.add(channel)) {
-			channel.closeFuture().addListener(this.forgetConnection);
+		remember(this.connections, channel);
+		if (this.connectionLoops == null) {
+			this.connectionLoops = channel.eventLoop().parent();
 		}
+	}
+
+	private void remember(Set<Channel> channels, Channel channel) {
+		if (channels.add(channel)) {
+			channel.closeFuture().addListener(this.forget);
+		}
+	}
+
+	/**
+	 * Stop accepting connections, just before Spring Boot's drain: stop reading the servers'
+	 * listening channels, then wait until every event loop has run what was queued on it,
+	 * the registration of the connections accepted last included.
+	 * <p>
+	 * Reactor Netty's drain ({@code disposeNow}) asks for the listening channel's close
+	 * and, without waiting for it, looks at the connections it knows. A connection accepted
+	 * in between is registered on its event loop only later: the drain neither waits for
+	 * nor closes it, and its client waits for a response until the process exits. Once the
+	 * listening channel accepts no more and the registrations have run, the drain knows
+	 * every connection there will be. The channel stays open, for Reactor Netty to close
+	 * (closing it here would make the drain see the server as disposed, and not wait).
+	 */
+	public void stopAccepting() {
+		long deadline = System.nanoTime() + TAKE_OVER_TIMEOUT.toNanos();
+		Set<EventExecutorGroup> loops = new HashSet<>();
+		List<@Nullable Future<?>> queued = new ArrayList<>();
+		for (Channel listener : this.listeners) {
+			loops.add(listener.eventLoop().parent());
+			queued.add(submit(listener.eventLoop(), () -> listener.config().setAutoRead(false)));
+		}
+		await(queued, deadline);
+		EventLoopGroup connectionLoops = this.connectionLoops;
+		if (connectionLoops != null) {
+			loops.add(connectionLoops);
+		}
+		queued.clear();
+		for (EventExecutorGroup group : loops) {
+			for (EventExecutor loop : group) {
+				queued.add(submit(loop, () -> {
+				}));
+			}
+		}
+		int pending = await(queued, deadline);
+		if (pending > 0) {
+			logger.warn("Graceful shutdown: " + pending + " event loop(s) still busy after "
+					+ TAKE_OVER_TIMEOUT.toMillis() + " ms; connections they have yet to register may be left "
+					+ "out of the drain");
+		}
+	}
+
+	private static @Nullable Future<?> submit(EventExecutor loop, Runnable task) {
+		try {
+			return loop.submit(task);
+		}
+		catch (RejectedExecutionException ex) {
+			// Shut down, and its channels with it.
+			return null;
+		}
+	}
+
+	private static int await(List<@Nullable Future<?>> tasks, long deadline) {
+		int pending = 0;
+		for (Future<?> task : tasks) {
+			if (task != null && !task.awaitUninterruptibly(remainingNanos(deadline), TimeUnit.NANOSECONDS)) {
+				pending++;
+			}
+		}
+		return pending;
+	}
+
+	private static long remainingNanos(long deadline) {
+		return Math.max(0, deadline - System.nanoTime());
 	}
 
 	/**
@@ -205,7 +293,7 @@ public final class NettyRequestTracking implements NettyServerCustomizer {
 		long deadline = System.nanoTime() + TAKE_OVER_TIMEOUT.toNanos();
 		int pending = 0;
 		for (Future<?> takeOver : takeOvers) {
-			if (!takeOver.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+			if (!takeOver.awaitUninterruptibly(remainingNanos(deadline), TimeUnit.NANOSECONDS)) {
 				pending++;
 			}
 			else if (!takeOver.isSuccess()) {

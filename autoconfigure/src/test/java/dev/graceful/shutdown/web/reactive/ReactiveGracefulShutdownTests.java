@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -59,8 +61,10 @@ import dev.graceful.shutdown.ShutdownReport.Requests;
 import dev.graceful.shutdown.TrafficGaps;
 import dev.graceful.shutdown.autoconfigure.WatchdogInstaller;
 import dev.graceful.shutdown.delay.LameDuckDelay;
+import dev.graceful.shutdown.tasks.StopAction;
 import dev.graceful.shutdown.testsupport.RawHttp;
 import dev.graceful.shutdown.timeline.ShutdownRecorder;
+import dev.graceful.shutdown.timeline.ShutdownTimeline;
 import dev.graceful.shutdown.web.DrainMonitor;
 import dev.graceful.shutdown.web.RequestTracker;
 
@@ -200,6 +204,85 @@ class ReactiveGracefulShutdownTests {
 		assertThat(requests.aborted()).isZero();
 		assertThat(requests.completed()).isGreaterThanOrEqualTo(requests.inFlightAtStart());
 		assertThat(report().phase(DrainMonitor.STEP).outcome()).isEqualTo(Outcome.COMPLETED);
+	}
+
+	@Test
+	void connectionsAcceptedAsTheDrainStartsAreAnsweredOrClosedByIt() throws Exception {
+		assertThat(connectionsLeftWaitingByTheDrain("--graceful.shutdown.delay=0")).isZero();
+	}
+
+	@Test
+	void whenDisabledConnectionsAcceptedAsTheDrainStartsAreLeftWaitingByIt() throws Exception {
+		// The control: Reactor Netty's drain alone does not know about them.
+		assertThat(connectionsLeftWaitingByTheDrain("--graceful.shutdown.enabled=false",
+				"--spring.reactor.netty.shutdown-quiet-period=0s"))
+			.isPositive();
+	}
+
+	/**
+	 * Accept connections whose registration on their event loop is still queued when the
+	 * drain starts (the race a busy server runs into when Reactor Netty's drain asks for the
+	 * listening channel's close), and return how many of their clients still had neither a
+	 * response nor a closed connection once the drain had ended.
+	 */
+	private int connectionsLeftWaitingByTheDrain(String... args) throws Exception {
+		start(args);
+		Channel first;
+		try (RawHttp.Connection connection = this.http.open()) {
+			assertThat(connection.get("/work?ms=0").status()).isEqualTo(200);
+			first = this.context.getBean(ChannelRecorder.class).only();
+		}
+		assertThat(first.closeFuture().await(TIMEOUT.toMillis())).isTrue();
+		EventLoop acceptingLoop = first.parent().eventLoop();
+		CountDownLatch release = new CountDownLatch(1);
+		int blocked = 0;
+		try {
+			for (EventExecutor loop : first.eventLoop().parent()) {
+				if (loop != acceptingLoop) {
+					loop.execute(() -> awaitQuietly(release));
+					blocked++;
+				}
+			}
+			assertThat(blocked).isPositive();
+			int clients = 8;
+			RawHttp client = new RawHttp(port()).withReadTimeout(TIMEOUT);
+			List<CompletableFuture<String>> outcomes = new ArrayList<>();
+			for (int i = 0; i < clients; i++) {
+				outcomes.add(CompletableFuture.supplyAsync(() -> {
+					try {
+						return "status " + client.get("/work?ms=0").status();
+					}
+					catch (IOException ex) {
+						return "closed";
+					}
+				}, this.executor));
+			}
+			// Accepted by the loop that is free, registered on the blocked ones.
+			Thread.sleep(500);
+			PhaseMark beforeDrain = this.context.getBean("beforeDrain", PhaseMark.class);
+			PhaseMark afterDrain = this.context.getBean("afterDrain", PhaseMark.class);
+			beforeDrain.onStop(() -> CompletableFuture.runAsync(release::countDown,
+					CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS)));
+			closeInBackground();
+			await().atMost(TIMEOUT).until(afterDrain::isStopped);
+			// A moment for the answers and closes the drain sent to reach the clients.
+			Thread.sleep(200);
+			int waiting = (int) outcomes.stream().filter((outcome) -> !outcome.isDone()).count();
+			release.countDown();
+			return waiting;
+		}
+		finally {
+			release.countDown();
+		}
+	}
+
+	private static void awaitQuietly(CountDownLatch latch) {
+		try {
+			latch.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	@Test
@@ -696,6 +779,46 @@ class ReactiveGracefulShutdownTests {
 			return new ChannelRecorder();
 		}
 
+		@Bean
+		PhaseMark beforeDrain() {
+			return new PhaseMark(ShutdownTimeline.DRAIN_START.phase() + 1);
+		}
+
+		@Bean
+		PhaseMark afterDrain() {
+			return new PhaseMark(ShutdownTimeline.DRAIN_END.phase());
+		}
+
+	}
+
+	/**
+	 * Marks when the application's stop reached a lifecycle phase.
+	 */
+	static final class PhaseMark extends StopAction {
+
+		private volatile boolean stopped;
+
+		private volatile Runnable onStop = () -> {
+		};
+
+		PhaseMark(int phase) {
+			super(phase);
+		}
+
+		void onStop(Runnable action) {
+			this.onStop = action;
+		}
+
+		boolean isStopped() {
+			return this.stopped;
+		}
+
+		@Override
+		protected void onStop() {
+			this.stopped = true;
+			this.onStop.run();
+		}
+
 	}
 
 	/**
@@ -712,6 +835,11 @@ class ReactiveGracefulShutdownTests {
 
 		int count() {
 			return this.channels.size();
+		}
+
+		Channel only() {
+			assertThat(this.channels).hasSize(1);
+			return this.channels.iterator().next();
 		}
 
 		/**
