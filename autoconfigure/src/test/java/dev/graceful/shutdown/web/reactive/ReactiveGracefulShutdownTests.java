@@ -13,42 +13,28 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.server.HttpServer;
 
 import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.ReadinessState;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.boot.reactor.netty.NettyWebServer;
-import org.springframework.boot.web.server.WebServer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.test.util.ReflectionTestUtils;
-import org.springframework.web.bind.annotation.GetMapping;
-import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
-import org.springframework.web.bind.annotation.RequestParam;
-import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebHandler;
 import org.springframework.web.server.handler.FilteringWebHandler;
@@ -77,30 +63,7 @@ import static org.awaitility.Awaitility.await;
  * {@link RequestGate} that the test opens once that moment has been observed, so the
  * outcomes do not depend on timing.
  */
-class ReactiveGracefulShutdownTests {
-
-	private static final Duration TIMEOUT = Duration.ofSeconds(30);
-
-	private final ExecutorService executor = Executors.newCachedThreadPool();
-
-	private ConfigurableApplicationContext context;
-
-	private RawHttp http;
-
-	private RequestGate gate;
-
-	/** The shutdown progress, {@code null} when the starter is disabled. */
-	private ShutdownRecorder progress;
-
-	@AfterEach
-	void closeContext() throws InterruptedException {
-		if (this.context != null) {
-			this.gate.open();
-			this.context.close();
-		}
-		this.executor.shutdownNow();
-		this.executor.awaitTermination(10, TimeUnit.SECONDS);
-	}
+class ReactiveGracefulShutdownTests extends ReactiveApplicationFixture {
 
 	@Test
 	void requestInFlightAtShutdownCompletesWithConnectionClose() throws Exception {
@@ -694,42 +657,7 @@ class ReactiveGracefulShutdownTests {
 	}
 
 	private void start(String... args) {
-		this.context = new SpringApplicationBuilder(ReactiveApplication.class).web(WebApplicationType.REACTIVE)
-			.registerShutdownHook(false)
-			.run(withDefaults(args));
-		WebServer webServer = ((WebServerApplicationContext) this.context).getWebServer();
-		assertThat(webServer).isInstanceOf(NettyWebServer.class);
-		this.http = new RawHttp(webServer.getPort()).awaitingServerClose(Duration.ofSeconds(5));
-		this.gate = this.context.getBean(RequestGate.class);
-		this.progress = this.context.getBeanProvider(ShutdownRecorder.class).getIfAvailable();
-	}
-
-	private static String[] withDefaults(String... args) {
-		List<String> all = new ArrayList<>(List.of("--server.port=0", "--server.address=127.0.0.1",
-				"--server.shutdown=graceful",
-				"--management.endpoints.web.exposure.include=health",
-				"--management.endpoint.health.probes.enabled=true", "--spring.main.banner-mode=off"));
-		all.addAll(List.of(args));
-		return all.toArray(String[]::new);
-	}
-
-	private CompletableFuture<RawHttp.Response> send(String path) {
-		return CompletableFuture.supplyAsync(() -> {
-			try {
-				return this.http.get(path);
-			}
-			catch (Exception ex) {
-				throw new IllegalStateException("GET " + path + " failed", ex);
-			}
-		}, this.executor);
-	}
-
-	private CompletableFuture<Duration> closeInBackground() {
-		return CompletableFuture.supplyAsync(() -> {
-			long start = System.nanoTime();
-			this.context.close();
-			return Duration.ofNanos(System.nanoTime() - start);
-		}, this.executor);
+		assertThat(run(ReactiveApplication.class, args)).isInstanceOf(NettyWebServer.class);
 	}
 
 	private int port() {
@@ -747,21 +675,6 @@ class ReactiveGracefulShutdownTests {
 		}
 		assertThat(webHandler).isInstanceOf(FilteringWebHandler.class);
 		return ((FilteringWebHandler) webHandler).getFilters();
-	}
-
-	private void awaitInFlight(int count) {
-		RequestTracker tracker = this.context.getBean(RequestTracker.class);
-		await().atMost(TIMEOUT).until(() -> this.gate.waiting() == count && tracker.inFlight() == count);
-	}
-
-	private void awaitStep(String step) {
-		await().atMost(TIMEOUT).until(() -> step.equals(this.progress.currentStep()));
-	}
-
-	private ShutdownReport report() {
-		ShutdownReport report = this.progress.report();
-		assertThat(report).isNotNull();
-		return report;
 	}
 
 	@SpringBootConfiguration(proxyBeanMethods = false)
@@ -857,54 +770,6 @@ class ReactiveGracefulShutdownTests {
 					.filter((name) -> name.startsWith("gracefulShutdown"))
 					.toList())
 				.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-		}
-
-	}
-
-	@RestController
-	static class WorkController {
-
-		private final RequestGate gate;
-
-		WorkController(RequestGate gate) {
-			this.gate = gate;
-		}
-
-		@GetMapping("/work")
-		Mono<String> work(@RequestParam(defaultValue = "0") long ms) {
-			Mono<String> result = Mono.just("worked " + ms + " ms\n");
-			return (ms > 0) ? result.delayElement(Duration.ofMillis(ms)) : result;
-		}
-
-		@PostMapping("/echo")
-		Mono<String> echo(@RequestBody Mono<String> body) {
-			return body.map((text) -> "echo " + text);
-		}
-
-		@GetMapping("/held")
-		Mono<String> held() {
-			return this.gate.pass().thenReturn("released\n");
-		}
-
-	}
-
-	/**
-	 * Holds requests until the test opens it.
-	 */
-	static final class RequestGate {
-
-		private final Sinks.Empty<Void> opened = Sinks.empty();
-
-		Mono<Void> pass() {
-			return this.opened.asMono();
-		}
-
-		int waiting() {
-			return this.opened.currentSubscriberCount();
-		}
-
-		void open() {
-			this.opened.tryEmitEmpty();
 		}
 
 	}
