@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -64,7 +65,9 @@ class GracefulShutdownEndpointJmxTests {
 		Map<String, Object> running = read(server, name);
 		this.closer = new Thread(this.context::close, "test-context-closer");
 		this.closer.start();
-		Map<String, Object> duringCleanup = awaitStep(server, name, "cleanup");
+		// The step starts a moment before its first cleanup does.
+		Map<String, Object> duringCleanup = awaitAnswer(server, name,
+				(answer) -> "cleanup".equals(answer.get("step")) && answer.get("activity") != null);
 
 		assertThat(running).containsEntry("state", "RUNNING").doesNotContainKey("report");
 		assertThat(list(map(running.get("plan"))
@@ -91,17 +94,18 @@ class GracefulShutdownEndpointJmxTests {
 		return (Map<String, Object>) server.invoke(name, "shutdown", new Object[0], new String[0]);
 	}
 
-	private static Map<String, Object> awaitStep(MBeanServer server, ObjectName name, String step) throws Exception {
+	private static Map<String, Object> awaitAnswer(MBeanServer server, ObjectName name,
+			Predicate<Map<String, Object>> condition) throws Exception {
 		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
 		Map<String, Object> last = null;
 		while (System.nanoTime() - deadline < 0) {
 			last = read(server, name);
-			if (step.equals(last.get("step"))) {
+			if (condition.test(last)) {
 				return last;
 			}
 			Thread.sleep(20);
 		}
-		throw new AssertionError("Step '" + step + "' never seen; last answer: " + last);
+		throw new AssertionError("Answer awaited never seen; last answer: " + last);
 	}
 
 	@SuppressWarnings("unchecked")
