@@ -116,6 +116,13 @@ abstract class ReactiveApplicationFixture {
 			.until(() -> step.equals(this.progress.currentStep()));
 	}
 
+	/**
+	 * Wait until the server refuses new connections (its listening socket is closed).
+	 */
+	void awaitRefusingConnections() {
+		await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(20)).until(this.http::refusesConnections);
+	}
+
 	ShutdownReport report() {
 		ShutdownReport report = this.progress.report();
 		assertThat(report).isNotNull();

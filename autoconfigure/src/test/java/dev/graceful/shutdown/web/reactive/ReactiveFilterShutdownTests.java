@@ -133,10 +133,6 @@ class ReactiveFilterShutdownTests extends ReactiveApplicationFixture {
 		assertThat(webServer.getClass().getSimpleName()).startsWithIgnoringCase(this.server);
 	}
 
-	private void awaitRefusingConnections() {
-		await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(20)).until(this.http::refusesConnections);
-	}
-
 	@SpringBootConfiguration(proxyBeanMethods = false)
 	@EnableAutoConfiguration
 	@Import(WorkController.class)

@@ -309,7 +309,7 @@ class ReactiveGracefulShutdownTests extends ReactiveApplicationFixture {
 		CompletableFuture<Duration> closing = closeInBackground();
 		awaitStep(DrainMonitor.STEP);
 		// Spring Boot's drain closes the server channel right after the drain step starts.
-		await().atMost(TIMEOUT).until(this.http::refusesConnections);
+		awaitRefusingConnections();
 		// The drain is still waiting for the held request.
 		assertThat(this.progress.currentStep()).isEqualTo(DrainMonitor.STEP);
 		assertThat(held).isNotDone();
