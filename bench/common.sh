@@ -108,3 +108,38 @@ startup_bench_jar() {
 		echo "$OUT/$(startup_bench_dir "$1")/app.jar"
 	fi
 }
+
+# startup_bench_settings: the settings startup-overhead.sh and startup-instructions.sh share,
+# set to their defaults where unset (SERVERS, SIDES, SERVER_JVM, JAVA, TOMCAT_OPTS,
+# NETTY_OPTS, LAYOUT), and JARS. Dies (the script's die) on an unknown side.
+startup_bench_settings() {
+	SERVERS=${SERVERS:-"tomcat netty"}
+	SIDES=${SIDES:-"without with"}
+	SERVER_JVM=${SERVER_JVM:-"-Xms512m -Xmx512m"}
+	JAVA=${JAVA:-java}
+	TOMCAT_OPTS=${TOMCAT_OPTS:-}
+	NETTY_OPTS=${NETTY_OPTS:-"--spring.main.web-application-type=reactive"}
+	LAYOUT=${LAYOUT:-jar}
+	JARS=bench/startup-app/target
+	local side
+	for side in $SIDES; do
+		case $side in without | with | disabled) ;; *) die "unknown side '$side' (without, with, disabled)" ;; esac
+	done
+}
+
+# startup_bench_args <server> <side>: sets the array startup_args to what follows the JVM's
+# options to start bench/startup-app on <server> (tomcat, netty) as <side> (without, with,
+# disabled: the jar with the starter and graceful.shutdown.enabled=false) in LAYOUT, on a
+# free 127.0.0.1 port. Dies (the script's die) on an unknown server.
+startup_bench_args() {
+	local server=$1 side=$2 jar
+	case $side in without) jar=$(startup_bench_jar without) ;; *) jar=$(startup_bench_jar with) ;; esac
+	# shellcheck disable=SC2206
+	case $server in
+	tomcat) startup_args=(-jar "$jar" $TOMCAT_OPTS) ;;
+	netty) startup_args=(-jar "$jar" $NETTY_OPTS) ;;
+	*) die "unknown server '$server' (tomcat or netty)" ;;
+	esac
+	startup_args+=(--server.address=127.0.0.1 --server.port=0)
+	[ "$side" != disabled ] || startup_args+=(--graceful.shutdown.enabled=false)
+}

@@ -40,28 +40,19 @@
 # Logs: bench/target/startup-overhead/<timestamp>/<server>-<side>-<round>.log
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# now_ms, load_avg, median, wait_for_quiet, start_until_started
+# now_ms, load_avg, median, wait_for_quiet, start_until_started, startup_bench_*
 . bench/common.sh
 
-SERVERS=${SERVERS:-"tomcat netty"}
 ROUNDS=${ROUNDS:-10}
-SIDES=${SIDES:-"without with"}
-SERVER_JVM=${SERVER_JVM:-"-Xms512m -Xmx512m"}
-JAVA=${JAVA:-java}
-TOMCAT_OPTS=${TOMCAT_OPTS:-}
-NETTY_OPTS=${NETTY_OPTS:-"--spring.main.web-application-type=reactive"}
-LAYOUT=${LAYOUT:-jar}
 MAX_LOAD=${MAX_LOAD:-}
 LOAD_WAIT=${LOAD_WAIT:-300}
-JARS=bench/startup-app/target
 START_TIMEOUT=90
 
 OUT=bench/target/startup-overhead/$(date -u +%Y%m%dT%H%M%SZ)
 
 die() { echo "startup-overhead: $*" >&2; exit 2; }
-for side in $SIDES; do
-	case $side in without | with | disabled) ;; *) die "unknown side '$side' (without, with, disabled)" ;; esac
-done
+# SERVERS, SIDES, SERVER_JVM, JAVA, TOMCAT_OPTS, NETTY_OPTS, LAYOUT, JARS
+startup_bench_settings
 startup_bench_prepare
 
 ratio() { awk -v s="$1" -v p="$2" 'BEGIN { printf "%.3f", s / p }'; }
@@ -76,19 +67,11 @@ interval() {
 
 # start_once <server> <side> <label> -> prints "<started_ms> <cpu_ms> <allocated_kb>"
 start_once() {
-	local server=$1 side=$2 label=$3 jar log
+	local server=$1 side=$2 label=$3 log
 	log=$OUT/$server-$side-$label.log
-	case $side in without) jar=$(startup_bench_jar without) ;; *) jar=$(startup_bench_jar with) ;; esac
-	local -a cmd
-	# shellcheck disable=SC2206
-	case $server in
-	tomcat) cmd=("$JAVA" $SERVER_JVM -jar "$jar" $TOMCAT_OPTS) ;;
-	netty) cmd=("$JAVA" $SERVER_JVM -jar "$jar" $NETTY_OPTS) ;;
-	*) die "unknown server '$server' (tomcat or netty)" ;;
-	esac
-	cmd+=(--server.address=127.0.0.1 --server.port=0)
-	[ "$side" != disabled ] || cmd+=(--graceful.shutdown.enabled=false)
-	start_until_started "$log" "$server $side" "${cmd[@]}"
+	startup_bench_args "$server" "$side"
+	# shellcheck disable=SC2086
+	start_until_started "$log" "$server $side" "$JAVA" $SERVER_JVM "${startup_args[@]}"
 	local started cpu allocated
 	started=$(grep -oP -m1 'Started \S+ in [0-9.]+ seconds \(process running for \K[0-9.]+' "$log" || true)
 	cpu=$(grep -oP -m1 'Started after CPU time \K[0-9]+' "$log" || true)

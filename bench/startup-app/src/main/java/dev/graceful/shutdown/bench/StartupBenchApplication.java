@@ -30,6 +30,10 @@ import org.springframework.web.bind.annotation.RestController;
  * bytes the main thread allocated in each of Spring's startup steps, less the steps
  * inside it ({@link AllocationStartup}): run it with and without the starter and compare
  * the lines to see which step the difference is in.
+ * <p>
+ * With {@code -Dbench.halt-when-started=true} it halts the JVM right after the started
+ * line, without a shutdown, so that a tool that reports when the process exits (valgrind,
+ * in {@code bench/startup-instructions.sh}) measures the startup and nothing after it.
  */
 @SpringBootApplication
 @RestController
@@ -65,6 +69,12 @@ public class StartupBenchApplication {
 					+ " ms, main thread allocated " + mainAllocatedKb + " KB"));
 		if (startup != null) {
 			printSteps(startup.getBufferedTimeline(), prefix);
+		}
+		if (Boolean.getBoolean("bench.halt-when-started")) {
+			// Ends the process here, without a shutdown, so that a tool that reports when the
+			// process exits (valgrind's instruction count) covers the startup only.
+			System.out.flush();
+			Runtime.getRuntime().halt(0);
 		}
 	}
 

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Startup overhead counted in instructions: what adding the starter costs an application's
+# startup, as the number of instructions the whole JVM process (every thread: the main one,
+# the compiler, the collector, the server's) executes from its start to "Started", counted
+# by valgrind's cachegrind without simulating the caches. The count does not depend on what
+# else the machine runs, where the start's time moves by 10 % from start to start on a
+# shared machine: it is the figure closest to the time that the machine disturbs little.
+#
+# The subject is bench/startup-app built with the starter's jars and without them, as in
+# startup-overhead.sh. The JVM runs with C1 only and -Xbatch (each method compiled by the
+# thread that needs it, at the same point of every start) and the serial collector, so
+# that a start's count repeats to within about 0.4 % when started the same way;
+# -Dbench.halt-when-started=true ends the process right after its "Started after CPU time"
+# line, so the count covers the startup and nothing after. Under valgrind a start takes
+# about a minute. The sides of a round run at the same time, so that both see the same
+# conditions: what runs beside a start moves its count by up to 1 % (the JVM's timed work,
+# its periodic tasks and spinning, depends on how long the start takes).
+# Prints each start's count (and the main thread's allocation, printed by the process),
+# then per server the per-round ratios against the application without the starter, their
+# median and their range. Exits 2 if the harness failed.
+#
+#   bench/startup-instructions.sh                       # both servers, 3 rounds
+#   SERVERS=tomcat ROUNDS=5 bench/startup-instructions.sh
+#   SIDES="without with disabled" bench/startup-instructions.sh   # also graceful.shutdown.enabled=false
+#
+# Settings (environment), defaults in brackets:
+#   SERVERS [tomcat netty]  ROUNDS [3]  SIDES [without with]  SERVER_JVM [-Xms512m -Xmx512m]
+#   JAVA [java]  TOMCAT_OPTS []  NETTY_OPTS [--spring.main.web-application-type=reactive]
+#   LAYOUT [jar]: jar or extracted, as in startup-overhead.sh.
+#   SKIP_BUILD [unset]: 1 = use the jars already in bench/startup-app/target.
+# Needs valgrind (apt-get install -y valgrind).
+# Logs: bench/target/startup-instructions/<timestamp>/<server>-<side>-<round>.{log,cg}
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# median, startup_bench_*
+. bench/common.sh
+
+ROUNDS=${ROUNDS:-3}
+# One start under valgrind: about a minute on 2 cores, three at a time take longer.
+START_TIMEOUT=900
+# The JIT writes and patches code (smc-check); the JVM's signal handler reads the registers
+# at a faulting access (implicit null checks, safepoint polls), which valgrind keeps exact
+# only with allregs-at-mem-access: without it compiled loops crash the JVM.
+VALGRIND=(valgrind --tool=cachegrind --cache-sim=no --smc-check=all-non-file
+	--vex-iropt-register-updates=allregs-at-mem-access)
+STEADY_JVM="-XX:TieredStopAtLevel=1 -Xbatch -XX:+UseSerialGC"
+
+OUT=bench/target/startup-instructions/$(date -u +%Y%m%dT%H%M%SZ)
+
+die() { echo "startup-instructions: $*" >&2; exit 2; }
+command -v valgrind >/dev/null || die "valgrind not found: apt-get install -y valgrind"
+# SERVERS, SIDES, SERVER_JVM, JAVA, TOMCAT_OPTS, NETTY_OPTS, LAYOUT, JARS
+startup_bench_settings
+[[ " $SIDES " == *" without "* ]] || die "SIDES must include 'without', the side the ratios are against"
+pids=()
+stop_all() { [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true; }
+startup_bench_prepare
+trap 'stop_all' EXIT
+
+# count_once <server> <side> <round>: one start under valgrind, in the background; its log
+# is $OUT/<server>-<side>-<round>.log.
+count_once() {
+	local server=$1 side=$2 round=$3 base
+	base=$OUT/$server-$side-$round
+	startup_bench_args "$server" "$side"
+	# shellcheck disable=SC2086
+	timeout "$START_TIMEOUT" "${VALGRIND[@]}" --cachegrind-out-file="$base.cg" "$JAVA" $SERVER_JVM $STEADY_JVM \
+		-Dbench.halt-when-started=true "${startup_args[@]}" >"$base.log" 2>&1 &
+	pids+=($!)
+}
+
+# counted <log> -> prints "<instructions> <allocated_kb>", or dies naming the log.
+counted() {
+	local log=$1 instructions allocated
+	grep -q 'Started after CPU time' "$log" || { tail -20 "$log" >&2; die "no 'Started after CPU time' line in $log"; }
+	instructions=$(grep -oP 'I\s+refs:\s+\K[0-9,]+' "$log" | tr -d , || true)
+	allocated=$(grep -oP -m1 'main thread allocated \K[0-9]+' "$log" || true)
+	[ -n "$instructions" ] && [ -n "$allocated" ] || die "no instruction count in $log"
+	echo "$instructions $allocated"
+}
+
+ratio() { awk -v s="$1" -v p="$2" 'BEGIN { printf "%.4f", s / p }'; }
+giga() { awk -v n="$1" 'BEGIN { printf "%.3f", n / 1e9 }'; }
+
+read -r -a sides <<<"$SIDES"
+rows=()
+summary=()
+for server in $SERVERS; do
+	declare -A instructions=() allocated=()
+	for round in $(seq 1 "$ROUNDS"); do
+		pids=()
+		for side in "${sides[@]}"; do count_once "$server" "$side" "$round"; done
+		for pid in "${pids[@]}"; do wait "$pid" || true; done
+		pids=()
+		row="| $server | $round |"
+		for side in "${sides[@]}"; do
+			read -r i a < <(counted "$OUT/$server-$side-$round.log")
+			instructions[$side,$round]=$i
+			allocated[$side,$round]=$a
+			row+=" $(giga "$i") / $a |"
+			echo "   $server round $round $side: $(giga "$i") G instructions, main thread allocated $a KB" >&2
+		done
+		for side in "${sides[@]}"; do
+			[ "$side" != without ] || continue
+			row+=" $(ratio "${instructions[$side,$round]}" "${instructions[without,$round]}") / $(ratio "${allocated[$side,$round]}" "${allocated[without,$round]}") |"
+		done
+		rows+=("$row")
+	done
+	for side in "${sides[@]}"; do
+		[ "$side" != without ] || continue
+		ri=$(for r in $(seq 1 "$ROUNDS"); do ratio "${instructions[$side,$r]}" "${instructions[without,$r]}"; echo; done)
+		ra=$(for r in $(seq 1 "$ROUNDS"); do ratio "${allocated[$side,$r]}" "${allocated[without,$r]}"; echo; done)
+		mi=$(for r in $(seq 1 "$ROUNDS"); do echo "${instructions[$side,$r]}"; done | median)
+		mw=$(for r in $(seq 1 "$ROUNDS"); do echo "${instructions[without,$r]}"; done | median)
+		summary+=("| $server | $side / without | $(giga "$mi") | $(giga "$mw") | **$(median <<<"$ri")** [$(sort -g <<<"$ri" | head -1), $(sort -g <<<"$ri" | tail -1)] | $(median <<<"$ra") [$(sort -g <<<"$ra" | head -1), $(sort -g <<<"$ra" | tail -1)] |")
+	done
+	unset instructions allocated
+done
+
+echo
+echo "Startup in instructions ($LAYOUT layout), $ROUNDS rounds, JVM $SERVER_JVM $STEADY_JVM, $("$JAVA" -version 2>&1 | head -1), $(valgrind --version) (logs: $OUT)"
+echo "Each cell: G instructions, whole process, start to 'Started' / main thread allocated (KB); ratios against the application without the starter."
+echo
+header="| server | round |"
+rule="|---|---|"
+for side in "${sides[@]}"; do header+=" $side |"; rule+="---|"; done
+for side in "${sides[@]}"; do [ "$side" = without ] || { header+=" $side / without |"; rule+="---|"; }; done
+echo "$header"
+echo "$rule"
+printf '%s\n' "${rows[@]}"
+echo
+echo "| server | sides | median G instructions | median G instructions without | instructions: median per-round ratio [min, max] | allocated: median per-round ratio [min, max] |"
+echo "|---|---|---|---|---|---|"
+printf '%s\n' "${summary[@]}"
