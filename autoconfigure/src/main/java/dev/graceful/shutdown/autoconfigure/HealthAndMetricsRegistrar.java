@@ -40,7 +40,7 @@ import dev.graceful.shutdown.web.RequestTracker;
  */
 final class HealthAndMetricsRegistrar {
 
-	static final String HEALTH_INDICATOR_BEAN_NAME = "gracefulShutdownHealthIndicator";
+	private static final String HEALTH_INDICATOR_BEAN_NAME = "gracefulShutdownHealthIndicator";
 
 	private static final String HEALTH_INDICATOR = "org.springframework.boot.health.contributor.HealthIndicator";
 
