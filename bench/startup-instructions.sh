@@ -2,9 +2,9 @@
 # Startup overhead counted in instructions: what adding the starter costs an application's
 # startup, as the number of instructions the whole JVM process (every thread: the main one,
 # the compiler, the collector, the server's) executes from its start to "Started", counted
-# by valgrind's cachegrind without simulating the caches. The count does not depend on what
-# else the machine runs, where the start's time moves by 10 % from start to start on a
-# shared machine: it is the figure closest to the time that the machine disturbs little.
+# by valgrind's cachegrind without simulating the caches. The count moves by under half a
+# point from start to start where the start's time moves by 10 % on a shared machine: it is
+# the figure closest to the time that the machine's noise does not swamp.
 #
 # The subject is bench/startup-app built with the starter's jars and without them, as in
 # startup-overhead.sh. The JVM runs with C1 only and -Xbatch (each method compiled by the
@@ -94,7 +94,9 @@ for server in $SERVERS; do
 		pids=()
 		row="| $server | $round |"
 		for side in "${sides[@]}"; do
-			read -r i a < <(counted "$OUT/$server-$side-$round.log")
+			# Not read from a process substitution: counted's die must end the script.
+			result=$(counted "$OUT/$server-$side-$round.log")
+			read -r i a <<<"$result"
 			instructions[$side,$round]=$i
 			allocated[$side,$round]=$a
 			row+=" $(giga "$i") / $a |"

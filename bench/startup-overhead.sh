@@ -98,7 +98,9 @@ for server in $SERVERS; do
 		load=$(load_avg)
 		row="| $server | $round | ${order[*]} |"
 		for side in "${order[@]}"; do
-			read -r s c a < <(start_once "$server" "$side" "$round")
+			# Not read from a process substitution: start_once's die must end the script.
+			result=$(start_once "$server" "$side" "$round")
+			read -r s c a <<<"$result"
 			started[$side,$round]=$s
 			cpu[$side,$round]=$c
 			allocated[$side,$round]=$a
