@@ -40,7 +40,9 @@ import org.jspecify.annotations.Nullable;
 public interface StreamHandOffListener {
 
 	/**
-	 * Called for one open stream, just before it is handed off.
+	 * Called for one open stream, just before it is handed off. On a stream written from
+	 * a publisher (WebFlux, a Spring MVC {@code Flux} of events), the listener may end the
+	 * application's publisher: the messages it sends and the starter's end follow it.
 	 * @param stream the stream
 	 * @throws Exception if the listener fails: logged, and the stream is handed off the
 	 * starter's way

@@ -208,6 +208,22 @@ public final class OpenStreams {
 		 */
 		boolean handOff(List<String> messages) throws Exception;
 
+		/**
+		 * Told that the stream's hand-off begins, before the application's listeners are
+		 * called: a listener may end what the stream writes (as an application stops its
+		 * ticks), and the listeners' messages and the end are to follow it, not be lost
+		 * with it. {@link #handOff} or {@link #skipped} follows.
+		 */
+		default void handOffBegins() {
+		}
+
+		/**
+		 * Told that a listener skipped the stream: the application ends it its own way,
+		 * and {@link #handOff} is not called.
+		 */
+		default void skipped() {
+		}
+
 	}
 
 	/**
@@ -312,10 +328,12 @@ public final class OpenStreams {
 			}
 			if (this.messages == null) {
 				this.messages = new ArrayList<>();
+				this.handOff.handOffBegins();
 				callListeners();
 				if (this.skip) {
 					this.done.set(true);
 					OpenStreams.this.skipped.increment();
+					this.handOff.skipped();
 					return true;
 				}
 			}

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import jakarta.servlet.http.HttpServletRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,6 +33,7 @@ import org.springframework.web.reactive.HandlerMapping;
 import org.springframework.web.reactive.config.WebFluxConfigurer;
 import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
 import org.springframework.web.reactive.socket.WebSocketHandler;
+import org.springframework.web.reactive.socket.WebSocketMessage;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 import org.springframework.web.socket.CloseStatus;
@@ -55,7 +57,10 @@ import static org.assertj.core.api.Assertions.tuple;
  * The application's {@link StreamHandOffListener}: on Tomcat (Spring MVC, Spring
  * WebSocket) and Reactor Netty (WebFlux), a listener sends a message of its own before the
  * starter's last event or close frame on some streams, and keeps others, which the
- * starter then neither writes to nor ends: the application ends them its own way.
+ * starter then neither writes to nor ends: the application ends them its own way. On
+ * streams written from a publisher ({@code Flux} bodies, WebFlux WebSocket outbounds),
+ * the listener also ends the application's publisher before it sends its message, as an
+ * application stops its ticks: the message and the starter's end still follow.
  */
 @Timeout(120)
 @ParameterizedClass(name = "{0}")
@@ -94,10 +99,14 @@ class StreamHandOffListenerTests {
 		for (int i = 0; i < STREAMS; i++) {
 			resumable.add(WebSocketStream.open(client, port, "/ws/resumable"));
 		}
+		for (int i = 0; i < STREAMS; i++) {
+			resumable.add(WebSocketStream.open(client, port, "/ws/ending"));
+		}
 		WebSocketStream keptWebSocket = WebSocketStream.open(client, port, "/ws/kept");
 		List<SseStream> resumableSse = new ArrayList<>();
 		for (int i = 0; i < STREAMS; i++) {
 			resumableSse.add(open(port, "/sse/resumable"));
+			resumableSse.add(open(port, "/sse/ending"));
 		}
 		SseStream keptSse = open(port, "/sse/kept");
 		for (SseStream stream : this.sse) {
@@ -112,18 +121,22 @@ class StreamHandOffListenerTests {
 		this.context = null;
 		CompletableFuture<ShutdownReport> report = CompletableFuture.supplyAsync(() -> ShutdownReports.close(closing));
 
-		// Resumable streams: the listener's message, then the starter's last event or 1001.
-		for (SseStream stream : resumableSse) {
+		// Resumable streams, and those whose publisher the listener ended: the listener's
+		// message, then the starter's last event or 1001.
+		for (int i = 0; i < resumableSse.size(); i++) {
+			SseStream stream = resumableSse.get(i);
 			assertThat(stream.awaitEnd(TIMEOUT)).isTrue();
 			assertThat(stream.endedCleanly()).isTrue();
 			assertThat(stream.events()).extracting(SseStream.Event::name, SseStream.Event::data)
 				.containsExactly(tuple(null, "tick 1"),
-						tuple(null, "resume-token SSE /sse/resumable"),
+						tuple(null, "resume-token SSE " + ((i % 2 == 0) ? "/sse/resumable" : "/sse/ending")),
 						tuple("shutdown", "reconnect"));
 		}
-		for (WebSocketStream webSocket : resumable) {
+		for (int i = 0; i < resumable.size(); i++) {
+			WebSocketStream webSocket = resumable.get(i);
 			assertThat(webSocket.awaitClose(TIMEOUT)).isEqualTo(1001);
-			assertThat(webSocket.messages()).containsExactly("tick 1", "resume-token WEBSOCKET /ws/resumable");
+			assertThat(webSocket.messages()).containsExactly("tick 1",
+					"resume-token WEBSOCKET " + ((i < STREAMS) ? "/ws/resumable" : "/ws/ending"));
 		}
 		// Kept streams: ended the application's way, without the starter's last event or
 		// close frame.
@@ -135,9 +148,11 @@ class StreamHandOffListenerTests {
 		assertThat(keptWebSocket.messages()).containsExactly("tick 1");
 
 		ShutdownReport done = report.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-		assertThat(done.phase(StreamHandOff.SSE).counts()).isEqualTo(new Counts(STREAMS + 1, STREAMS + 1, 0, 0, STREAMS));
+		int handedOff = 2 * STREAMS;
+		assertThat(done.phase(StreamHandOff.SSE).counts())
+			.isEqualTo(new Counts(handedOff + 1, handedOff + 1, 0, 0, handedOff));
 		assertThat(done.phase(StreamHandOff.WEBSOCKETS).counts())
-			.isEqualTo(new Counts(STREAMS + 1, STREAMS + 1, 0, 0, STREAMS));
+			.isEqualTo(new Counts(handedOff + 1, handedOff + 1, 0, 0, handedOff));
 	}
 
 	private SseStream open(int port, String path) throws IOException {
@@ -147,14 +162,18 @@ class StreamHandOffListenerTests {
 	}
 
 	/**
-	 * Sends a resume token on the streams at {@code .../resumable}; keeps those at
-	 * {@code .../kept} and ends them its own way (an event of its own, close code 1012
-	 * Service Restart).
+	 * Sends a resume token on the streams at {@code .../resumable} and
+	 * {@code .../ending}, after it has ended the application's publisher of the latter;
+	 * keeps those at {@code .../kept} and ends them its own way (an event of its own,
+	 * close code 1012 Service Restart).
 	 */
 	static class ResumeTokens implements StreamHandOffListener {
 
 		@Override
 		public void beforeHandOff(OpenStream stream) throws Exception {
+			if (stream.path().endsWith("/ending")) {
+				end(stream);
+			}
 			if (!stream.path().endsWith("/kept")) {
 				stream.send("resume-token " + stream.kind() + " " + stream.path());
 				return;
@@ -174,10 +193,30 @@ class StreamHandOffListenerTests {
 			if (reactiveSession != null) {
 				reactiveSession.close(org.springframework.web.reactive.socket.CloseStatus.SERVICE_RESTARTED).subscribe();
 			}
+			end(stream);
+		}
+
+		/**
+		 * End the application's publisher of a stream, if it has one: WebFlux's event
+		 * streams and WebSocket outbounds, Spring MVC's {@code Flux} bodies.
+		 */
+		private static void end(OpenStream stream) {
+			Object end = null;
 			ServerWebExchange exchange = stream.unwrap(ServerWebExchange.class);
 			if (exchange != null) {
-				Sinks.Empty<Void> end = exchange.getAttribute(END);
-				end.tryEmitEmpty();
+				end = exchange.getAttribute(END);
+			}
+			org.springframework.web.reactive.socket.WebSocketSession reactiveSession = stream
+				.unwrap(org.springframework.web.reactive.socket.WebSocketSession.class);
+			if (reactiveSession != null) {
+				end = reactiveSession.getAttributes().get(END);
+			}
+			HttpServletRequest request = stream.unwrap(HttpServletRequest.class);
+			if (request != null) {
+				end = request.getAttribute(END);
+			}
+			if (end instanceof Sinks.Empty<?> sink) {
+				assertThat(sink.tryEmitEmpty().isSuccess()).isTrue();
 			}
 		}
 
@@ -205,7 +244,8 @@ class StreamHandOffListenerTests {
 
 		@Bean
 		WebSocketConfigurer webSocketConfigurer(ServletTickHandler handler) {
-			return (registry) -> registry.addHandler(handler, "/ws/resumable", "/ws/kept")
+			// Its sends are synchronous: at "/ws/ending" it just sends no more.
+			return (registry) -> registry.addHandler(handler, "/ws/resumable", "/ws/ending", "/ws/kept")
 				.setHandshakeHandler(StreamHandOffRuns.standardHandshake());
 		}
 
@@ -219,6 +259,14 @@ class StreamHandOffListenerTests {
 			SseEmitter emitter = new SseEmitter(0L);
 			emitter.send(SseEmitter.event().data("tick 1"));
 			return emitter;
+		}
+
+		@GetMapping(path = "/sse/ending", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+		Flux<ServerSentEvent<String>> ending(HttpServletRequest request) {
+			// Written by Spring MVC from the publisher; ends when the application says so.
+			Sinks.Empty<Void> end = Sinks.empty();
+			request.setAttribute(END, end);
+			return Flux.just(ServerSentEvent.builder("tick 1").build()).concatWith(end.asMono().thenMany(Flux.empty()));
 		}
 
 	}
@@ -257,7 +305,15 @@ class StreamHandOffListenerTests {
 			// message follows the end of that stream.
 			WebSocketHandler ticks = (session) -> session
 				.send(Flux.just(session.textMessage("tick 1")).concatWith(Flux.never()));
-			return new SimpleUrlHandlerMapping(Map.of("/ws/resumable", ticks, "/ws/kept", ticks), -1);
+			// Ends its outbound stream when the application says so.
+			WebSocketHandler ending = (session) -> {
+				Sinks.Empty<Void> end = Sinks.empty();
+				session.getAttributes().put(END, end);
+				return session.send(Flux.just(session.textMessage("tick 1"))
+					.concatWith(end.asMono().thenMany(Flux.<WebSocketMessage>empty())));
+			};
+			return new SimpleUrlHandlerMapping(Map.of("/ws/resumable", ticks, "/ws/ending", ending, "/ws/kept", ticks),
+					-1);
 		}
 
 	}
@@ -265,13 +321,15 @@ class StreamHandOffListenerTests {
 	@RestController
 	static class ReactiveTicks {
 
-		@GetMapping(path = { "/sse/resumable", "/sse/kept" }, produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+		@GetMapping(path = { "/sse/resumable", "/sse/ending", "/sse/kept" },
+				produces = MediaType.TEXT_EVENT_STREAM_VALUE)
 		Flux<ServerSentEvent<String>> sse(ServerWebExchange exchange) {
-			// Ends, with an event of its own, when the application says so.
+			// Ends when the application says so: with an event of its own if kept.
 			Sinks.Empty<Void> end = Sinks.empty();
 			exchange.getAttributes().put(END, end);
-			return Flux.just(ServerSentEvent.builder("tick 1").build())
-				.concatWith(end.asMono().thenMany(Flux.just(ServerSentEvent.builder("own").event("bye").build())));
+			Flux<ServerSentEvent<String>> own = exchange.getRequest().getPath().value().endsWith("/kept")
+					? Flux.just(ServerSentEvent.builder("own").event("bye").build()) : Flux.empty();
+			return Flux.just(ServerSentEvent.builder("tick 1").build()).concatWith(end.asMono().thenMany(own));
 		}
 
 	}

@@ -247,7 +247,8 @@ class StreamRollingRestartIT {
 		assertThat(webSockets.ends()).as("%s WebSocket ends", rollout.mode())
 			.isEqualTo(Map.of("close 1001", webSockets.reconnects()));
 		assertThat(webSockets.resumeHints())
-			.as("%s WebSocket closes after a resume message naming the last tick", rollout.mode())
+			.as("%s WebSocket closes after a resume message naming the last tick; first anomalies:\n%s",
+					rollout.mode(), String.join("\n", webSockets.anomalies()))
 			.isEqualTo(webSockets.reconnects());
 	}
 
@@ -774,8 +775,12 @@ class StreamRollingRestartIT {
 				failed("no tick (closed " + code + ")");
 				return FAILED;
 			}
-			if (!messages.isEmpty() && messages.get(messages.size() - 1).equals(RESUME + lastTick())) {
+			String lastMessage = messages.isEmpty() ? null : messages.get(messages.size() - 1);
+			if ((RESUME + lastTick()).equals(lastMessage)) {
 				this.resumeHints++;
+			}
+			else if (code == 1001) {
+				anomaly("closed 1001 after '" + lastMessage + "', not a resume message naming tick " + lastTick());
 			}
 			return "close " + code;
 		}

@@ -7,7 +7,6 @@ import java.util.function.Supplier;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -22,6 +21,7 @@ import org.springframework.web.server.WebFilterChain;
 
 import dev.graceful.shutdown.streams.LastEvent;
 import dev.graceful.shutdown.streams.OpenStreams;
+import dev.graceful.shutdown.streams.PublisherHandOff;
 import dev.graceful.shutdown.streams.StreamSettings;
 
 /**
@@ -82,11 +82,10 @@ public final class EventStreamHandOffFilter implements WebFilter, Ordered {
 				return super.writeWith(body);
 			}
 			return Mono.defer(() -> {
-				Ending ending = new Ending(this.exchange);
-				Flux<DataBuffer> events = Flux.<DataBuffer>from(body)
-					.takeUntilOther(ending.signal.asMono())
-					.concatWith(Mono.defer(() -> lastEvent(ending)));
-				return super.writeWith(events).doFinally((signal) -> ending.stream.closed());
+				PublisherHandOff handOff = new PublisherHandOff();
+				OpenStreams.Stream stream = open(handOff);
+				Flux<DataBuffer> events = handOff.write(Flux.<DataBuffer>from(body), this::lastEvents);
+				return super.writeWith(events).doFinally((signal) -> stream.closed());
 			});
 		}
 
@@ -96,20 +95,22 @@ public final class EventStreamHandOffFilter implements WebFilter, Ordered {
 				return super.writeAndFlushWith(body);
 			}
 			return Mono.defer(() -> {
-				Ending ending = new Ending(this.exchange);
-				Flux<Publisher<? extends DataBuffer>> events = Flux.<Publisher<? extends DataBuffer>>from(body)
-					.takeUntilOther(ending.signal.asMono())
-					.concatWith(Mono.defer(() -> lastEvent(ending).map(Mono::just)));
-				return super.writeAndFlushWith(events).doFinally((signal) -> ending.stream.closed());
+				PublisherHandOff handOff = new PublisherHandOff();
+				OpenStreams.Stream stream = open(handOff);
+				Flux<Publisher<? extends DataBuffer>> events = handOff.write(
+						Flux.<Publisher<? extends DataBuffer>>from(body),
+						(messages) -> lastEvents(messages).map(Mono::just));
+				return super.writeAndFlushWith(events).doFinally((signal) -> stream.closed());
 			});
 		}
 
-		private Mono<DataBuffer> lastEvent(Ending ending) {
-			if (!ending.handedOff) {
-				return Mono.empty();
-			}
+		private OpenStreams.Stream open(PublisherHandOff handOff) {
+			return streams.get().open(this.exchange.getRequest().getPath().value(), this.exchange, handOff);
+		}
+
+		private Mono<DataBuffer> lastEvents(List<String> messages) {
 			StringBuilder text = new StringBuilder();
-			for (String message : ending.messages) {
+			for (String message : messages) {
 				text.append(new LastEvent("", message, null).toText());
 			}
 			LastEvent lastEvent = settings.get().lastEvent();
@@ -130,32 +131,6 @@ public final class EventStreamHandOffFilter implements WebFilter, Ordered {
 					&& (contentType.length() == EVENT_STREAM.length()
 							|| contentType.charAt(EVENT_STREAM.length()) == ';'
 							|| contentType.charAt(EVENT_STREAM.length()) == ' ');
-		}
-
-	}
-
-	/**
-	 * The end of one stream: signalled by its hand-off.
-	 */
-	private final class Ending {
-
-		private final Sinks.One<Boolean> signal = Sinks.one();
-
-		private final OpenStreams.Stream stream;
-
-		private volatile boolean handedOff;
-
-		/** The application's messages, written before the last event. */
-		private volatile List<String> messages = List.of();
-
-		private Ending(ServerWebExchange exchange) {
-			this.stream = streams.get().open(exchange.getRequest().getPath().value(), exchange, (messages) -> {
-				this.messages = List.copyOf(messages);
-				messages.clear();
-				this.handedOff = true;
-				this.signal.tryEmitValue(Boolean.TRUE);
-				return true;
-			});
 		}
 
 	}

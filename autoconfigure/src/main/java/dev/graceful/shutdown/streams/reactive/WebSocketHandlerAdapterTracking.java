@@ -2,13 +2,13 @@ package dev.graceful.shutdown.streams.reactive;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -23,6 +23,7 @@ import org.springframework.web.reactive.socket.server.support.WebSocketHandlerAd
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.graceful.shutdown.streams.OpenStreams;
+import dev.graceful.shutdown.streams.PublisherHandOff;
 import dev.graceful.shutdown.streams.StreamSettings;
 
 /**
@@ -98,7 +99,7 @@ public final class WebSocketHandlerAdapterTracking implements BeanPostProcessor 
 					return this.delegate.handle(session).doFinally((signal) -> stream.closed());
 				}
 				HandOffSession handOff = new HandOffSession(session, status);
-				OpenStreams.Stream stream = streams.get().open(path, session, handOff::handOff);
+				OpenStreams.Stream stream = streams.get().open(path, session, handOff.handOff);
 				return this.delegate.handle(handOff).doFinally((signal) -> stream.closed());
 			});
 		}
@@ -108,7 +109,8 @@ public final class WebSocketHandlerAdapterTracking implements BeanPostProcessor 
 	/**
 	 * The session a handler gets when listeners may add messages of their own: what the
 	 * handler sends goes through it, so that at the hand-off its outbound stream ends and
-	 * the listeners' messages follow it, then the close frame.
+	 * the listeners' messages follow it, then the close frame; with no outbound stream
+	 * open, they are sent on their own.
 	 */
 	private static final class HandOffSession implements WebSocketSession {
 
@@ -116,45 +118,26 @@ public final class WebSocketHandlerAdapterTracking implements BeanPostProcessor 
 
 		private final CloseStatus status;
 
-		private final Sinks.One<Boolean> ending = Sinks.one();
-
-		private volatile List<String> messages = List.of();
-
-		private volatile boolean sending;
-
-		private volatile boolean handedOff;
+		private final PublisherHandOff handOff;
 
 		private HandOffSession(WebSocketSession delegate, CloseStatus status) {
 			this.delegate = delegate;
 			this.status = status;
-		}
-
-		boolean handOff(List<String> messages) {
-			this.messages = List.copyOf(messages);
-			messages.clear();
-			this.handedOff = true;
-			if (this.sending) {
-				// The handler's outbound stream ends, the messages and the close follow.
-				this.ending.tryEmitValue(Boolean.TRUE);
-			}
-			else {
-				this.delegate.send(Flux.fromIterable(this.messages).map(this.delegate::textMessage))
-					.then(Mono.defer(() -> this.delegate.close(this.status)))
-					.subscribe();
-			}
-			return true;
+			this.handOff = new PublisherHandOff((messages) -> delegate
+				.send(Flux.fromIterable(messages).map(delegate::textMessage))
+				.then(Mono.defer(() -> delegate.close(status))));
 		}
 
 		@Override
 		public Mono<Void> send(Publisher<WebSocketMessage> messages) {
 			return Mono.defer(() -> {
-				this.sending = true;
-				Flux<WebSocketMessage> outbound = Flux.from(messages)
-					.takeUntilOther(this.ending.asMono())
-					.concatWith(Flux.defer(() -> Flux.fromIterable(this.messages).map(this.delegate::textMessage)));
+				AtomicBoolean last = new AtomicBoolean();
+				Flux<WebSocketMessage> outbound = this.handOff.write(messages, (listenerMessages) -> {
+					last.set(true);
+					return Flux.fromIterable(listenerMessages).map(this.delegate::textMessage);
+				});
 				return this.delegate.send(outbound)
-					.then(Mono.defer(() -> this.handedOff ? this.delegate.close(this.status) : Mono.empty()))
-					.doFinally((signal) -> this.sending = false);
+					.then(Mono.defer(() -> last.get() ? this.delegate.close(this.status) : Mono.empty()));
 			});
 		}
 

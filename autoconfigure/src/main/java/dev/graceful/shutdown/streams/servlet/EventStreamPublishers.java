@@ -4,12 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Sinks;
 
 import org.springframework.core.MethodParameter;
 import org.springframework.core.ReactiveAdapter;
@@ -25,6 +23,7 @@ import org.springframework.web.servlet.HandlerMapping;
 
 import dev.graceful.shutdown.streams.LastEvent;
 import dev.graceful.shutdown.streams.OpenStreams;
+import dev.graceful.shutdown.streams.PublisherHandOff;
 
 /**
  * Server-sent event streams that a Spring MVC handler returns as a reactive type
@@ -60,22 +59,8 @@ final class EventStreamPublishers {
 				|| !isEventStream(ResolvableType.forMethodParameter(bodyType).getGeneric().toClass(), request)) {
 			return null;
 		}
-		Sinks.One<Boolean> handOff = Sinks.one();
-		AtomicReference<List<Object>> lastEvents = new AtomicReference<>();
-		OpenStreams.Stream stream = streams.open(request.getRequestURI(), request, (messages) -> {
-			List<Object> events = new ArrayList<>(messages.size() + 1);
-			for (String message : messages) {
-				events.add(ServerSentEvent.builder(message).build());
-			}
-			messages.clear();
-			if (lastEvent != null) {
-				Duration retry = lastEvent.retry();
-				events.add(ServerSentEvent.builder(lastEvent.data()).event(lastEvent.name()).retry(retry).build());
-			}
-			lastEvents.set(events);
-			handOff.tryEmitValue(Boolean.TRUE);
-			return true;
-		});
+		PublisherHandOff handOff = new PublisherHandOff();
+		OpenStreams.Stream stream = streams.open(request.getRequestURI(), request, handOff);
 		// Closed once the async request has completed, whichever way.
 		WebAsyncUtils.getAsyncManager(webRequest)
 			.registerDeferredResultInterceptor(INTERCEPTOR_KEY, new DeferredResultProcessingInterceptor() {
@@ -86,11 +71,17 @@ final class EventStreamPublishers {
 				}
 
 			});
-		Flux<Object> events = Flux.from(adapter.toPublisher(body));
-		return events.takeUntilOther(handOff.asMono()).concatWith(Flux.defer(() -> {
-			List<Object> last = lastEvents.get();
-			return (last != null) ? Flux.fromIterable(last) : Flux.empty();
-		}));
+		return handOff.write(Flux.from(adapter.toPublisher(body)), (messages) -> {
+			List<Object> events = new ArrayList<>(messages.size() + 1);
+			for (String message : messages) {
+				events.add(ServerSentEvent.builder(message).build());
+			}
+			if (lastEvent != null) {
+				Duration retry = lastEvent.retry();
+				events.add(ServerSentEvent.builder(lastEvent.data()).event(lastEvent.name()).retry(retry).build());
+			}
+			return Flux.fromIterable(events);
+		});
 	}
 
 	/**

@@ -1,0 +1,149 @@
+package dev.graceful.shutdown.streams;
+
+import java.util.List;
+import java.util.function.Function;
+
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * The hand-off of a stream that the server writes from a publisher (a WebFlux event
+ * stream body or WebSocket outbound, a Spring MVC {@code Flux} of server-sent events): at
+ * the hand-off the application's publisher is cut, and the hand-off's last elements (the
+ * listeners' messages, the last event) follow it.
+ * <p>
+ * A publisher that ends by itself once the hand-off has begun waits for it: a listener
+ * may end the publisher (as an application stops its ticks) before the starter has its
+ * messages, and they would otherwise be lost with the end. A publisher that ended before
+ * the hand-off began is left as it ended.
+ * <p>
+ * Used only with Reactor on the class path.
+ */
+public final class PublisherHandOff implements OpenStreams.HandOff {
+
+	private final @Nullable Function<List<String>, Mono<Void>> separately;
+
+	private final Sinks.One<Boolean> cut = Sinks.one();
+
+	private final Sinks.Empty<Void> decided = Sinks.empty();
+
+	private volatile boolean begun;
+
+	/** The listeners' messages, {@code null} until the stream has been handed off. */
+	private volatile @Nullable List<String> messages;
+
+	/** A writer is taking the publisher's elements (guarded by this). */
+	private boolean writing;
+
+	/** The hand-off goes out through a writer, not separately (guarded by this). */
+	private boolean throughWriter;
+
+	/** A writer has taken the last elements (guarded by this). */
+	private boolean taken;
+
+	/**
+	 * Create the hand-off of a stream whose writer takes the last elements, even one
+	 * that starts after the hand-off (a response body).
+	 */
+	public PublisherHandOff() {
+		this.separately = null;
+	}
+
+	/**
+	 * Create the hand-off of a stream that can be ended without a writer of the
+	 * application's (a WebSocket session, whose handler may not be sending).
+	 * @param separately ends the stream with the listeners' messages when no writer is
+	 * taking the publisher's elements at the hand-off
+	 */
+	public PublisherHandOff(Function<List<String>, Mono<Void>> separately) {
+		this.separately = separately;
+	}
+
+	/**
+	 * Return what the server is to write: the application's elements until the
+	 * hand-off, then the last ones.
+	 * @param <T> the type of the elements
+	 * @param elements the application's elements
+	 * @param last the last elements, made from the listeners' messages once the stream
+	 * has been handed off; called at most once, for the writer that writes them
+	 * @return the elements to write
+	 */
+	public <T> Flux<T> write(Publisher<T> elements, Function<List<String>, Publisher<T>> last) {
+		return Flux.defer(() -> {
+			synchronized (this) {
+				if (this.messages != null && !this.throughWriter) {
+					// Ended separately: nothing follows the close.
+					return Flux.empty();
+				}
+				this.writing = true;
+			}
+			return Flux.from(elements)
+				.takeUntilOther(this.cut.asMono())
+				.concatWith(Flux.defer(() -> last(last)))
+				.doFinally((signal) -> writerEnded());
+		});
+	}
+
+	private synchronized <T> Flux<T> last(Function<List<String>, Publisher<T>> last) {
+		if (!this.begun) {
+			// Ended by itself, before the hand-off: a hand-off from now on goes separately.
+			this.writing = false;
+			return Flux.empty();
+		}
+		if (this.messages != null && !this.throughWriter) {
+			return Flux.empty();
+		}
+		// The hand-off has begun (its listeners may have ended the publisher): its last
+		// elements follow once it is decided.
+		return this.decided.asMono().thenMany(Flux.defer(() -> {
+			List<String> lastMessages = take();
+			return (lastMessages != null) ? Flux.from(last.apply(lastMessages)) : Flux.empty();
+		}));
+	}
+
+	private synchronized @Nullable List<String> take() {
+		if (this.taken || this.messages == null) {
+			return null;
+		}
+		this.taken = true;
+		return this.messages;
+	}
+
+	private synchronized void writerEnded() {
+		this.writing = false;
+	}
+
+	@Override
+	public void handOffBegins() {
+		this.begun = true;
+	}
+
+	@Override
+	public void skipped() {
+		this.decided.tryEmitEmpty();
+	}
+
+	@Override
+	public boolean handOff(List<String> listenerMessages) {
+		List<String> copy = List.copyOf(listenerMessages);
+		listenerMessages.clear();
+		boolean separate;
+		synchronized (this) {
+			this.begun = true;
+			this.messages = copy;
+			separate = this.separately != null && !this.writing;
+			this.throughWriter = !separate;
+			this.taken = separate;
+		}
+		this.cut.tryEmitValue(Boolean.TRUE);
+		this.decided.tryEmitEmpty();
+		if (separate && this.separately != null) {
+			this.separately.apply(copy).subscribe();
+		}
+		return true;
+	}
+
+}
