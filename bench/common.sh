@@ -5,6 +5,16 @@ load_avg() { cut -d' ' -f1 /proc/loadavg; }
 # secs <duration> -> whole seconds of a wrk-style duration (500ms, 8s, 2m)
 secs() { local d=$1; case $d in *ms) echo $(( ${d%ms} / 1000 )) ;; *s) echo "${d%s}" ;; *m) echo $(( ${d%m} * 60 )) ;; *) echo "$d" ;; esac; }
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) { print "?"; exit } if (NR % 2) print a[(NR + 1) / 2]; else printf "%.6g\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# round_median <array> <side>: the median over rounds 1..ROUNDS of <array>[<side>,<round>], an
+# associative array of the caller's.
+round_median() { local -n values=$1; local r; for r in $(seq 1 "$ROUNDS"); do echo "${values[$2,$r]}"; done | median; }
+# round_ratios <array> <side>: the ratios <array>[<side>,<round>] / <array>[without,<round>],
+# one a line, as the caller's ratio prints them.
+round_ratios() {
+	local -n values=$1
+	local r
+	for r in $(seq 1 "$ROUNDS"); do ratio "${values[$2,$r]}" "${values[without,$r]}"; echo; done
+}
 
 # build_jar_if_missing: build the sample application's jar ($JAR), offline and without the
 # tests, unless it is there already; dies (the script's die) if the build fails.

@@ -32,7 +32,7 @@
 # Logs: bench/target/startup-instructions/<timestamp>/<server>-<side>-<round>.{log,cg}
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# median, startup_bench_*
+# median, round_median, round_ratios, startup_bench_*
 . bench/common.sh
 
 ROUNDS=${ROUNDS:-3}
@@ -81,6 +81,8 @@ counted() {
 
 ratio() { awk -v s="$1" -v p="$2" 'BEGIN { printf "%.4f", s / p }'; }
 giga() { awk -v n="$1" 'BEGIN { printf "%.3f", n / 1e9 }'; }
+# range: reads numbers, prints "[min, max]".
+range() { sort -g | awk 'NR == 1 { low = $1 } { high = $1 } END { printf "[%s, %s]\n", low, high }'; }
 
 read -r -a sides <<<"$SIDES"
 rows=()
@@ -110,11 +112,9 @@ for server in $SERVERS; do
 	done
 	for side in "${sides[@]}"; do
 		[ "$side" != without ] || continue
-		ri=$(for r in $(seq 1 "$ROUNDS"); do ratio "${instructions[$side,$r]}" "${instructions[without,$r]}"; echo; done)
-		ra=$(for r in $(seq 1 "$ROUNDS"); do ratio "${allocated[$side,$r]}" "${allocated[without,$r]}"; echo; done)
-		mi=$(for r in $(seq 1 "$ROUNDS"); do echo "${instructions[$side,$r]}"; done | median)
-		mw=$(for r in $(seq 1 "$ROUNDS"); do echo "${instructions[without,$r]}"; done | median)
-		summary+=("| $server | $side / without | $(giga "$mi") | $(giga "$mw") | **$(median <<<"$ri")** [$(sort -g <<<"$ri" | head -1), $(sort -g <<<"$ri" | tail -1)] | $(median <<<"$ra") [$(sort -g <<<"$ra" | head -1), $(sort -g <<<"$ra" | tail -1)] |")
+		ri=$(round_ratios instructions "$side")
+		ra=$(round_ratios allocated "$side")
+		summary+=("| $server | $side / without | $(giga "$(round_median instructions "$side")") | $(giga "$(round_median instructions without)") | **$(median <<<"$ri")** $(range <<<"$ri") | $(median <<<"$ra") $(range <<<"$ra") |")
 	done
 	unset instructions allocated
 done

@@ -113,12 +113,10 @@ for server in $SERVERS; do
 		rows+=("$row $load |")
 	done
 	for side in "${sides[@]:1}"; do
-		ms=$(for r in $(seq 1 "$ROUNDS"); do echo "${started[$side,$r]}"; done | median)
-		mw=$(for r in $(seq 1 "$ROUNDS"); do echo "${started[without,$r]}"; done | median)
-		rs=$(for r in $(seq 1 "$ROUNDS"); do ratio "${started[$side,$r]}" "${started[without,$r]}"; echo; done)
-		rc=$(for r in $(seq 1 "$ROUNDS"); do ratio "${cpu[$side,$r]}" "${cpu[without,$r]}"; echo; done)
-		ra=$(for r in $(seq 1 "$ROUNDS"); do ratio "${allocated[$side,$r]}" "${allocated[without,$r]}"; echo; done)
-		summary+=("| $server | $side / without | $ms | $mw | **$(median <<<"$rs")** $(interval <<<"$rs") | $(median <<<"$rc") $(interval <<<"$rc") | $(median <<<"$ra") $(interval <<<"$ra") |")
+		rs=$(round_ratios started "$side")
+		rc=$(round_ratios cpu "$side")
+		ra=$(round_ratios allocated "$side")
+		summary+=("| $server | $side / without | $(round_median started "$side") | $(round_median started without) | **$(median <<<"$rs")** $(interval <<<"$rs") | $(median <<<"$rc") $(interval <<<"$rc") | $(median <<<"$ra") $(interval <<<"$ra") |")
 	done
 	unset started cpu allocated
 done

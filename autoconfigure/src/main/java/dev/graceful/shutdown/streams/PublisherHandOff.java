@@ -38,10 +38,10 @@ public final class PublisherHandOff implements OpenStreams.HandOff {
 	/** A writer is taking the publisher's elements (guarded by this). */
 	private boolean writing;
 
-	/** The hand-off goes out through a writer, not separately (guarded by this). */
-	private boolean throughWriter;
-
-	/** A writer has taken the last elements (guarded by this). */
+	/**
+	 * The last elements have gone out, through a writer or on their own (guarded by
+	 * this).
+	 */
 	private boolean taken;
 
 	/**
@@ -74,8 +74,8 @@ public final class PublisherHandOff implements OpenStreams.HandOff {
 	public <T> Flux<T> write(Publisher<T> elements, Function<List<String>, Publisher<T>> last) {
 		return Flux.defer(() -> {
 			synchronized (this) {
-				if (this.messages != null && !this.throughWriter) {
-					// Ended separately: nothing follows the close.
+				if (this.taken) {
+					// Handed off, its last elements gone out: nothing follows them.
 					return Flux.empty();
 				}
 				this.writing = true;
@@ -91,9 +91,6 @@ public final class PublisherHandOff implements OpenStreams.HandOff {
 		if (!this.begun) {
 			// Ended by itself, before the hand-off: a hand-off from now on goes separately.
 			this.writing = false;
-			return Flux.empty();
-		}
-		if (this.messages != null && !this.throughWriter) {
 			return Flux.empty();
 		}
 		// The hand-off has begun (its listeners may have ended the publisher): its last
@@ -131,17 +128,16 @@ public final class PublisherHandOff implements OpenStreams.HandOff {
 		List<String> copy = List.copyOf(listenerMessages);
 		listenerMessages.clear();
 		boolean separate;
+		Function<List<String>, Mono<Void>> separately = this.separately;
 		synchronized (this) {
-			this.begun = true;
 			this.messages = copy;
-			separate = this.separately != null && !this.writing;
-			this.throughWriter = !separate;
+			separate = separately != null && !this.writing;
 			this.taken = separate;
 		}
 		this.cut.tryEmitValue(Boolean.TRUE);
 		this.decided.tryEmitEmpty();
-		if (separate && this.separately != null) {
-			this.separately.apply(copy).subscribe();
+		if (separate) {
+			separately.apply(copy).subscribe();
 		}
 		return true;
 	}
