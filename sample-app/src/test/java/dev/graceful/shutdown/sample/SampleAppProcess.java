@@ -127,7 +127,7 @@ final class SampleAppProcess implements AutoCloseable {
 		}
 	}
 
-	private static Path sampleJar() {
+	static Path sampleJar() {
 		// Failsafe sets sample.jar; the fallback serves a run from the IDE after mvn install.
 		String property = System.getProperty("sample.jar");
 		Path jar = (property != null) ? Path.of(property) : Path.of("target", "graceful-shutdown-sample-app.jar");
