@@ -7,8 +7,9 @@ import org.jspecify.annotations.Nullable;
  * event stream and WebSocket session just before the starter ends it on purpose (once the
  * lame-duck delay is over, when the drain starts). Every bean of this type is called, in
  * order, on the thread that hands the streams off (for a stream that opens after the
- * hand-off began, on the thread that opens it: a listener may be called for two streams at
- * once); the stream is then ended the starter's way unless a listener
+ * hand-off began, on the thread that opens it, after the application's WebSocket handler
+ * has been told of it: a listener may be called for two streams at once); the stream is
+ * then ended the starter's way unless a listener
  * {@link OpenStream#skip() skipped} it. For a STOMP session, what a listener sends is
  * written as it is: send STOMP frames.
  * <p>

@@ -35,6 +35,9 @@ public final class PublisherHandOff implements OpenStreams.HandOff {
 	/** The listeners' messages, {@code null} until the stream has been handed off. */
 	private volatile @Nullable List<String> messages;
 
+	/** The last elements sent on their own, once they are; {@code null} until then. */
+	private volatile @Nullable Mono<Void> sentSeparately;
+
 	/** A writer is taking the publisher's elements (guarded by this). */
 	private boolean writing;
 
@@ -113,6 +116,27 @@ public final class PublisherHandOff implements OpenStreams.HandOff {
 		this.writing = false;
 	}
 
+	/**
+	 * Return what completes once the hand-off is decided and, if the last elements went
+	 * out on their own (no writer was taking the publisher's elements), once they have
+	 * gone out: a WebSocket handler's end waits for it, since the server closes the
+	 * session itself when the handler ends (1000 Normal Closure), which would otherwise
+	 * overtake the listeners' messages and the close frame of a session that opened
+	 * while the streams were handed off. Completes at once if the hand-off had not begun.
+	 * @return the end of the hand-off, never an error
+	 */
+	public Mono<Void> ended() {
+		return Mono.defer(() -> {
+			if (!this.begun) {
+				return Mono.empty();
+			}
+			return this.decided.asMono().then(Mono.defer(() -> {
+				Mono<Void> sent = this.sentSeparately;
+				return (sent != null) ? sent.onErrorResume((ex) -> Mono.empty()) : Mono.empty();
+			}));
+		});
+	}
+
 	@Override
 	public void handOffBegins() {
 		this.begun = true;
@@ -134,11 +158,15 @@ public final class PublisherHandOff implements OpenStreams.HandOff {
 			separate = separately != null && !this.writing;
 			this.taken = separate;
 		}
+		if (separate) {
+			Mono<Void> sent = separately.apply(copy).cache();
+			this.sentSeparately = sent;
+			// Its failure (a session broken meanwhile) ends the stream all the same.
+			sent.subscribe(null, (ex) -> {
+			});
+		}
 		this.cut.tryEmitValue(Boolean.TRUE);
 		this.decided.tryEmitEmpty();
-		if (separate) {
-			separately.apply(copy).subscribe();
-		}
 		return true;
 	}
 

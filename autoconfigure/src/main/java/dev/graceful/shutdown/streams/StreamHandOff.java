@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import dev.graceful.shutdown.participant.OptionalParticipant;
 
@@ -13,7 +14,8 @@ import dev.graceful.shutdown.participant.OptionalParticipant;
  * stream is ended on purpose, spread over a window, and the shutdown waits until they
  * have closed. In the report: the streams open at hand-off ("in flight at start"), closed
  * cleanly ("completed"), still open at the deadline ("abandoned", cut by the server's
- * stop), and handed off ("handed back"). With no stream of its kind open when the drain
+ * stop), and handed off ("handed back", those that opened while it ran and were handed
+ * off as they opened included). With no stream of its kind open when the drain
  * starts, it takes no part: no step in the report.
  */
 public final class StreamHandOff implements OptionalParticipant {
@@ -34,6 +36,12 @@ public final class StreamHandOff implements OptionalParticipant {
 	private final OpenStreams streams;
 
 	private final Duration spread;
+
+	/** Where the step's hand-offs are reported, once it has started handing off. */
+	private volatile @Nullable Context context;
+
+	/** The hand-offs reported so far (guarded by this). */
+	private long reported;
 
 	/**
 	 * Create the hand-off of one kind of stream.
@@ -89,12 +97,26 @@ public final class StreamHandOff implements OptionalParticipant {
 			logger.info("Graceful shutdown: " + open + " " + this.streams.kind() + " handed off"
 					+ (this.spread.isZero() ? "" : " over " + this.spread.toMillis() + " ms"));
 		}
-		context.handedBack(this.streams.handedOff());
+		this.context = context;
+		reportHandOffs();
 	}
 
 	@Override
 	public long inFlight() {
-		return this.streams.count();
+		long open = this.streams.count();
+		// The drain asks until none is open: streams that opened meanwhile, handed off as
+		// they opened, are reported before the step's record.
+		reportHandOffs();
+		return open;
+	}
+
+	private synchronized void reportHandOffs() {
+		Context context = this.context;
+		long handedOff = this.streams.handedOff();
+		if (context != null && handedOff > this.reported) {
+			context.handedBack(handedOff - this.reported);
+			this.reported = handedOff;
+		}
 	}
 
 }

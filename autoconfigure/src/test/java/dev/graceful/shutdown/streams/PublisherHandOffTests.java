@@ -118,6 +118,39 @@ class PublisherHandOffTests {
 	}
 
 	@Test
+	void endedCompletesOnceTheLastElementsSentSeparatelyHaveGoneOut() throws Exception {
+		Sinks.Empty<Void> sent = Sinks.empty();
+		PublisherHandOff handOff = new PublisherHandOff((messages) -> sent.asMono());
+		AtomicBoolean endedBeforeHandOff = new AtomicBoolean();
+		handOff.ended().doOnSuccess((done) -> endedBeforeHandOff.set(true)).subscribe();
+		assertThat(endedBeforeHandOff).as("no hand-off begun: ended at once").isTrue();
+
+		// A WebSocket handler that ends during its hand-off (a session that opened while
+		// the streams were handed off) waits for the messages and the close frame.
+		AtomicBoolean ended = new AtomicBoolean();
+		OpenStreams streams = open(handOff, (stream) -> {
+			handOff.ended().doOnSuccess((done) -> ended.set(true)).subscribe();
+			stream.send("resume");
+		});
+		streams.handOffAll(Duration.ZERO);
+		assertThat(ended).as("sending separately").isFalse();
+		sent.tryEmitEmpty();
+		assertThat(ended).isTrue();
+	}
+
+	@Test
+	void endedIgnoresAFailureOfTheLastElementsSentSeparately() throws Exception {
+		PublisherHandOff handOff = new PublisherHandOff(
+				(messages) -> Mono.error(new IllegalStateException("session broken")));
+		OpenStreams streams = open(handOff, (stream) -> stream.send("resume"));
+		streams.handOffAll(Duration.ZERO);
+		AtomicBoolean ended = new AtomicBoolean();
+		handOff.ended().subscribe(null, (ex) -> {
+		}, () -> ended.set(true));
+		assertThat(ended).isTrue();
+	}
+
+	@Test
 	void lastElementsAreWrittenOnce() throws Exception {
 		PublisherHandOff handOff = new PublisherHandOff();
 		OpenStreams streams = open(handOff, (stream) -> stream.send("resume"));

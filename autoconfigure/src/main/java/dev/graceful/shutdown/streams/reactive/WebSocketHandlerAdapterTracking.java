@@ -90,17 +90,22 @@ public final class WebSocketHandlerAdapterTracking implements BeanPostProcessor 
 				StreamSettings current = settings.get();
 				CloseStatus status = CloseStatus.GOING_AWAY.withReason(current.closeReason());
 				String path = session.getHandshakeInfo().getUri().getPath();
+				// The handler is called before the session is registered: a session that
+				// opens while the streams are handed off is handed off as it is registered,
+				// and the listeners are to find what the handler set up on it.
 				if (current.listeners().isEmpty()) {
 					// No listener can add messages: the handler gets the session itself.
+					Mono<Void> handled = this.delegate.handle(session);
 					OpenStreams.Stream stream = streams.get().open(path, session, (messages) -> {
 						session.close(status).subscribe();
 						return true;
 					});
-					return this.delegate.handle(session).doFinally((signal) -> stream.closed());
+					return handled.doFinally((signal) -> stream.closed());
 				}
 				HandOffSession handOff = new HandOffSession(session, status);
+				Mono<Void> handled = this.delegate.handle(handOff);
 				OpenStreams.Stream stream = streams.get().open(path, session, handOff.handOff);
-				return this.delegate.handle(handOff).doFinally((signal) -> stream.closed());
+				return handled.then(handOff.handOff.ended()).doFinally((signal) -> stream.closed());
 			});
 		}
 

@@ -38,7 +38,9 @@ final class TrackedSessions {
 	}
 
 	/**
-	 * Register a session that the handler has just been told of.
+	 * Register a session that the handler has just been told of. A session that has
+	 * closed meanwhile (the handler closed it, or the hand-off under way did, before it
+	 * was registered) is recorded as closed at once.
 	 * @param session the session
 	 */
 	void opened(WebSocketSession session) {
@@ -61,6 +63,9 @@ final class TrackedSessions {
 				return false;
 			}
 		}));
+		if (!session.isOpen()) {
+			closed(session);
+		}
 	}
 
 	/**

@@ -1,0 +1,251 @@
+package dev.graceful.shutdown.streams;
+
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
+import reactor.core.publisher.Flux;
+
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.reactive.config.WebFluxConfigurer;
+import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
+import org.springframework.web.reactive.socket.WebSocketHandler;
+import org.springframework.web.socket.TextMessage;
+import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.config.annotation.EnableWebSocket;
+import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
+import org.springframework.web.socket.handler.TextWebSocketHandler;
+
+import dev.graceful.shutdown.ShutdownReport;
+import dev.graceful.shutdown.ShutdownReport.Counts;
+import dev.graceful.shutdown.ShutdownReports;
+import dev.graceful.shutdown.StreamHandOffListener;
+import dev.graceful.shutdown.testsupport.WebSocketStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A WebSocket that opens while the streams are being handed off (a balancer slow to take
+ * the instance out of its rotation) is handed off at once, and only after the
+ * application's handler has been told of it: the application's listener finds on the
+ * session what the handler set up (here the resume state a real application keeps), and
+ * the handler never gets a session the starter has already closed. On Tomcat (Spring
+ * WebSocket) and Reactor Netty (WebFlux). A WebSocket that a listener keeps holds the
+ * hand-off open while the late one connects; without listeners, a spread hand-off does.
+ * The report counts the late one handed off.
+ */
+@Timeout(120)
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = { "servlet", "reactive" })
+class WebSocketOpenedDuringHandOffTests {
+
+	private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+	private static final String STATE = WebSocketOpenedDuringHandOffTests.class.getName() + ".state";
+
+	@Parameter
+	String stack;
+
+	private ConfigurableApplicationContext context;
+
+	@AfterEach
+	void close() {
+		if (this.context != null) {
+			this.context.close();
+		}
+	}
+
+	@Test
+	void listenerFindsWhatTheHandlerSetUpOnASessionOpenedDuringTheHandOff() throws Exception {
+		boolean servlet = this.stack.equals("servlet");
+		this.context = StreamHandOffRuns.start(servlet ? ServletApplication.class : ReactiveApplication.class,
+				servlet ? WebApplicationType.SERVLET : WebApplicationType.REACTIVE, "graceful.shutdown.delay=0s");
+		HoldingListener listener = this.context.getBean(HoldingListener.class);
+		int port = ((WebServerApplicationContext) this.context).getWebServer().getPort();
+		HttpClient client = HttpClient.newHttpClient();
+		WebSocketStream held = WebSocketStream.open(client, port, "/ws/held");
+		GreetingHandler.failures.set(0);
+		assertThat(held.awaitFirstMessage(TIMEOUT)).isTrue();
+
+		ConfigurableApplicationContext closing = this.context;
+		this.context = null;
+		CompletableFuture<ShutdownReport> report = CompletableFuture.supplyAsync(() -> ShutdownReports.close(closing));
+		assertThat(listener.handOffBegun.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+		// The hand-off is under way (the held WebSocket keeps it open): a WebSocket opens.
+		WebSocketStream late = WebSocketStream.open(client, port, "/ws/late");
+		assertThat(late.awaitClose(TIMEOUT)).as("close code after %s", late.messages()).isEqualTo(1001);
+		// Tomcat: the handler's greeting, sent as it was told of the session, then the
+		// listener's message. WebFlux: the handler's outbound starts after the hand-off,
+		// which cuts it; the listener's message goes out on its own.
+		assertThat(late.messages()).containsExactlyElementsOf(
+				servlet ? List.of("hello", "state set-up") : List.of("state set-up"));
+		assertThat(GreetingHandler.failures).hasValue(0);
+
+		held.close();
+		assertThat(held.awaitClose(TIMEOUT)).isNotNull();
+		ShutdownReport done = report.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		// The held one open at the start, skipped, closed by its client; the late one
+		// handed off as it opened.
+		assertThat(done.phase(StreamHandOff.WEBSOCKETS).counts()).isEqualTo(new Counts(1, 1, 0, 0, 1));
+	}
+
+	@Test
+	void withoutListenersASessionOpenedDuringTheHandOffIsClosedGoingAway() throws Exception {
+		boolean servlet = this.stack.equals("servlet");
+		// Two WebSockets handed off 3 s apart hold the hand-off open in between.
+		this.context = StreamHandOffRuns.start(servlet ? ServletApplication.class : ReactiveApplication.class,
+				servlet ? WebApplicationType.SERVLET : WebApplicationType.REACTIVE, "graceful.shutdown.delay=0s",
+				"graceful.shutdown.web.streams.spread=6s", "test.listener=false");
+		assertThat(this.context.getBeansOfType(StreamHandOffListener.class)).isEmpty();
+		int port = ((WebServerApplicationContext) this.context).getWebServer().getPort();
+		HttpClient client = HttpClient.newHttpClient();
+		WebSocketStream first = WebSocketStream.open(client, port, "/ws/held");
+		WebSocketStream second = WebSocketStream.open(client, port, "/ws/held");
+		assertThat(first.awaitFirstMessage(TIMEOUT)).isTrue();
+		assertThat(second.awaitFirstMessage(TIMEOUT)).isTrue();
+
+		ConfigurableApplicationContext closing = this.context;
+		this.context = null;
+		CompletableFuture<ShutdownReport> report = CompletableFuture.supplyAsync(() -> ShutdownReports.close(closing));
+		// In either order.
+		long deadline = System.nanoTime() + TIMEOUT.toNanos();
+		while (first.awaitClose(Duration.ofMillis(10)) == null && second.awaitClose(Duration.ofMillis(10)) == null) {
+			assertThat(System.nanoTime() - deadline).as("a first hand-off").isNegative();
+		}
+		WebSocketStream later = (first.awaitClose(Duration.ZERO) != null) ? second : first;
+		assertThat(later.awaitClose(Duration.ZERO)).as("handed off 3 s after the first").isNull();
+
+		WebSocketStream late = WebSocketStream.open(client, port, "/ws/late");
+		assertThat(late.awaitClose(TIMEOUT)).as("close code after %s", late.messages()).isEqualTo(1001);
+		if (servlet) {
+			assertThat(late.messages()).containsExactly("hello");
+		}
+		assertThat(first.awaitClose(TIMEOUT)).isEqualTo(1001);
+		assertThat(second.awaitClose(TIMEOUT)).isEqualTo(1001);
+		ShutdownReport done = report.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		assertThat(done.phase(StreamHandOff.WEBSOCKETS).counts()).isEqualTo(new Counts(2, 2, 0, 0, 3));
+	}
+
+	/**
+	 * Keeps the WebSocket at {@code /ws/held} (the application would end it its own way)
+	 * and says that the hand-off has begun; sends, on every other WebSocket, the state
+	 * the handler set up on it.
+	 */
+	static class HoldingListener implements StreamHandOffListener {
+
+		final CountDownLatch handOffBegun = new CountDownLatch(1);
+
+		@Override
+		public void beforeHandOff(OpenStream stream) {
+			if (stream.path().equals("/ws/held")) {
+				stream.skip();
+				this.handOffBegun.countDown();
+				return;
+			}
+			stream.send("state " + attributes(stream).get(STATE));
+		}
+
+		private static Map<String, Object> attributes(OpenStream stream) {
+			WebSocketSession session = stream.unwrap(WebSocketSession.class);
+			if (session != null) {
+				return session.getAttributes();
+			}
+			return stream.unwrap(org.springframework.web.reactive.socket.WebSocketSession.class).getAttributes();
+		}
+
+	}
+
+	@SpringBootConfiguration
+	@EnableAutoConfiguration
+	@EnableWebSocket
+	static class ServletApplication {
+
+		@Bean
+		@ConditionalOnBooleanProperty(name = "test.listener", matchIfMissing = true)
+		HoldingListener holdingListener() {
+			return new HoldingListener();
+		}
+
+		@Bean
+		GreetingHandler greetingHandler() {
+			return new GreetingHandler();
+		}
+
+		@Bean
+		WebSocketConfigurer webSocketConfigurer(GreetingHandler handler) {
+			return (registry) -> registry.addHandler(handler, "/ws/held", "/ws/late")
+				.setHandshakeHandler(StreamHandOffRuns.standardHandshake());
+		}
+
+	}
+
+	/**
+	 * Sets up its state on the session, then greets the client, as it is told of the
+	 * session; counts the sessions it could not greet.
+	 */
+	static class GreetingHandler extends TextWebSocketHandler {
+
+		static final AtomicInteger failures = new AtomicInteger();
+
+		@Override
+		public void afterConnectionEstablished(WebSocketSession session) throws Exception {
+			session.getAttributes().put(STATE, "set-up");
+			try {
+				session.sendMessage(new TextMessage("hello"));
+			}
+			catch (Exception | Error ex) {
+				failures.incrementAndGet();
+				throw ex;
+			}
+		}
+
+	}
+
+	@SpringBootConfiguration
+	@EnableAutoConfiguration
+	static class ReactiveApplication {
+
+		@Bean
+		@ConditionalOnBooleanProperty(name = "test.listener", matchIfMissing = true)
+		HoldingListener holdingListener() {
+			return new HoldingListener();
+		}
+
+		@Bean
+		WebFluxConfigurer reactorNettyWebSockets() {
+			return StreamHandOffRuns.reactorNettyWebSockets();
+		}
+
+		@Bean
+		HandlerMapping webSocketMapping() {
+			// Sets up its state on the session, then greets the client and keeps its
+			// outbound stream open.
+			WebSocketHandler greeting = (session) -> {
+				session.getAttributes().put(STATE, "set-up");
+				return session.send(Flux.just(session.textMessage("hello")).concatWith(Flux.never()));
+			};
+			return new SimpleUrlHandlerMapping(Map.of("/ws/held", greeting, "/ws/late", greeting), -1);
+		}
+
+	}
+
+}
