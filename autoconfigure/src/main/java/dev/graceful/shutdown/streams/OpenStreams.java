@@ -106,11 +106,27 @@ public final class OpenStreams {
 	 * @return the stream, to be told when it has closed
 	 */
 	public Stream open(String path, @Nullable Object target, HandOff handOff) {
+		Stream stream = opening(path, target, handOff);
+		stream.ready();
+		return stream;
+	}
+
+	/**
+	 * Register a stream that is opening, before the application has set it up (a
+	 * WebSocket session whose handler is yet to be told of it): it counts as open from
+	 * now on, and is handed off only once {@link Stream#ready()} says the application has
+	 * set it up, so that the listeners find what it set up, and the application never
+	 * gets a stream the starter has ended.
+	 * @param path the path of the request that opened it, for the listeners
+	 * @param target what the application knows the stream by, for the listeners
+	 * @param handOff ends the stream on purpose, after the listeners' messages; returns
+	 * {@code false} if it could not now (another write in progress) and should be tried
+	 * again
+	 * @return the stream, to be told when it is ready and when it has closed
+	 */
+	public Stream opening(String path, @Nullable Object target, HandOff handOff) {
 		Stream stream = new Stream(path, target, handOff);
 		this.open.add(stream);
-		if (this.handingOff) {
-			stream.handOff();
-		}
 		return stream;
 	}
 
@@ -244,6 +260,9 @@ public final class OpenStreams {
 
 		private boolean skip;
 
+		/** The application has set the stream up: it may be handed off (guarded by this). */
+		private boolean ready;
+
 		/** Says when a stream that has ended has closed its connection, if it is closing. */
 		private volatile @Nullable BooleanSupplier closing;
 
@@ -282,6 +301,19 @@ public final class OpenStreams {
 		@Override
 		public void skip() {
 			this.skip = true;
+		}
+
+		/**
+		 * Record that the application has set the stream up: from now on it may be handed
+		 * off, and it is at once if the hand-off is under way.
+		 */
+		public void ready() {
+			synchronized (this) {
+				this.ready = true;
+			}
+			if (OpenStreams.this.handingOff) {
+				handOff();
+			}
 		}
 
 		/**
@@ -324,6 +356,10 @@ public final class OpenStreams {
 
 		synchronized boolean handOff() {
 			if (this.done.get() || !OpenStreams.this.open.contains(this)) {
+				return true;
+			}
+			if (!this.ready) {
+				// Handed off when the application has set it up (ready()).
 				return true;
 			}
 			if (this.messages == null) {

@@ -2,10 +2,10 @@ package dev.graceful.shutdown.streams;
 
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -48,9 +48,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * application's handler has been told of it: the application's listener finds on the
  * session what the handler set up (here the resume state a real application keeps), and
  * the handler never gets a session the starter has already closed. On Tomcat (Spring
- * WebSocket) and Reactor Netty (WebFlux). A WebSocket that a listener keeps holds the
- * hand-off open while the late one connects; without listeners, a spread hand-off does.
- * The report counts the late one handed off.
+ * WebSocket) and Reactor Netty (WebFlux), with a listener and without. A hand-off spread
+ * over 6 s holds it open while the late one connects; the report counts the late one
+ * handed off.
  */
 @Timeout(120)
 @ParameterizedClass(name = "{0}")
@@ -75,58 +75,47 @@ class WebSocketOpenedDuringHandOffTests {
 
 	@Test
 	void listenerFindsWhatTheHandlerSetUpOnASessionOpenedDuringTheHandOff() throws Exception {
-		boolean servlet = this.stack.equals("servlet");
-		this.context = StreamHandOffRuns.start(servlet ? ServletApplication.class : ReactiveApplication.class,
-				servlet ? WebApplicationType.SERVLET : WebApplicationType.REACTIVE, "graceful.shutdown.delay=0s");
-		HoldingListener listener = this.context.getBean(HoldingListener.class);
-		int port = ((WebServerApplicationContext) this.context).getWebServer().getPort();
-		HttpClient client = HttpClient.newHttpClient();
-		WebSocketStream held = WebSocketStream.open(client, port, "/ws/held");
-		GreetingHandler.failures.set(0);
-		assertThat(held.awaitFirstMessage(TIMEOUT)).isTrue();
-
-		ConfigurableApplicationContext closing = this.context;
-		this.context = null;
-		CompletableFuture<ShutdownReport> report = CompletableFuture.supplyAsync(() -> ShutdownReports.close(closing));
-		assertThat(listener.handOffBegun.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-
-		// The hand-off is under way (the held WebSocket keeps it open): a WebSocket opens.
-		WebSocketStream late = WebSocketStream.open(client, port, "/ws/late");
-		assertThat(late.awaitClose(TIMEOUT)).as("close code after %s", late.messages()).isEqualTo(1001);
+		WebSocketStream late = handOffWithALateSession();
 		// Tomcat: the handler's greeting, sent as it was told of the session, then the
 		// listener's message. WebFlux: the handler's outbound starts after the hand-off,
 		// which cuts it; the listener's message goes out on its own.
 		assertThat(late.messages()).containsExactlyElementsOf(
-				servlet ? List.of("hello", "state set-up") : List.of("state set-up"));
-		assertThat(GreetingHandler.failures).hasValue(0);
-
-		held.close();
-		assertThat(held.awaitClose(TIMEOUT)).isNotNull();
-		ShutdownReport done = report.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-		// The held one open at the start, skipped, closed by its client; the late one
-		// handed off as it opened.
-		assertThat(done.phase(StreamHandOff.WEBSOCKETS).counts()).isEqualTo(new Counts(1, 1, 0, 0, 1));
+				this.stack.equals("servlet") ? List.of("hello", "state set-up") : List.of("state set-up"));
 	}
 
 	@Test
 	void withoutListenersASessionOpenedDuringTheHandOffIsClosedGoingAway() throws Exception {
+		WebSocketStream late = handOffWithALateSession("test.listener=false");
+		if (this.stack.equals("servlet")) {
+			assertThat(late.messages()).containsExactly("hello");
+		}
+	}
+
+	/**
+	 * Two WebSockets open; the shutdown hands them off 3 s apart, and in between a third
+	 * one opens, which is handed off as it opens: it closes 1001, its handler did not fail,
+	 * and the report counts it handed off.
+	 * @return the third one
+	 */
+	private WebSocketStream handOffWithALateSession(String... properties) throws Exception {
 		boolean servlet = this.stack.equals("servlet");
-		// Two WebSockets handed off 3 s apart hold the hand-off open in between.
+		List<String> settings = new ArrayList<>(List.of("graceful.shutdown.delay=0s",
+				"graceful.shutdown.web.streams.spread=6s"));
+		settings.addAll(List.of(properties));
 		this.context = StreamHandOffRuns.start(servlet ? ServletApplication.class : ReactiveApplication.class,
-				servlet ? WebApplicationType.SERVLET : WebApplicationType.REACTIVE, "graceful.shutdown.delay=0s",
-				"graceful.shutdown.web.streams.spread=6s", "test.listener=false");
-		assertThat(this.context.getBeansOfType(StreamHandOffListener.class)).isEmpty();
+				servlet ? WebApplicationType.SERVLET : WebApplicationType.REACTIVE, settings.toArray(String[]::new));
 		int port = ((WebServerApplicationContext) this.context).getWebServer().getPort();
 		HttpClient client = HttpClient.newHttpClient();
-		WebSocketStream first = WebSocketStream.open(client, port, "/ws/held");
-		WebSocketStream second = WebSocketStream.open(client, port, "/ws/held");
+		WebSocketStream first = WebSocketStream.open(client, port, "/ws/early");
+		WebSocketStream second = WebSocketStream.open(client, port, "/ws/early");
 		assertThat(first.awaitFirstMessage(TIMEOUT)).isTrue();
 		assertThat(second.awaitFirstMessage(TIMEOUT)).isTrue();
+		GreetingHandler.failures.set(0);
 
 		ConfigurableApplicationContext closing = this.context;
 		this.context = null;
 		CompletableFuture<ShutdownReport> report = CompletableFuture.supplyAsync(() -> ShutdownReports.close(closing));
-		// In either order.
+		// One is handed off, in either order; the other 3 s later.
 		long deadline = System.nanoTime() + TIMEOUT.toNanos();
 		while (first.awaitClose(Duration.ofMillis(10)) == null && second.awaitClose(Duration.ofMillis(10)) == null) {
 			assertThat(System.nanoTime() - deadline).as("a first hand-off").isNegative();
@@ -136,31 +125,21 @@ class WebSocketOpenedDuringHandOffTests {
 
 		WebSocketStream late = WebSocketStream.open(client, port, "/ws/late");
 		assertThat(late.awaitClose(TIMEOUT)).as("close code after %s", late.messages()).isEqualTo(1001);
-		if (servlet) {
-			assertThat(late.messages()).containsExactly("hello");
-		}
+		assertThat(GreetingHandler.failures).hasValue(0);
 		assertThat(first.awaitClose(TIMEOUT)).isEqualTo(1001);
 		assertThat(second.awaitClose(TIMEOUT)).isEqualTo(1001);
 		ShutdownReport done = report.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 		assertThat(done.phase(StreamHandOff.WEBSOCKETS).counts()).isEqualTo(new Counts(2, 2, 0, 0, 3));
+		return late;
 	}
 
 	/**
-	 * Keeps the WebSocket at {@code /ws/held} (the application would end it its own way)
-	 * and says that the hand-off has begun; sends, on every other WebSocket, the state
-	 * the handler set up on it.
+	 * Sends, on every WebSocket, the state the handler set up on it.
 	 */
-	static class HoldingListener implements StreamHandOffListener {
-
-		final CountDownLatch handOffBegun = new CountDownLatch(1);
+	static class StateListener implements StreamHandOffListener {
 
 		@Override
 		public void beforeHandOff(OpenStream stream) {
-			if (stream.path().equals("/ws/held")) {
-				stream.skip();
-				this.handOffBegun.countDown();
-				return;
-			}
 			stream.send("state " + attributes(stream).get(STATE));
 		}
 
@@ -181,8 +160,8 @@ class WebSocketOpenedDuringHandOffTests {
 
 		@Bean
 		@ConditionalOnBooleanProperty(name = "test.listener", matchIfMissing = true)
-		HoldingListener holdingListener() {
-			return new HoldingListener();
+		StateListener stateListener() {
+			return new StateListener();
 		}
 
 		@Bean
@@ -192,7 +171,7 @@ class WebSocketOpenedDuringHandOffTests {
 
 		@Bean
 		WebSocketConfigurer webSocketConfigurer(GreetingHandler handler) {
-			return (registry) -> registry.addHandler(handler, "/ws/held", "/ws/late")
+			return (registry) -> registry.addHandler(handler, "/ws/early", "/ws/late")
 				.setHandshakeHandler(StreamHandOffRuns.standardHandshake());
 		}
 
@@ -226,8 +205,8 @@ class WebSocketOpenedDuringHandOffTests {
 
 		@Bean
 		@ConditionalOnBooleanProperty(name = "test.listener", matchIfMissing = true)
-		HoldingListener holdingListener() {
-			return new HoldingListener();
+		StateListener stateListener() {
+			return new StateListener();
 		}
 
 		@Bean
@@ -243,7 +222,7 @@ class WebSocketOpenedDuringHandOffTests {
 				session.getAttributes().put(STATE, "set-up");
 				return session.send(Flux.just(session.textMessage("hello")).concatWith(Flux.never()));
 			};
-			return new SimpleUrlHandlerMapping(Map.of("/ws/held", greeting, "/ws/late", greeting), -1);
+			return new SimpleUrlHandlerMapping(Map.of("/ws/early", greeting, "/ws/late", greeting), -1);
 		}
 
 	}

@@ -3,6 +3,7 @@ package dev.graceful.shutdown.streams.reactive;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -90,25 +91,51 @@ public final class WebSocketHandlerAdapterTracking implements BeanPostProcessor 
 				StreamSettings current = settings.get();
 				CloseStatus status = CloseStatus.GOING_AWAY.withReason(current.closeReason());
 				String path = session.getHandshakeInfo().getUri().getPath();
-				// The handler is called before the session is registered: a session that
-				// opens while the streams are handed off is handed off as it is registered,
-				// and the listeners are to find what the handler set up on it.
+				// Counted open from now on, handed off only once the handler has been
+				// called: the listeners are to find what the handler set up on the session.
 				if (current.listeners().isEmpty()) {
 					// No listener can add messages: the handler gets the session itself.
-					Mono<Void> handled = this.delegate.handle(session);
-					OpenStreams.Stream stream = streams.get().open(path, session, (messages) -> {
-						session.close(status).subscribe();
+					AtomicReference<Mono<Void>> closing = new AtomicReference<>();
+					OpenStreams.Stream stream = streams.get().opening(path, session, (messages) -> {
+						Mono<Void> close = session.close(status).cache();
+						closing.set(close);
+						close.subscribe(null, (ex) -> {
+						});
 						return true;
 					});
-					return handled.doFinally((signal) -> stream.closed());
+					// Once the hand-off has closed the session, what the handler still writes
+					// fails, and its end waits for the close frame, which it would overtake.
+					return handled(stream, () -> this.delegate.handle(session))
+						.onErrorResume((ex) -> closing.get() != null, (ex) -> Mono.empty())
+						.then(Mono.defer(() -> {
+							Mono<Void> close = closing.get();
+							return (close != null) ? close.onErrorResume((ex) -> Mono.empty()) : Mono.empty();
+						}))
+						.doFinally((signal) -> stream.closed());
 				}
 				HandOffSession handOff = new HandOffSession(session, status);
-				Mono<Void> handled = this.delegate.handle(handOff);
-				OpenStreams.Stream stream = streams.get().open(path, session, handOff.handOff);
-				return handled.then(handOff.handOff.ended()).doFinally((signal) -> stream.closed());
+				OpenStreams.Stream stream = streams.get().opening(path, session, handOff.handOff);
+				return handled(stream, () -> this.delegate.handle(handOff)).then(handOff.handOff.ended())
+					.doFinally((signal) -> stream.closed());
 			});
 		}
 
+	}
+
+	/**
+	 * Call the handler of a session that is opening, then let the session be handed off.
+	 */
+	private static Mono<Void> handled(OpenStreams.Stream stream, Supplier<Mono<Void>> handler) {
+		Mono<Void> handled;
+		try {
+			handled = handler.get();
+		}
+		catch (RuntimeException | Error ex) {
+			stream.closed();
+			throw ex;
+		}
+		stream.ready();
+		return handled;
 	}
 
 	/**

@@ -88,8 +88,9 @@ public final class StompSessionTracking implements BeanPostProcessor, WebSocketM
 
 		@Override
 		public void afterConnectionEstablished(WebSocketSession session) throws Exception {
+			StompSessionTracking.this.sessions.opening(session);
 			super.afterConnectionEstablished(session);
-			StompSessionTracking.this.sessions.opened(session);
+			StompSessionTracking.this.sessions.ready(session);
 		}
 
 		@Override

@@ -38,16 +38,15 @@ final class TrackedSessions {
 	}
 
 	/**
-	 * Register a session that the handler has just been told of. A session that has
-	 * closed meanwhile (the handler closed it, or the hand-off under way did, before it
-	 * was registered) is recorded as closed at once.
+	 * Register a session that the handler is about to be told of: counted open, handed
+	 * off only once {@link #ready ready}.
 	 * @param session the session
 	 */
-	void opened(WebSocketSession session) {
+	void opening(WebSocketSession session) {
 		CloseStatus status = CloseStatus.GOING_AWAY.withReason(this.settings.get().closeReason());
 		URI uri = session.getUri();
 		String path = (uri != null) ? uri.getPath() : "";
-		this.open.put(session.getId(), this.streams.get().open(path, session, (messages) -> {
+		this.open.put(session.getId(), this.streams.get().opening(path, session, (messages) -> {
 			try {
 				if (session.isOpen()) {
 					while (!messages.isEmpty()) {
@@ -63,8 +62,17 @@ final class TrackedSessions {
 				return false;
 			}
 		}));
-		if (!session.isOpen()) {
-			closed(session);
+	}
+
+	/**
+	 * Record that the handler has been told of a session: it may be handed off from now
+	 * on, and is at once if the hand-off is under way.
+	 * @param session the session
+	 */
+	void ready(WebSocketSession session) {
+		OpenStreams.Stream stream = this.open.get(session.getId());
+		if (stream != null) {
+			stream.ready();
 		}
 	}
 

@@ -74,13 +74,13 @@ public final class WebSocketSessionTracking implements BeanPostProcessor {
 			Object[] arguments = invocation.getArguments();
 			if (arguments.length > 0 && arguments[0] instanceof WebSocketSession session) {
 				if (method.equals("afterConnectionEstablished")) {
-					// The handler first: a session that opens while the streams are handed
-					// off is handed off as it is registered, and the listeners are to find
-					// what the handler set up on it; the handler never gets a session the
-					// starter has closed. A handler that fails has its session closed by
-					// Spring: it is not registered.
+					// Counted open from now on, handed off only once the handler has been
+					// told of it: the listeners are to find what the handler set up on it,
+					// and the handler never gets a session the starter has closed. A
+					// handler that fails has its session closed by Spring.
+					this.sessions.opening(session);
 					Object result = invocation.proceed();
-					this.sessions.opened(session);
+					this.sessions.ready(session);
 					return result;
 				}
 				else if (method.equals("afterConnectionClosed")) {

@@ -23,8 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The sessions' registration against the order in which a servlet container reports
  * them: Tomcat tells the handler that a session has closed from within the server's own
- * {@code close}, so a session that opens while the streams are handed off (handed off,
- * hence closed, as it is registered) is reported closed before its registration has
+ * {@code close}, so a session that becomes ready while the streams are handed off
+ * (handed off, hence closed, at once) is reported closed before {@code ready} has
  * returned. {@code WebSocketOpenedDuringHandOffTests} shows Tomcat doing so; here a
  * session that does the same, to check the count without timing it.
  */
@@ -38,9 +38,13 @@ class TrackedSessionsTests {
 	private final List<Object> sent = new ArrayList<>();
 
 	@Test
-	void sessionClosedByItsHandOffBeforeItsRegistrationReturnedCountsClosed() {
+	void sessionOpenedDuringTheHandOffIsHandedOffOnceReadyAndCountsClosedAtOnce() {
 		this.streams.beginHandOff();
-		this.sessions.opened(session("late"));
+		WebSocketSession session = session("late");
+		this.sessions.opening(session);
+		assertThat(this.sent).as("not ready: not handed off").isEmpty();
+		assertThat(this.streams.count()).isEqualTo(1);
+		this.sessions.ready(session);
 		assertThat(this.sent).containsExactly(CloseStatus.GOING_AWAY.withReason("restarting"));
 		assertThat(this.streams.handedOff()).isEqualTo(1);
 		// Not counted open for the closing grace, as a session whose close is pending.
@@ -50,7 +54,8 @@ class TrackedSessionsTests {
 	@Test
 	void sessionOpenUntilItsHandlerIsToldItClosed() {
 		WebSocketSession session = session("open");
-		this.sessions.opened(session);
+		this.sessions.opening(session);
+		this.sessions.ready(session);
 		assertThat(this.streams.count()).isEqualTo(1);
 		this.sessions.closed(session);
 		assertThat(this.streams.count()).isZero();
