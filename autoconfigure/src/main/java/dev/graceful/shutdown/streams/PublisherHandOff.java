@@ -130,11 +130,33 @@ public final class PublisherHandOff implements OpenStreams.HandOff {
 			if (!this.begun) {
 				return Mono.empty();
 			}
-			return this.decided.asMono().then(Mono.defer(() -> {
-				Mono<Void> sent = this.sentSeparately;
-				return (sent != null) ? sent.onErrorResume((ex) -> Mono.empty()) : Mono.empty();
-			}));
+			return this.decided.asMono().then(Mono.defer(() -> whenSent(this.sentSeparately)));
 		});
+	}
+
+	/**
+	 * Send something on its own: subscribe to it at once, its failure ignored (a session
+	 * broken meanwhile ends the stream all the same), and return it so that it can be
+	 * waited for without sending it again.
+	 * @param sending what sends it when subscribed to
+	 * @return what completes once it has been sent, or fails as it did
+	 * @see #whenSent(Mono)
+	 */
+	public static Mono<Void> sendOnItsOwn(Mono<Void> sending) {
+		Mono<Void> sent = sending.cache();
+		sent.subscribe(null, (ex) -> {
+		});
+		return sent;
+	}
+
+	/**
+	 * Return what completes once something sent on its own has gone out or failed.
+	 * @param sent what {@link #sendOnItsOwn(Mono)} returned, or {@code null} if nothing
+	 * was sent
+	 * @return its end, never an error
+	 */
+	public static Mono<Void> whenSent(@Nullable Mono<Void> sent) {
+		return (sent != null) ? sent.onErrorResume((ex) -> Mono.empty()) : Mono.empty();
 	}
 
 	@Override
@@ -159,11 +181,7 @@ public final class PublisherHandOff implements OpenStreams.HandOff {
 			this.taken = separate;
 		}
 		if (separate) {
-			Mono<Void> sent = separately.apply(copy).cache();
-			this.sentSeparately = sent;
-			// Its failure (a session broken meanwhile) ends the stream all the same.
-			sent.subscribe(null, (ex) -> {
-			});
+			this.sentSeparately = sendOnItsOwn(separately.apply(copy));
 		}
 		this.cut.tryEmitValue(Boolean.TRUE);
 		this.decided.tryEmitEmpty();

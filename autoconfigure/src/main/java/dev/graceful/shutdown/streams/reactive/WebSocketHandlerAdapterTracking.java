@@ -97,20 +97,14 @@ public final class WebSocketHandlerAdapterTracking implements BeanPostProcessor 
 					// No listener can add messages: the handler gets the session itself.
 					AtomicReference<Mono<Void>> closing = new AtomicReference<>();
 					OpenStreams.Stream stream = streams.get().opening(path, session, (messages) -> {
-						Mono<Void> close = session.close(status).cache();
-						closing.set(close);
-						close.subscribe(null, (ex) -> {
-						});
+						closing.set(PublisherHandOff.sendOnItsOwn(session.close(status)));
 						return true;
 					});
 					// Once the hand-off has closed the session, what the handler still writes
 					// fails, and its end waits for the close frame, which it would overtake.
 					return handled(stream, () -> this.delegate.handle(session))
 						.onErrorResume((ex) -> closing.get() != null, (ex) -> Mono.empty())
-						.then(Mono.defer(() -> {
-							Mono<Void> close = closing.get();
-							return (close != null) ? close.onErrorResume((ex) -> Mono.empty()) : Mono.empty();
-						}))
+						.then(Mono.defer(() -> PublisherHandOff.whenSent(closing.get())))
 						.doFinally((signal) -> stream.closed());
 				}
 				HandOffSession handOff = new HandOffSession(session, status);
