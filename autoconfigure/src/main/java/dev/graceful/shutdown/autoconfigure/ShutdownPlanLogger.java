@@ -25,6 +25,10 @@ final class ShutdownPlanLogger implements ApplicationListener<ApplicationStarted
 
 	private static final Log logger = LogFactory.getLog(ShutdownPlanLogger.class);
 
+	/** The discovery auto-configuration's bean name, its class's name (not named by its literal: loaded then). */
+	static final String DISCOVERY_AUTO_CONFIGURATION = "dev.graceful.shutdown.autoconfigure."
+			+ "GracefulShutdownDiscoveryAutoConfiguration";
+
 	private final ShutdownPlan plan;
 
 	private final CleanupRegistry cleanups;
@@ -39,9 +43,9 @@ final class ShutdownPlanLogger implements ApplicationListener<ApplicationStarted
 	 * @param cleanups the cleanups
 	 * @param participants the shutdown participants
 	 * @param beanFactory where the discovery deregistration is looked up once the
-	 * application has started, so that an application without it does not load its class
-	 * at startup (no method of this class names it either: Spring's reflection over the
-	 * class would load it)
+	 * application has started, if the application has it, so that an application without
+	 * it does not load its class at startup (no method of this class names it in its
+	 * signature either: Spring's reflection over the class would load it)
 	 */
 	ShutdownPlanLogger(ShutdownPlan plan, CleanupRegistry cleanups, ParticipantRunner participants,
 			BeanFactory beanFactory) {
@@ -61,11 +65,17 @@ final class ShutdownPlanLogger implements ApplicationListener<ApplicationStarted
 	}
 
 	@Nullable String discoveryWarning() {
+		if (!hasDiscovery()) {
+			return null;
+		}
 		DiscoveryPropagation discovery = this.beanFactory.getBeanProvider(DiscoveryPropagation.class).getIfAvailable();
 		return (discovery != null) ? discovery.warning(this.plan.delay()) : null;
 	}
 
 	private String discovery() {
+		if (!hasDiscovery()) {
+			return "";
+		}
 		DiscoveryPropagation discovery = this.beanFactory.getBeanProvider(DiscoveryPropagation.class).getIfAvailable();
 		DiscoveryPropagation.Estimate estimate = (discovery != null) ? discovery.estimate() : null;
 		if (estimate == null) {
@@ -73,6 +83,16 @@ final class ShutdownPlanLogger implements ApplicationListener<ApplicationStarted
 		}
 		return "leave " + estimate.registry() + " first (callers may keep sending up to " + estimate.total().toMillis()
 				+ " ms after), ";
+	}
+
+	/**
+	 * Whether the discovery auto-configuration is part of the application (a bean named
+	 * after its class, as every auto-configuration is). Only then is the discovery
+	 * deregistration's propagation looked up: a lookup by its type loads the type, which an
+	 * application without service discovery never needs.
+	 */
+	private boolean hasDiscovery() {
+		return this.beanFactory.containsBean(DISCOVERY_AUTO_CONFIGURATION);
 	}
 
 	String describe() {

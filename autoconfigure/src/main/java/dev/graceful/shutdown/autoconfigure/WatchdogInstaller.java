@@ -1,5 +1,6 @@
 package dev.graceful.shutdown.autoconfigure;
 
+import java.time.Duration;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
@@ -33,7 +34,9 @@ import dev.graceful.shutdown.watchdog.ShutdownWatchdog;
  * Reactor Netty's 2 s. The quiet period keeps the event loops alive until no task has
  * been submitted to them for that long, so that late work is not rejected; with the
  * starter, the drain has already waited for every request, so the quiet period only
- * delays the exit. Queued tasks still run with a quiet period of zero. (Here rather than
+ * delays the exit. Queued tasks still run with a quiet period of zero. The value is a
+ * {@code Duration} rather than text, which Spring Boot would parse when it binds Reactor
+ * Netty's properties, loading its duration parser for this value alone. (Here rather than
  * in an environment post-processor of its own: the environment is complete, config data
  * and profiles included, when this listener hears of it, and one class fewer loads.)
  */
@@ -101,8 +104,8 @@ public final class WatchdogInstaller implements ApplicationListener<SpringApplic
 	private static void addDefaults(ConfigurableEnvironment environment, @Nullable ClassLoader classLoader) {
 		if (!environment.getPropertySources().contains(DEFAULTS_PROPERTY_SOURCE_NAME)
 				&& ClassUtils.isPresent(LOOP_RESOURCES, classLoader)) {
-			environment.getPropertySources()
-				.addLast(new MapPropertySource(DEFAULTS_PROPERTY_SOURCE_NAME, Map.of(NETTY_QUIET_PERIOD, "0s")));
+			Map<String, Object> defaults = Map.of(NETTY_QUIET_PERIOD, Duration.ZERO);
+			environment.getPropertySources().addLast(new MapPropertySource(DEFAULTS_PROPERTY_SOURCE_NAME, defaults));
 		}
 	}
 

@@ -72,6 +72,15 @@ class GracefulShutdownDiscoveryAutoConfigurationTests {
 	}
 
 	@Test
+	void planLoggerFindsTheDiscoveryAutoConfigurationByItsBeanName() {
+		this.contextRunner.run((context) -> {
+			assertThat(context).hasBean(ShutdownPlanLogger.DISCOVERY_AUTO_CONFIGURATION);
+			assertThat(ShutdownPlanLogger.DISCOVERY_AUTO_CONFIGURATION)
+				.isEqualTo(GracefulShutdownDiscoveryAutoConfiguration.class.getName());
+		});
+	}
+
+	@Test
 	void rejectsADiscoveryTimeoutThatIsNotPositive() {
 		this.contextRunner.withPropertyValues("graceful.shutdown.discovery.timeout=0s")
 			.run((context) -> assertThat(

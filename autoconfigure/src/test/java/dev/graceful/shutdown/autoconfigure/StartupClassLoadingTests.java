@@ -70,6 +70,32 @@ class StartupClassLoadingTests {
 					"dev.graceful.shutdown.ShutdownReport$Outcome");
 	}
 
+	/**
+	 * On Reactor Netty, without service discovery: the starter's default for Reactor
+	 * Netty's quiet period is bound without Spring Boot's duration parser, which the
+	 * application loads for nothing else, and the plan line does not load the discovery
+	 * types to find that there is no discovery.
+	 */
+	@Test
+	void reactiveStartupWithoutDiscoveryLoadsNeitherTheDurationParserNorTheDiscoveryTypes(@TempDir Path directory)
+			throws Exception {
+		Path log = directory.resolve("classes.log");
+		String output = ChildJvm.run(StartupClassLoadingApplication.class, Duration.ofSeconds(120),
+				"-Xlog:class+load=info:file=" + log, "-Dstartup.web=REACTIVE",
+				"-Dgraceful.shutdown.discovery.enabled=false");
+		assertThat(output).contains("STARTED").contains("CLOSED");
+		List<String> loaded = loaded(log);
+		int started = loaded.indexOf(StartupClassLoadingApplication.Started.class.getName());
+		assertThat(started).as("the marker class in the log").isPositive();
+		List<String> atStartup = loaded.subList(0, started);
+		assertThat(atStartup).as("classes the startup loaded")
+			.contains("dev.graceful.shutdown.web.reactive.NettyRequestTracking",
+					"dev.graceful.shutdown.autoconfigure.ShutdownPlanLogger")
+			.doesNotContain("org.springframework.boot.convert.DurationStyle",
+					"dev.graceful.shutdown.discovery.DiscoveryPropagation")
+			.doesNotContainAnyElementsOf(NOT_AT_STARTUP);
+	}
+
 	private static List<String> loaded(Path log) throws IOException {
 		return Files.readAllLines(log).stream().map(LOADED::matcher).filter(Matcher::find)
 			.map((matcher) -> matcher.group(1)).toList();
