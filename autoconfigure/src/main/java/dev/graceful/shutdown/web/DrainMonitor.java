@@ -120,6 +120,12 @@ public final class DrainMonitor extends ShutdownLifecycle {
 		if (lifted > 0 && logger.isDebugEnabled()) {
 			logger.debug("Graceful shutdown: lifted Jetty's shutdown idle timeout on " + lifted + " connector(s)");
 		}
+		// In this order: a request that starts in between is then counted twice (completed
+		// one too many at worst) rather than not at all. Before the step starts and before
+		// the preparations: a request that ends as the step starts, or while the server is
+		// prepared, is one the drain completed, not one it never saw.
+		this.startedAtStart = this.tracker.startedCount();
+		this.inFlightAtStart = this.tracker.inFlight();
 		this.startNanos = this.progress.stepStarted(STEP);
 		for (Runnable preparation : this.preparations) {
 			try {
@@ -129,10 +135,6 @@ public final class DrainMonitor extends ShutdownLifecycle {
 				logger.warn("Graceful shutdown: could not prepare the web server's drain", ex);
 			}
 		}
-		// In this order: a request that starts in between is then counted twice (completed
-		// one too many at worst) rather than not at all.
-		this.startedAtStart = this.tracker.startedCount();
-		this.inFlightAtStart = this.tracker.inFlight();
 		logger.info("Graceful shutdown: drain started with " + this.inFlightAtStart + " request(s) in flight");
 	}
 

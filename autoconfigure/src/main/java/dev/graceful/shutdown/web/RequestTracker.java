@@ -127,10 +127,13 @@ public final class RequestTracker {
 			return server.getAsLong();
 		}
 		// Read the finished count first: a request that finishes in between then counts as
-		// still in flight, never as a negative number.
+		// still in flight, never as a negative number. Read the uncounted ones before the
+		// started count: a request the server counts in as it stops being uncounted (a
+		// connection taken over) is then counted twice at worst, never missed.
 		long finished = this.finished.sum();
 		LongSupplier uncounted = this.uncounted;
-		return this.started.sum() - finished + ((uncounted != null) ? uncounted.getAsLong() : 0);
+		long notCounted = (uncounted != null) ? uncounted.getAsLong() : 0;
+		return this.started.sum() - finished + notCounted;
 	}
 
 	/**

@@ -249,6 +249,31 @@ class ReactiveGracefulShutdownTests extends ReactiveApplicationFixture {
 	}
 
 	@Test
+	void requestsThatEndWhileTheDrainIsPreparedCountAsInFlightAtItsStartAndCompleted() throws Exception {
+		start("--graceful.shutdown.delay=0");
+		List<CompletableFuture<RawHttp.Response>> held = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			held.add(send("/held"));
+		}
+		awaitInFlight(3);
+		// The drain's step has started and the server is being prepared for Spring Boot's
+		// drain (its listening channels stop accepting): the requests end meanwhile.
+		RequestTracker tracker = this.context.getBean(RequestTracker.class);
+		this.context.getBean(DrainMonitor.class).beforeDrain(() -> {
+			this.gate.open();
+			held.forEach(CompletableFuture::join);
+			await().atMost(TIMEOUT).until(() -> tracker.inFlight() == 0);
+		});
+		closeInBackground().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		for (CompletableFuture<RawHttp.Response> request : held) {
+			assertThat(request.get().status()).isEqualTo(200);
+		}
+		assertThat(report().requests()).isEqualTo(new Requests(3, 3, 0));
+		assertThat(report().phase(DrainMonitor.STEP).detail())
+			.isEqualTo("3 in flight at start, 3 completed, 0 aborted");
+	}
+
+	@Test
 	void reportCountsEveryRequestInFlightAtDrainStartAsCompleted() throws Exception {
 		start("--graceful.shutdown.delay=0");
 		List<CompletableFuture<RawHttp.Response>> held = new ArrayList<>();
