@@ -140,6 +140,23 @@ public final class OpenStreams {
 	}
 
 	/**
+	 * Return how many open streams the application has set up (see {@link Stream#ready()}):
+	 * those that a hand-off starting now would hand off at once.
+	 * @return the number of open streams that may be handed off
+	 */
+	int readyCount() {
+		int ready = 0;
+		for (Stream stream : this.open) {
+			synchronized (stream) {
+				if (stream.ready) {
+					ready++;
+				}
+			}
+		}
+		return ready;
+	}
+
+	/**
 	 * Return how many streams have been handed off.
 	 * @return the number handed off so far
 	 */

@@ -36,6 +36,18 @@ class OpenStreamsTests {
 	}
 
 	@Test
+	void streamThatIsOpeningCountsOpenAndIsReadyOnceTheApplicationHasSetItUp() {
+		OpenStreams.Stream opening = this.streams.opening("/ws", null, (messages) -> true);
+		this.streams.open((messages) -> true);
+		assertThat(this.streams.count()).isEqualTo(2);
+		assertThat(this.streams.readyCount()).isEqualTo(1);
+
+		opening.ready();
+
+		assertThat(this.streams.readyCount()).isEqualTo(2);
+	}
+
+	@Test
 	void streamThatOpensOnceTheHandOffHasBegunIsHandedOffAtOnce() {
 		assertThat(this.streams.beginHandOff()).isZero();
 		AtomicInteger handedOff = new AtomicInteger();

@@ -21,6 +21,7 @@ import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReports;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * What the servlet and the reactive hand-off tests share: starting a test application on
@@ -102,6 +103,18 @@ final class StreamHandOffRuns {
 		int port = ((WebServerApplicationContext) context).getWebServer().getPort();
 		try (SilentWebSocket client = SilentWebSocket.open(port, path)) {
 			assertThat(client.awaitFirstFrame(StreamLoad.TIMEOUT)).as("first message").isTrue();
+			// The handler's first message can arrive before the handler has returned, and the
+			// session is handed off only once it has: a shutdown starting in between hands it
+			// off as it becomes ready, before the step starts, which then counts it handed
+			// back only. Here it is open when the shutdown starts.
+			OpenStreams open = context.getBeansOfType(StreamHandOff.class)
+				.values()
+				.stream()
+				.filter((handOff) -> handOff.name().equals(StreamHandOff.WEBSOCKETS))
+				.findFirst()
+				.orElseThrow()
+				.streams();
+			await().atMost(StreamLoad.TIMEOUT).until(() -> open.readyCount() == 1);
 			ShutdownReport report = ShutdownReports.close(context);
 			System.out.println("A client that never answers the close frame: " + report.phases());
 
