@@ -73,14 +73,22 @@ final class ParticipantDrain {
 		if (this.state != State.WAITING) {
 			return;
 		}
-		if (this.participant instanceof OptionalParticipant optional && !takesPart(optional)) {
-			this.state = State.SKIPPED;
-			return;
+		Long atStart = null;
+		if (this.participant instanceof OptionalParticipant optional) {
+			// Taking part begins its shutdown (the stream hand-off hands off, from then on,
+			// each stream as it becomes ready): what it has in flight is read before, so
+			// that work ended meanwhile counts as in flight at the start and completed.
+			atStart = inFlight();
+			if (!takesPart(optional)) {
+				this.state = State.SKIPPED;
+				return;
+			}
 		}
 		this.state = State.STOPPING;
 		long start = System.nanoTime();
 		this.deadlineNanos = start + timeout.toNanos();
-		Thread supervisor = new Thread(() -> run(start, timeout, cancelGrace),
+		Long inFlightAtStart = atStart;
+		Thread supervisor = new Thread(() -> run(start, inFlightAtStart, timeout, cancelGrace),
 				"graceful-shutdown-participant-" + this.name);
 		supervisor.setDaemon(true);
 		supervisor.start();
@@ -107,11 +115,6 @@ final class ParticipantDrain {
 	}
 
 	/**
-	 * Wait for the participant's shutdown to end.
-	 * @param graceNanos how long past its deadline to wait at most
-	 * @return whether it ended
-	 */
-	/**
 	 * Wait for the participant to end, until the given time at most.
 	 * @param untilNanos the {@link System#nanoTime()} to wait until at most
 	 * @return whether it has ended
@@ -124,6 +127,12 @@ final class ParticipantDrain {
 		return this.ended.await(Math.max(0, untilNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
 	}
 
+	/**
+	 * Wait for the participant's shutdown to end.
+	 * @param graceNanos how long past its deadline to wait at most
+	 * @return whether it ended
+	 * @throws InterruptedException if interrupted while waiting
+	 */
 	boolean awaitEnd(long graceNanos) throws InterruptedException {
 		if (this.state == State.SKIPPED) {
 			return true;
@@ -132,9 +141,9 @@ final class ParticipantDrain {
 		return this.ended.await(Math.max(0, wait), TimeUnit.NANOSECONDS);
 	}
 
-	private void run(long start, Duration timeout, Duration cancelGrace) {
+	private void run(long start, @Nullable Long atStart, Duration timeout, Duration cancelGrace) {
 		try {
-			Phase phase = drain(start, timeout, cancelGrace);
+			Phase phase = drain(start, (atStart != null) ? atStart : inFlight(), timeout, cancelGrace);
 			logger.info("Graceful shutdown: participant '" + this.name + "' ended after " + phase.durationMs() + " ms ("
 					+ phase.outcome() + ": " + phase.detail() + ")");
 		}
@@ -147,8 +156,8 @@ final class ParticipantDrain {
 		}
 	}
 
-	private Phase drain(long start, Duration timeout, Duration cancelGrace) throws InterruptedException {
-		long atStart = inFlight();
+	private Phase drain(long start, long atStart, Duration timeout, Duration cancelGrace)
+			throws InterruptedException {
 		logger.info("Graceful shutdown: participant '" + this.name + "' stops accepting, "
 				+ ((atStart >= 0) ? atStart + " in flight, " : "") + "up to " + timeout.toMillis() + " ms");
 		AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();

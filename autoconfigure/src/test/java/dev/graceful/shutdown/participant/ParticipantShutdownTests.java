@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -32,8 +33,11 @@ import dev.graceful.shutdown.ShutdownReport.Counts;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
 import dev.graceful.shutdown.ShutdownReport.Phase;
 import dev.graceful.shutdown.ShutdownReports;
+import dev.graceful.shutdown.StreamHandOffListener;
 import dev.graceful.shutdown.actuate.EndpointJson;
 import dev.graceful.shutdown.actuate.GracefulShutdownEndpoint;
+import dev.graceful.shutdown.streams.OpenStreams;
+import dev.graceful.shutdown.streams.StreamHandOff;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
@@ -115,6 +119,19 @@ class ParticipantShutdownTests {
 	}
 
 	@Test
+	void streamThatBecomesReadyAndClosesAsTheHandOffBeginsCountsAsInFlightAtItsStartAndCompleted() throws Exception {
+		this.context = run(ReadyAsTheHandOffBeginsApplication.class, WebApplicationType.NONE,
+				"graceful.shutdown.delay=0s");
+
+		ShutdownReport report = ShutdownReports.close(this.context);
+
+		Phase handOff = report.phase("readyAsTheHandOffBegins");
+		assertThat(handOff.outcome()).isEqualTo(Outcome.COMPLETED);
+		assertThat(handOff.counts()).isEqualTo(new Counts(1, 1, 0, 0, 1));
+		assertThat(handOff.detail()).isEqualTo("1 in flight at start, 1 completed, 0 abandoned, 1 handed back");
+	}
+
+	@Test
 	void throwingAndHangingParticipantsDoNotStopTheOthersAndTheShutdownEndsWithinTheBudget() throws Exception {
 		this.context = run(MisbehavingApplication.class, WebApplicationType.NONE, "graceful.shutdown.timeout=4s",
 				"graceful.shutdown.tasks.timeout=500ms", "graceful.shutdown.cleanup.timeout=500ms",
@@ -126,7 +143,8 @@ class ParticipantShutdownTests {
 		ShutdownReport report = ShutdownReports.close(this.context);
 
 		long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-		assertThat(report.phases()).filteredOn((phase) -> List.of("thrower", "hanger", "consumer").contains(phase.name()))
+		assertThat(report.phases())
+			.filteredOn((phase) -> List.of("thrower", "hanger", "consumer").contains(phase.name()))
 			.extracting(Phase::name, Phase::outcome)
 			.containsExactlyInAnyOrder(tuple("thrower", Outcome.FAILED), tuple("hanger", Outcome.TIMED_OUT),
 					tuple("consumer", Outcome.COMPLETED));
@@ -191,7 +209,10 @@ class ParticipantShutdownTests {
 			.containsEntry("completed", 2L)
 			.containsEntry("cancelled", 0L)
 			.containsEntry("abandoned", 0L);
-		Timer timer = registry.get("graceful.shutdown.step").tag("step", "consumer").tag("outcome", "COMPLETED").timer();
+		Timer timer = registry.get("graceful.shutdown.step")
+			.tag("step", "consumer")
+			.tag("outcome", "COMPLETED")
+			.timer();
 		assertThat(timer.count()).isOne();
 		assertThat(registry.get("graceful.shutdown.participant.abandoned").tag("participant", "consumer").counter()
 			.count()).isZero();
@@ -337,6 +358,52 @@ class ParticipantShutdownTests {
 	}
 
 	/**
+	 * A WebSocket hand-off whose one session was still being set up by the application when
+	 * the shutdown came, and becomes ready just after the hand-off has begun: it is handed
+	 * off as it becomes ready, and closes at once, before the participant's own thread has
+	 * started.
+	 */
+	static class ReadyAsTheHandOffBegins implements OptionalParticipant {
+
+		private final OpenStreams streams = new OpenStreams(StreamHandOffListener.Kind.WEBSOCKET, "WebSockets");
+
+		private final StreamHandOff handOff = new StreamHandOff(StreamHandOff.WEBSOCKETS, this.streams,
+				Duration.ZERO);
+
+		private final AtomicReference<OpenStreams.Stream> session = new AtomicReference<>();
+
+		ReadyAsTheHandOffBegins() {
+			this.session.set(this.streams.opening("/ws", null, (messages) -> {
+				this.session.get().closed();
+				return true;
+			}));
+		}
+
+		@Override
+		public Start shutdownStart() {
+			return this.handOff.shutdownStart();
+		}
+
+		@Override
+		public boolean takesPart() {
+			boolean takesPart = this.handOff.takesPart();
+			this.session.get().ready();
+			return takesPart;
+		}
+
+		@Override
+		public void stopAccepting(Context context) throws Exception {
+			this.handOff.stopAccepting(context);
+		}
+
+		@Override
+		public long inFlight() {
+			return this.handOff.inFlight();
+		}
+
+	}
+
+	/**
 	 * Keeps three units in flight: one finishes once it is asked to stop, one only when
 	 * cancelled, and one never.
 	 */
@@ -403,6 +470,17 @@ class ParticipantShutdownTests {
 		@Bean
 		Holder shortHold() {
 			return new Holder(600, Duration.ofMillis(100));
+		}
+
+	}
+
+	@SpringBootConfiguration(proxyBeanMethods = false)
+	@EnableAutoConfiguration
+	static class ReadyAsTheHandOffBeginsApplication {
+
+		@Bean
+		ReadyAsTheHandOffBegins readyAsTheHandOffBegins() {
+			return new ReadyAsTheHandOffBegins();
 		}
 
 	}
