@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,15 +48,9 @@ class StartupClassLoadingTests {
 
 	@Test
 	void startupLoadsNoClassThatOnlyTheShutdownOrAFailureNeeds(@TempDir Path directory) throws Exception {
-		Path log = directory.resolve("classes.log");
-		String output = ChildJvm.run(StartupClassLoadingApplication.class, Duration.ofSeconds(120),
-				"-Xlog:class+load=info:file=" + log);
-		assertThat(output).contains("STARTED").contains("CLOSED");
-		List<String> loaded = loaded(log);
-		int started = loaded.indexOf(StartupClassLoadingApplication.Started.class.getName());
-		assertThat(started).as("the marker class in the log").isPositive();
-		List<String> atStartup = starters(loaded.subList(0, started));
-		List<String> afterwards = starters(loaded.subList(started, loaded.size()));
+		Loads loads = startAndShutDown(directory);
+		List<String> atStartup = starters(loads.atStartup());
+		List<String> afterwards = starters(loads.afterwards());
 		assertThat(atStartup).as("the starter's classes the startup loaded")
 			.contains("dev.graceful.shutdown.participant.ParticipantRunner",
 					"dev.graceful.shutdown.streams.StreamHandOff");
@@ -79,21 +74,33 @@ class StartupClassLoadingTests {
 	@Test
 	void reactiveStartupWithoutDiscoveryLoadsNeitherTheDurationParserNorTheDiscoveryTypes(@TempDir Path directory)
 			throws Exception {
-		Path log = directory.resolve("classes.log");
-		String output = ChildJvm.run(StartupClassLoadingApplication.class, Duration.ofSeconds(120),
-				"-Xlog:class+load=info:file=" + log, "-Dstartup.web=REACTIVE",
+		Loads loads = startAndShutDown(directory, "-Dstartup.web=REACTIVE",
 				"-Dgraceful.shutdown.discovery.enabled=false");
-		assertThat(output).contains("STARTED").contains("CLOSED");
-		List<String> loaded = loaded(log);
-		int started = loaded.indexOf(StartupClassLoadingApplication.Started.class.getName());
-		assertThat(started).as("the marker class in the log").isPositive();
-		List<String> atStartup = loaded.subList(0, started);
-		assertThat(atStartup).as("classes the startup loaded")
+		assertThat(loads.atStartup()).as("classes the startup loaded")
 			.contains("dev.graceful.shutdown.web.reactive.NettyRequestTracking",
 					"dev.graceful.shutdown.autoconfigure.ShutdownPlanLogger")
 			.doesNotContain("org.springframework.boot.convert.DurationStyle",
 					"dev.graceful.shutdown.discovery.DiscoveryPropagation")
 			.doesNotContainAnyElementsOf(NOT_AT_STARTUP);
+	}
+
+	/**
+	 * Start the application in a child JVM that logs its class loading, and shut it down.
+	 * @param directory where the log is written
+	 * @param options further options of the child JVM
+	 * @return the classes loaded before the application's marker class, and after it
+	 */
+	private static Loads startAndShutDown(Path directory, String... options) throws Exception {
+		Path log = directory.resolve("classes.log");
+		List<String> jvmOptions = new ArrayList<>(List.of("-Xlog:class+load=info:file=" + log));
+		jvmOptions.addAll(List.of(options));
+		String output = ChildJvm.run(StartupClassLoadingApplication.class, Duration.ofSeconds(120),
+				jvmOptions.toArray(String[]::new));
+		assertThat(output).contains("STARTED").contains("CLOSED");
+		List<String> loaded = loaded(log);
+		int started = loaded.indexOf(StartupClassLoadingApplication.Started.class.getName());
+		assertThat(started).as("the marker class in the log").isPositive();
+		return new Loads(loaded.subList(0, started), loaded.subList(started, loaded.size()));
 	}
 
 	private static List<String> loaded(Path log) throws IOException {
@@ -103,6 +110,9 @@ class StartupClassLoadingTests {
 
 	private static List<String> starters(List<String> classes) {
 		return classes.stream().filter((name) -> name.startsWith("dev.graceful.shutdown.")).toList();
+	}
+
+	private record Loads(List<String> atStartup, List<String> afterwards) {
 	}
 
 }

@@ -160,7 +160,8 @@ class OpenStreamsTests {
 			stream.send("one");
 		};
 		StreamHandOffListener second = (stream) -> stream.send("two");
-		OpenStreams streams = new OpenStreams(StreamHandOffListener.Kind.WEBSOCKET, "test", () -> List.of(first, second));
+		OpenStreams streams = new OpenStreams(StreamHandOffListener.Kind.WEBSOCKET, "test",
+				() -> List.of(first, second));
 		List<String> written = new CopyOnWriteArrayList<>();
 		AtomicInteger attempts = new AtomicInteger();
 		streams.open("/ws", "the session", (messages) -> {

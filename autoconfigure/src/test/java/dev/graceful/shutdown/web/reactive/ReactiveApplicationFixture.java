@@ -94,6 +94,21 @@ abstract class ReactiveApplicationFixture {
 		}, this.executor);
 	}
 
+	/**
+	 * Send {@code count} requests that the gate holds, and wait until they are held and
+	 * counted in flight.
+	 * @param count how many
+	 * @return the responses to come
+	 */
+	List<CompletableFuture<RawHttp.Response>> sendHeld(int count) {
+		List<CompletableFuture<RawHttp.Response>> held = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			held.add(send("/held"));
+		}
+		awaitInFlight(count);
+		return held;
+	}
+
 	CompletableFuture<Duration> closeInBackground() {
 		return CompletableFuture.supplyAsync(() -> {
 			long start = System.nanoTime();

@@ -251,11 +251,7 @@ class ReactiveGracefulShutdownTests extends ReactiveApplicationFixture {
 	@Test
 	void requestsThatEndWhileTheDrainIsPreparedCountAsInFlightAtItsStartAndCompleted() throws Exception {
 		start("--graceful.shutdown.delay=0");
-		List<CompletableFuture<RawHttp.Response>> held = new ArrayList<>();
-		for (int i = 0; i < 3; i++) {
-			held.add(send("/held"));
-		}
-		awaitInFlight(3);
+		List<CompletableFuture<RawHttp.Response>> held = sendHeld(3);
 		// The drain's step has started and the server is being prepared for Spring Boot's
 		// drain (its listening channels stop accepting): the requests end meanwhile.
 		RequestTracker tracker = this.context.getBean(RequestTracker.class);
@@ -276,11 +272,7 @@ class ReactiveGracefulShutdownTests extends ReactiveApplicationFixture {
 	@Test
 	void reportCountsEveryRequestInFlightAtDrainStartAsCompleted() throws Exception {
 		start("--graceful.shutdown.delay=0");
-		List<CompletableFuture<RawHttp.Response>> held = new ArrayList<>();
-		for (int i = 0; i < 3; i++) {
-			held.add(send("/held"));
-		}
-		awaitInFlight(3);
+		List<CompletableFuture<RawHttp.Response>> held = sendHeld(3);
 		CompletableFuture<Duration> closing = closeInBackground();
 		awaitStep(DrainMonitor.STEP);
 		this.gate.open();
@@ -395,7 +387,8 @@ class ReactiveGracefulShutdownTests extends ReactiveApplicationFixture {
 	}
 
 	private static void sendHeld(Socket socket) throws IOException {
-		socket.getOutputStream().write("GET /held HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+		socket.getOutputStream()
+			.write("GET /held HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
 		socket.getOutputStream().flush();
 	}
 
@@ -405,7 +398,8 @@ class ReactiveGracefulShutdownTests extends ReactiveApplicationFixture {
 		start("--management.server.port=0", "--management.server.address=127.0.0.1",
 				"--spring.autoconfigure.exclude=org.springframework.boot.tomcat.autoconfigure.actuate.web.server."
 						+ "TomcatReactiveManagementContextAutoConfiguration,"
-						+ "org.springframework.boot.jetty.autoconfigure.reactive.JettyReactiveWebServerAutoConfiguration,"
+						+ "org.springframework.boot.jetty.autoconfigure.reactive."
+						+ "JettyReactiveWebServerAutoConfiguration,"
 						+ "org.springframework.boot.jetty.autoconfigure.actuate.web.server."
 						+ "JettyReactiveManagementContextAutoConfiguration");
 		RequestTracker tracker = this.context.getBean(RequestTracker.class);
@@ -621,7 +615,8 @@ class ReactiveGracefulShutdownTests extends ReactiveApplicationFixture {
 
 	@Test
 	void quietPeriodEndsTheDelayEarly() throws Exception {
-		start("--graceful.shutdown.delay=20s", "--graceful.shutdown.quiet-period=1s", "--graceful.shutdown.timeout=60s");
+		start("--graceful.shutdown.delay=20s", "--graceful.shutdown.quiet-period=1s",
+				"--graceful.shutdown.timeout=60s");
 		Duration closed = closeInBackground().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 		Phase delay = report().phase(LameDuckDelay.STEP);
 		assertThat(delay.outcome()).isEqualTo(Outcome.ENDED_EARLY);
