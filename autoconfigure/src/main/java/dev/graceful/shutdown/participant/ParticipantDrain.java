@@ -73,22 +73,19 @@ final class ParticipantDrain {
 		if (this.state != State.WAITING) {
 			return;
 		}
-		Long atStart = null;
-		if (this.participant instanceof OptionalParticipant optional) {
-			// Taking part begins its shutdown (the stream hand-off hands off, from then on,
-			// each stream as it becomes ready): what it has in flight is read before, so
-			// that work ended meanwhile counts as in flight at the start and completed.
-			atStart = inFlight();
-			if (!takesPart(optional)) {
-				this.state = State.SKIPPED;
-				return;
-			}
+		// Taking part begins an optional participant's shutdown (the stream hand-off hands
+		// off, from then on, each stream as it becomes ready): what it has in flight is read
+		// before, so that work ended meanwhile counts as in flight at the start and
+		// completed. Any other participant's is read on its own thread (it may hang).
+		Long atStart = (this.participant instanceof OptionalParticipant) ? inFlight() : null;
+		if (this.participant instanceof OptionalParticipant optional && !takesPart(optional)) {
+			this.state = State.SKIPPED;
+			return;
 		}
 		this.state = State.STOPPING;
 		long start = System.nanoTime();
 		this.deadlineNanos = start + timeout.toNanos();
-		Long inFlightAtStart = atStart;
-		Thread supervisor = new Thread(() -> run(start, inFlightAtStart, timeout, cancelGrace),
+		Thread supervisor = new Thread(() -> run(start, atStart, timeout, cancelGrace),
 				"graceful-shutdown-participant-" + this.name);
 		supervisor.setDaemon(true);
 		supervisor.start();

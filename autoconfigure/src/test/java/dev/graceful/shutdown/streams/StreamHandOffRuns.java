@@ -107,13 +107,7 @@ final class StreamHandOffRuns {
 			// session is handed off only once it has: a shutdown starting in between hands it
 			// off as it becomes ready, before the step starts, which then counts it handed
 			// back only. Here it is open when the shutdown starts.
-			OpenStreams open = context.getBeansOfType(StreamHandOff.class)
-				.values()
-				.stream()
-				.filter((handOff) -> handOff.name().equals(StreamHandOff.WEBSOCKETS))
-				.findFirst()
-				.orElseThrow()
-				.streams();
+			OpenStreams open = context.getBean(StreamHandOff.WEBSOCKETS, StreamHandOff.class).streams();
 			await().atMost(StreamLoad.TIMEOUT).until(() -> open.readyCount() == 1);
 			ShutdownReport report = ShutdownReports.close(context);
 			System.out.println("A client that never answers the close frame: " + report.phases());
