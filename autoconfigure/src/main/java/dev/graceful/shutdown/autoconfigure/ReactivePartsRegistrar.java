@@ -1,5 +1,6 @@
 package dev.graceful.shutdown.autoconfigure;
 
+import java.lang.reflect.Modifier;
 import java.util.function.Predicate;
 
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -18,10 +19,10 @@ import dev.graceful.shutdown.web.reactive.NettyRequestTracking;
 /**
  * Registers the reactive parts as ready-made singletons, after the web ones (see
  * {@link WebPartsRegistrar}, which calls it): the filter that counts requests and hands
- * keep-alive connections off once the shutdown has started and, with Reactor Netty, the
- * counting on the server's channels, which leaves the filter out of the application's
- * filter chain. The reactive web server application context looks them up when it
- * creates the server and the HTTP handler, before any other bean is created.
+ * keep-alive connections off once the shutdown has started and, where Reactor Netty is the
+ * server, the counting on the server's channels, which leaves the filter out of the
+ * application's filter chain. The reactive web server application context looks them up
+ * when it creates the server and the HTTP handler, before any other bean is created.
  * <p>
  * The application replaces the filter with a bean of its type.
  */
@@ -32,6 +33,12 @@ final class ReactivePartsRegistrar {
 	private static final String[] REACTOR_NETTY = { "reactor.netty.http.server.HttpServer",
 			"org.springframework.boot.reactor.netty.NettyServerCustomizer",
 			"org.springframework.boot.webflux.autoconfigure.WebFluxProperties" };
+
+	private static final String SERVER_FACTORY = "org.springframework.boot.web.server.reactive."
+			+ "ReactiveWebServerFactory";
+
+	private static final String NETTY_SERVER_FACTORY = "org.springframework.boot.reactor.netty."
+			+ "NettyReactiveWebServerFactory";
 
 	private static final String HANDLER_BUILDER_CUSTOMIZER = "org.springframework.boot.webflux.autoconfigure."
 			+ "WebHttpHandlerBuilderCustomizer";
@@ -45,7 +52,7 @@ final class ReactivePartsRegistrar {
 			RequestTracker tracker, DrainMonitor drainMonitor, boolean connectionClose) {
 		ClassLoader classLoader = beanFactory.getBeanClassLoader();
 		Predicate<ServerWebExchange> countedByServer = (exchange) -> false;
-		if (allPresent(REACTOR_NETTY, classLoader)) {
+		if (allPresent(REACTOR_NETTY, classLoader) && !otherServer(parts, beanFactory, classLoader)) {
 			String basePath = Binder.get(environment).bind(BASE_PATH, String.class).orElse("");
 			countedByServer = NettyParts.register(beanFactory, tracker, drainMonitor, connectionClose, basePath,
 					ClassUtils.isPresent(HANDLER_BUILDER_CUSTOMIZER, classLoader));
@@ -53,6 +60,37 @@ final class ReactivePartsRegistrar {
 		if (parts.absent(InFlightWebFilter.class)) {
 			Singletons.register(beanFactory, WEB_FILTER, new InFlightWebFilter(tracker, connectionClose, countedByServer));
 		}
+	}
+
+	/**
+	 * Whether the application's server is known to be one other than Reactor Netty: Tomcat
+	 * or Jetty, with Reactor Netty on the class path for its HTTP client. Each server
+	 * factory it defines then has a concrete type other than Reactor Netty's; where one's
+	 * type is not known (a factory method that returns the interface), the counting on
+	 * Reactor Netty's channels is registered, and stays idle unless Reactor Netty serves.
+	 */
+	private static boolean otherServer(Singletons parts, ConfigurableListableBeanFactory beanFactory,
+			ClassLoader classLoader) {
+		if (!ClassUtils.isPresent(SERVER_FACTORY, classLoader)) {
+			return false;
+		}
+		String[] factories = parts.defined(ClassUtils.resolveClassName(SERVER_FACTORY, classLoader));
+		for (String name : factories) {
+			Class<?> type = beanFactory.getType(name, false);
+			if (type == null || type.isInterface() || Modifier.isAbstract(type.getModifiers()) || isNetty(type)) {
+				return false;
+			}
+		}
+		return factories.length > 0;
+	}
+
+	private static boolean isNetty(Class<?> type) {
+		for (Class<?> current = type; current != null; current = current.getSuperclass()) {
+			if (current.getName().equals(NETTY_SERVER_FACTORY)) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private static boolean allPresent(String[] classNames, ClassLoader classLoader) {

@@ -10,9 +10,13 @@ import reactor.netty.http.server.HttpServer;
 
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.jetty.reactive.JettyReactiveWebServerFactory;
+import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.tomcat.reactive.TomcatReactiveWebServerFactory;
+import org.springframework.boot.web.server.reactive.ReactiveWebServerFactory;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -105,6 +109,32 @@ class ReactivePartsTests {
 			.run((context) -> assertThat(context).hasSingleBean(InFlightWebFilter.class)
 				.doesNotHaveBean(NettyRequestTracking.class)
 				.doesNotHaveBean(WebHttpHandlerBuilderCustomizer.class));
+	}
+
+	@Test
+	void onTomcatOrJettyWithReactorNettyOnTheClassPathTheFilterAloneCountsRequests() {
+		assertCountedOnTheChannels(this.contextRunner.withBean(TomcatReactiveWebServerFactory.class,
+				() -> new TomcatReactiveWebServerFactory(0)), false);
+		assertCountedOnTheChannels(this.contextRunner.withBean(JettyReactiveWebServerFactory.class,
+				() -> new JettyReactiveWebServerFactory(0)), false);
+	}
+
+	@Test
+	void onReactorNettyOrAServerFactoryOfUnknownTypeRequestsAreCountedOnTheChannels() {
+		assertCountedOnTheChannels(this.contextRunner.withBean(NettyReactiveWebServerFactory.class,
+				() -> new NettyReactiveWebServerFactory(0)), true);
+		// Declared as the interface: the type of the factory is not known before it exists.
+		assertCountedOnTheChannels(this.contextRunner.withBean(ReactiveWebServerFactory.class,
+				() -> new NettyReactiveWebServerFactory(0)), true);
+	}
+
+	private static void assertCountedOnTheChannels(ReactiveWebApplicationContextRunner contextRunner,
+			boolean counted) {
+		contextRunner.run((context) -> {
+			assertThat(context).hasSingleBean(InFlightWebFilter.class);
+			assertThat(context.getBeansOfType(NettyRequestTracking.class)).hasSize(counted ? 1 : 0);
+			assertThat(context.getBeansOfType(WebHttpHandlerBuilderCustomizer.class)).hasSize(counted ? 1 : 0);
+		});
 	}
 
 	@Test

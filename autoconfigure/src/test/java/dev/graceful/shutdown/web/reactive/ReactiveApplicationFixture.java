@@ -17,11 +17,16 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.WebServer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebHandler;
+import org.springframework.web.server.handler.FilteringWebHandler;
+import org.springframework.web.server.handler.WebHandlerDecorator;
 
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.testsupport.RawHttp;
@@ -136,6 +141,19 @@ abstract class ReactiveApplicationFixture {
 	 */
 	void awaitRefusingConnections() {
 		await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(20)).until(this.http::refusesConnections);
+	}
+
+	/**
+	 * Return the filters of the application's filter chain.
+	 */
+	List<WebFilter> filterChain() {
+		HttpHandler handler = this.context.getBean(HttpHandler.class);
+		WebHandler webHandler = (WebHandler) handler;
+		while (webHandler instanceof WebHandlerDecorator decorator && !(webHandler instanceof FilteringWebHandler)) {
+			webHandler = decorator.getDelegate();
+		}
+		assertThat(webHandler).isInstanceOf(FilteringWebHandler.class);
+		return ((FilteringWebHandler) webHandler).getFilters();
 	}
 
 	ShutdownReport report() {

@@ -33,12 +33,7 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.client.ReactorResourceFactory;
-import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.test.util.ReflectionTestUtils;
-import org.springframework.web.server.WebFilter;
-import org.springframework.web.server.WebHandler;
-import org.springframework.web.server.handler.FilteringWebHandler;
-import org.springframework.web.server.handler.WebHandlerDecorator;
 
 import dev.graceful.shutdown.ShutdownReport;
 import dev.graceful.shutdown.ShutdownReport.Outcome;
@@ -682,19 +677,6 @@ class ReactiveGracefulShutdownTests extends ReactiveApplicationFixture {
 
 	private int port() {
 		return ((WebServerApplicationContext) this.context).getWebServer().getPort();
-	}
-
-	/**
-	 * Return the filters of the application's filter chain.
-	 */
-	private List<WebFilter> filterChain() {
-		HttpHandler handler = this.context.getBean(HttpHandler.class);
-		WebHandler webHandler = (WebHandler) handler;
-		while (webHandler instanceof WebHandlerDecorator decorator && !(webHandler instanceof FilteringWebHandler)) {
-			webHandler = decorator.getDelegate();
-		}
-		assertThat(webHandler).isInstanceOf(FilteringWebHandler.class);
-		return ((FilteringWebHandler) webHandler).getFilters();
 	}
 
 	@SpringBootConfiguration(proxyBeanMethods = false)
