@@ -76,15 +76,21 @@ start_until_started() {
 }
 
 # startup_bench_prepare: for the startup benchmarks (bench/startup-app, jars in $JARS): checks
-# LAYOUT (jar or extracted), creates $OUT, builds both jars unless SKIP_BUILD=1, and kills the
+# LAYOUT (jar, extracted, cds or aot), creates $OUT, builds both jars unless SKIP_BUILD=1, and kills the
 # application being started ($server_pid) on exit, whatever the exit path. Dies (the script's die)
 # on failure. Each side starts from a path of the same length ($OUT/with, $OUT/none): Spring Boot
 # allocates, for each class and resource it loads, an amount that grows with the length of the
 # jar's path (about 0.4 MB per character in all on the bench application), and the two jars' own
 # names differ by three characters. With LAYOUT=extracted, each side is extracted into
-# $OUT/<side>/extracted.
+# $OUT/<side>/extracted. LAYOUT=cds and LAYOUT=aot (startup-overhead.sh and
+# startup-instructions.sh, which set SERVERS) are the extracted layout with a class data
+# sharing archive (cds) or, on Java 25, an ahead-of-time cache (aot) for each side and
+# server, made by a training run as Spring Boot documents them (-XX:ArchiveClassesAtExit or
+# -XX:AOTCacheOutput, with -Dspring.context.exit=onRefresh): $OUT/<side>/extracted/<server>.<layout>.
 startup_bench_prepare() {
-	case $LAYOUT in jar | extracted) ;; *) die "unknown LAYOUT '$LAYOUT' (jar or extracted)" ;; esac
+	case $LAYOUT in jar | extracted | cds | aot) ;; *) die "unknown LAYOUT '$LAYOUT' (jar, extracted, cds or aot)" ;; esac
+	case $LAYOUT in cds | aot) [ -n "${SERVERS:-}" ] \
+		|| die "LAYOUT=$LAYOUT needs SERVERS (startup-overhead.sh, startup-instructions.sh)" ;; esac
 	mkdir -p "$OUT"
 	if [ "${SKIP_BUILD:-}" != 1 ]; then
 		echo "Building $JARS/startup-bench-{with,without}-starter.jar" >&2
@@ -97,9 +103,23 @@ startup_bench_prepare() {
 		dir=$OUT/$(startup_bench_dir "$side")
 		rm -rf "$dir" && mkdir -p "$dir" && cp "$JARS/startup-bench-$side-starter.jar" "$dir/app.jar" \
 			|| die "copying the $side jar failed"
-		[ "$LAYOUT" = extracted ] || continue
+		[ "$LAYOUT" != jar ] || continue
 		"$JAVA" -Djarmode=tools -jar "$dir/app.jar" extract --destination "$dir/extracted" >/dev/null \
 			|| die "extracting the $side jar failed"
+		[ "$LAYOUT" != extracted ] || continue
+		local server output
+		for server in $SERVERS; do
+			startup_bench_args "$server" "$side"
+			case $LAYOUT in
+			cds) output=-XX:ArchiveClassesAtExit="$dir/extracted/$server.cds" ;;
+			*) output=-XX:AOTCacheOutput="$dir/extracted/$server.aot" ;;
+			esac
+			# shellcheck disable=SC2086
+			"$JAVA" $SERVER_JVM "$output" -Dspring.context.exit=onRefresh \
+				"${startup_args[@]}" >"$dir/extracted/$server-training.log" 2>&1 \
+				&& [ -f "$dir/extracted/$server.$LAYOUT" ] \
+				|| { tail -20 "$dir/extracted/$server-training.log" >&2; die "the $server training run of the $side jar failed"; }
+		done
 	done
 	server_pid=""
 	trap 'kill_started_server' EXIT
@@ -112,7 +132,7 @@ startup_bench_dir() { case $1 in with) echo with ;; *) echo none ;; esac; }
 
 # startup_bench_jar <side>: prints the jar that starts <side> (with, without) in LAYOUT.
 startup_bench_jar() {
-	if [ "$LAYOUT" = extracted ]; then
+	if [ "$LAYOUT" != jar ]; then
 		echo "$OUT/$(startup_bench_dir "$1")/extracted/app.jar"
 	else
 		echo "$OUT/$(startup_bench_dir "$1")/app.jar"
@@ -144,10 +164,19 @@ startup_bench_settings() {
 startup_bench_args() {
 	local server=$1 side=$2 jar
 	case $side in without) jar=$(startup_bench_jar without) ;; *) jar=$(startup_bench_jar with) ;; esac
+	startup_args=()
+	# The archive is absent while startup_bench_prepare's training run makes it; where it
+	# exists the start fails rather than run without it.
+	if [ -f "${jar%/*}/$server.$LAYOUT" ]; then
+		case $LAYOUT in
+		cds) startup_args=(-Xshare:on -XX:SharedArchiveFile="${jar%/*}/$server.cds") ;;
+		aot) startup_args=(-XX:AOTMode=on -XX:AOTCache="${jar%/*}/$server.aot") ;;
+		esac
+	fi
 	# shellcheck disable=SC2206
 	case $server in
-	tomcat) startup_args=(-jar "$jar" $TOMCAT_OPTS) ;;
-	netty) startup_args=(-jar "$jar" $NETTY_OPTS) ;;
+	tomcat) startup_args+=(-jar "$jar" $TOMCAT_OPTS) ;;
+	netty) startup_args+=(-jar "$jar" $NETTY_OPTS) ;;
 	*) die "unknown server '$server' (tomcat or netty)" ;;
 	esac
 	startup_args+=(--server.address=127.0.0.1 --server.port=0)

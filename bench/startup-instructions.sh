@@ -26,7 +26,7 @@
 # Settings (environment), defaults in brackets:
 #   SERVERS [tomcat netty]  ROUNDS [3]  SIDES [without with]  SERVER_JVM [-Xms512m -Xmx512m]
 #   JAVA [java]  TOMCAT_OPTS []  NETTY_OPTS [--spring.main.web-application-type=reactive]
-#   LAYOUT [jar]: jar or extracted, as in startup-overhead.sh.
+#   LAYOUT [jar]: jar, extracted, cds or aot (Java 25), as in startup-overhead.sh.
 #   SKIP_BUILD [unset]: 1 = use the jars already in bench/startup-app/target.
 # Needs valgrind (apt-get install -y valgrind).
 # Logs: bench/target/startup-instructions/<timestamp>/<server>-<side>-<round>.{log,cg}

@@ -17,7 +17,12 @@
 # LAYOUT=extracted runs both applications the way Spring Boot recommends for production
 # (java -Djarmode=tools -jar app.jar extract: the application jar and its libraries as
 # plain jars) instead of as one executable jar with nested jars, whose class loader makes
-# every class looked up cost more the further down the class path its jar is.
+# every class looked up cost more the further down the class path its jar is. LAYOUT=cds
+# adds a class data sharing archive to it, one per side and server, from a training run
+# (-XX:ArchiveClassesAtExit with -Dspring.context.exit=onRefresh), as Spring Boot documents
+# for a faster start; the measured starts use it with -Xshare:on. LAYOUT=aot does the same
+# with Java 25's ahead-of-time cache (-XX:AOTCacheOutput, then -XX:AOTMode=on): set JAVA to
+# a Java 25.
 # SIDES="without with disabled" adds a third side: the jar with the starter and
 # graceful.shutdown.enabled=false.
 # One start per side before the rounds warms the page cache and is not counted.
@@ -33,7 +38,7 @@
 # Settings (environment), defaults in brackets:
 #   SERVERS [tomcat netty]  ROUNDS [10]  SIDES [without with]  SERVER_JVM [-Xms512m -Xmx512m]
 #   JAVA [java]  TOMCAT_OPTS []  NETTY_OPTS [--spring.main.web-application-type=reactive]
-#   LAYOUT [jar]: jar or extracted.
+#   LAYOUT [jar]: jar, extracted, cds or aot (Java 25).
 #   MAX_LOAD [unset] and LOAD_WAIT [300]: before each round wait, at most LOAD_WAIT seconds,
 #   until the 1-minute load average is at most MAX_LOAD.
 #   SKIP_BUILD [unset]: 1 = use the jars already in bench/startup-app/target.
