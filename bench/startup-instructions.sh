@@ -27,6 +27,13 @@
 #   SERVERS [tomcat netty]  ROUNDS [3]  SIDES [without with]  SERVER_JVM [-Xms512m -Xmx512m]
 #   JAVA [java]  TOMCAT_OPTS []  NETTY_OPTS [--spring.main.web-application-type=reactive]
 #   LAYOUT [jar]: jar, extracted, cds or aot (Java 25), as in startup-overhead.sh.
+#   THREADS [all]: all counts every thread of the process (cachegrind). main counts each
+#     thread on its own (callgrind --separate-threads, about twice as slow) and reports the
+#     main thread's count, which refreshes the context (the whole process's beside it),
+#     with -Dbench.await-preinit=true: the main thread waits, once the application is
+#     prepared, for Spring Boot's background preinitialization to end, as it has by then
+#     in a start with a processor to spare. Under valgrind, which runs one thread at a
+#     time, what that thread loads would otherwise depend on which thread valgrind ran.
 #   SKIP_BUILD [unset]: 1 = use the jars already in bench/startup-app/target.
 # Needs valgrind (apt-get install -y valgrind).
 # Logs: bench/target/startup-instructions/<timestamp>/<server>-<side>-<round>.{log,cg}
@@ -41,11 +48,18 @@ START_TIMEOUT=900
 # The JIT writes and patches code (smc-check); the JVM's signal handler reads the registers
 # at a faulting access (implicit null checks, safepoint polls), which valgrind keeps exact
 # only with allregs-at-mem-access: without it compiled loops crash the JVM.
-VALGRIND=(valgrind --tool=cachegrind --cache-sim=no --smc-check=all-non-file
-	--vex-iropt-register-updates=allregs-at-mem-access)
+THREADS=${THREADS:-all}
+VALGRIND_OPTS=(--smc-check=all-non-file --vex-iropt-register-updates=allregs-at-mem-access)
+case "$THREADS" in
+	all) VALGRIND=(valgrind --tool=cachegrind --cache-sim=no "${VALGRIND_OPTS[@]}"); THREAD_OPTS="" ;;
+	main) VALGRIND=(valgrind --tool=callgrind --separate-threads=yes "${VALGRIND_OPTS[@]}")
+		THREAD_OPTS="-Dbench.await-preinit=true" ;;
+	*) echo "startup-instructions: THREADS must be all or main, not '$THREADS'" >&2; exit 2 ;;
+esac
 STEADY_JVM="-XX:TieredStopAtLevel=1 -Xbatch -XX:+UseSerialGC"
 
 OUT=bench/target/startup-instructions/$(date -u +%Y%m%dT%H%M%SZ)
+if [ "$THREADS" = main ]; then COUNTED="main thread"; else COUNTED="whole process"; fi
 
 die() { echo "startup-instructions: $*" >&2; exit 2; }
 command -v valgrind >/dev/null || die "valgrind not found: apt-get install -y valgrind"
@@ -64,19 +78,27 @@ count_once() {
 	base=$OUT/$server-$side-$round
 	startup_bench_args "$server" "$side"
 	# shellcheck disable=SC2086
-	timeout "$START_TIMEOUT" "${VALGRIND[@]}" --cachegrind-out-file="$base.cg" "$JAVA" $SERVER_JVM $STEADY_JVM \
-		-Dbench.halt-when-started=true "${startup_args[@]}" >"$base.log" 2>&1 &
+	timeout "$START_TIMEOUT" "${VALGRIND[@]}" --"${VALGRIND[1]#--tool=}"-out-file="$base.cg" "$JAVA" $SERVER_JVM \
+		$STEADY_JVM $THREAD_OPTS -Dbench.halt-when-started=true "${startup_args[@]}" >"$base.log" 2>&1 &
 	pids+=($!)
 }
 
-# counted <log> -> prints "<instructions> <allocated_kb>", or dies naming the log.
+# counted <log> -> prints "<instructions> <allocated_kb> <process_instructions>", or dies
+# naming the log. With THREADS=main the first is the main thread's: valgrind's thread 2 (the
+# launcher's thread, 1, starts the JVM's main thread first).
 counted() {
-	local log=$1 instructions allocated
+	local log=$1 instructions allocated process
 	grep -q 'Started after CPU time' "$log" || { tail -20 "$log" >&2; die "no 'Started after CPU time' line in $log"; }
-	instructions=$(grep -oP 'I\s+refs:\s+\K[0-9,]+' "$log" | tr -d , || true)
+	if [ "$THREADS" = main ]; then
+		instructions=$(grep -m1 -oP '^summary: \K[0-9]+' "${log%.log}.cg-02" || true)
+		process=$(cat "${log%.log}".cg-* | grep -oP '^summary: \K[0-9]+' | awk '{ n += $1 } END { print n }')
+	else
+		instructions=$(grep -oP 'I\s+refs:\s+\K[0-9,]+' "$log" | tr -d , || true)
+		process=$instructions
+	fi
 	allocated=$(grep -oP -m1 'main thread allocated \K[0-9]+' "$log" || true)
 	[ -n "$instructions" ] && [ -n "$allocated" ] || die "no instruction count in $log"
-	echo "$instructions $allocated"
+	echo "$instructions $allocated $process"
 }
 
 ratio() { awk -v s="$1" -v p="$2" 'BEGIN { printf "%.4f", s / p }'; }
@@ -88,7 +110,7 @@ read -r -a sides <<<"$SIDES"
 rows=()
 summary=()
 for server in $SERVERS; do
-	declare -A instructions=() allocated=()
+	declare -A instructions=() allocated=() process=()
 	for round in $(seq 1 "$ROUNDS"); do
 		pids=()
 		for side in "${sides[@]}"; do count_once "$server" "$side" "$round"; done
@@ -98,11 +120,13 @@ for server in $SERVERS; do
 		for side in "${sides[@]}"; do
 			# Not read from a process substitution: counted's die must end the script.
 			result=$(counted "$OUT/$server-$side-$round.log")
-			read -r i a <<<"$result"
+			read -r i a p <<<"$result"
 			instructions[$side,$round]=$i
 			allocated[$side,$round]=$a
+			process[$side,$round]=$p
 			row+=" $(giga "$i") / $a |"
-			echo "   $server round $round $side: $(giga "$i") G instructions, main thread allocated $a KB" >&2
+			echo "   $server round $round $side: $(giga "$i") G instructions ($COUNTED), $(giga "$p") G the whole process," \
+				"main thread allocated $a KB" >&2
 		done
 		for side in "${sides[@]}"; do
 			[ "$side" != without ] || continue
@@ -114,14 +138,15 @@ for server in $SERVERS; do
 		[ "$side" != without ] || continue
 		ri=$(round_ratios instructions "$side")
 		ra=$(round_ratios allocated "$side")
-		summary+=("| $server | $side / without | $(giga "$(round_median instructions "$side")") | $(giga "$(round_median instructions without)") | **$(median <<<"$ri")** $(range <<<"$ri") | $(median <<<"$ra") $(range <<<"$ra") |")
+		rp=$(round_ratios process "$side")
+		summary+=("| $server | $side / without | $(giga "$(round_median instructions "$side")") | $(giga "$(round_median instructions without)") | **$(median <<<"$ri")** $(range <<<"$ri") | $(median <<<"$ra") $(range <<<"$ra") | $(median <<<"$rp") $(range <<<"$rp") |")
 	done
-	unset instructions allocated
+	unset instructions allocated process
 done
 
 echo
 echo "Startup in instructions ($LAYOUT layout), $ROUNDS rounds, JVM $SERVER_JVM $STEADY_JVM, $("$JAVA" -version 2>&1 | head -1), $(valgrind --version) (logs: $OUT)"
-echo "Each cell: G instructions, whole process, start to 'Started' / main thread allocated (KB); ratios against the application without the starter."
+echo "Each cell: G instructions ($COUNTED), start to 'Started' / main thread allocated (KB); ratios against the application without the starter."
 echo
 header="| server | round |"
 rule="|---|---|"
@@ -131,6 +156,6 @@ echo "$header"
 echo "$rule"
 printf '%s\n' "${rows[@]}"
 echo
-echo "| server | sides | median G instructions | median G instructions without | instructions: median per-round ratio [min, max] | allocated: median per-round ratio [min, max] |"
-echo "|---|---|---|---|---|---|"
+echo "| server | sides | median G instructions | median G instructions without | instructions: median per-round ratio [min, max] | allocated: median per-round ratio [min, max] | whole process: median per-round ratio [min, max] |"
+echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${summary[@]}"

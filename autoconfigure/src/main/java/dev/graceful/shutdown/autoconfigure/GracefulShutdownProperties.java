@@ -9,8 +9,6 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.cloud.CloudPlatform;
 import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.boot.context.properties.bind.Bindable;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 
 import dev.graceful.shutdown.timeline.ShutdownPlan;
@@ -39,6 +37,23 @@ public class GracefulShutdownProperties {
 	/** The watchdog's settings, read by the watchdog installer. */
 	static final String WATCHDOG = PREFIX + ".watchdog";
 
+	/** Read by the watchdog installer, as the three below. */
+	static final String WATCHDOG_ENABLED = WATCHDOG + ".enabled";
+
+	static final String WATCHDOG_MARGIN = WATCHDOG + ".margin";
+
+	static final String WATCHDOG_EXIT_CODE = WATCHDOG + ".exit-code";
+
+	/**
+	 * The defaults, as constants so that the watchdog installer, which binds its keys
+	 * before there are beans, reads them without loading this class.
+	 */
+	static final long DEFAULT_TIMEOUT_SECONDS = 30;
+
+	static final long DEFAULT_WATCHDOG_MARGIN_SECONDS = 2;
+
+	static final int DEFAULT_WATCHDOG_EXIT_CODE = 124;
+
 	/** Whether meter registries are closed after the report, the switch of that bean. */
 	static final String DEFER_REGISTRY_CLOSE = PREFIX + ".metrics.defer-registry-close";
 
@@ -50,6 +65,17 @@ public class GracefulShutdownProperties {
 
 	/** Whether the application leaves service discovery as the shutdown starts. */
 	static final String DISCOVERY_ENABLED = PREFIX + ".discovery.enabled";
+
+	/** Whether the SSE and WebSocket streams are handed off. */
+	static final String STREAMS_ENABLED = PREFIX + ".web.streams.enabled";
+
+	/** Whether Spring's executors are tracked. */
+	static final String TRACK_EXECUTORS = PREFIX + ".tasks.track-executors";
+
+	/** Whether the health contributor is on, and the default for every contributor. */
+	static final String HEALTH_ENABLED = "management.health.gracefulshutdown.enabled";
+
+	static final String HEALTH_DEFAULTS_ENABLED = "management.health.defaults.enabled";
 
 	/** Delay used on Kubernetes when none is configured. */
 	public static final Duration KUBERNETES_DEFAULT_DELAY = Duration.ofSeconds(10);
@@ -77,7 +103,7 @@ public class GracefulShutdownProperties {
 	 * Overall budget for the whole shutdown, from SIGTERM to exit. Each step's timeout is
 	 * capped by what is left of it; the watchdog halts the JVM if it is exceeded.
 	 */
-	private Duration timeout = Duration.ofSeconds(30);
+	private Duration timeout = Duration.ofSeconds(DEFAULT_TIMEOUT_SECONDS);
 
 	private final Web web = new Web();
 
@@ -96,30 +122,6 @@ public class GracefulShutdownProperties {
 	private final Metrics metrics = new Metrics();
 
 	private final Discovery discovery = new Discovery();
-
-	/**
-	 * Bind what the watchdog needs ({@code enabled}, {@code timeout} and the
-	 * {@code watchdog} group) for the watchdog installer, which runs before there are
-	 * beans; the rest keeps its defaults. Binding the whole class this early would cost a
-	 * cold JVM tens of milliseconds more at every start.
-	 * @param environment the environment
-	 * @return properties with those values bound
-	 */
-	static GracefulShutdownProperties bindForWatchdog(Environment environment) {
-		GracefulShutdownProperties properties = new GracefulShutdownProperties();
-		Binder binder = Binder.get(environment);
-		// Without method references: each costs the startup a class generated for it.
-		Boolean enabled = binder.bind(ENABLED, Boolean.class).orElse(null);
-		if (enabled != null) {
-			properties.setEnabled(enabled);
-		}
-		Duration timeout = binder.bind(TIMEOUT, Duration.class).orElse(null);
-		if (timeout != null) {
-			properties.setTimeout(timeout);
-		}
-		binder.bind(WATCHDOG, Bindable.ofInstance(properties.getWatchdog()));
-		return properties;
-	}
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -702,12 +704,12 @@ public class GracefulShutdownProperties {
 		/**
 		 * How long past graceful.shutdown.timeout the watchdog waits before halting.
 		 */
-		private Duration margin = Duration.ofSeconds(2);
+		private Duration margin = Duration.ofSeconds(DEFAULT_WATCHDOG_MARGIN_SECONDS);
 
 		/**
 		 * Exit code of a JVM halted by the watchdog.
 		 */
-		private int exitCode = 124;
+		private int exitCode = DEFAULT_WATCHDOG_EXIT_CODE;
 
 		public boolean isEnabled() {
 			return this.enabled;

@@ -7,7 +7,6 @@ import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.context.ApplicationContext;
-import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 
 import dev.graceful.shutdown.WorkTracker;
@@ -42,13 +41,9 @@ final class HealthAndMetricsRegistrar {
 
 	private static final String HEALTH_INDICATOR_BEAN_NAME = "gracefulShutdownHealthIndicator";
 
-	private static final String HEALTH_INDICATOR = "org.springframework.boot.health.contributor.HealthIndicator";
+	static final String HEALTH_INDICATOR = "org.springframework.boot.health.contributor.HealthIndicator";
 
-	private static final String HEALTH_ENABLED = "management.health.gracefulshutdown.enabled";
-
-	private static final String HEALTH_DEFAULTS_ENABLED = "management.health.defaults.enabled";
-
-	private static final String METER_REGISTRY = "io.micrometer.core.instrument.MeterRegistry";
+	static final String METER_REGISTRY = "io.micrometer.core.instrument.MeterRegistry";
 
 	private HealthAndMetricsRegistrar() {
 	}
@@ -68,7 +63,8 @@ final class HealthAndMetricsRegistrar {
 			ConfigurableListableBeanFactory beanFactory, Singletons parts, ApplicationContext context,
 			ShutdownRecorder progress, boolean deferRegistryClose) {
 		ClassLoader classLoader = beanFactory.getBeanClassLoader();
-		if (ClassUtils.isPresent(HEALTH_INDICATOR, classLoader) && healthEnabled(context.getEnvironment())
+		if (ClassUtils.isPresent(HEALTH_INDICATOR, classLoader)
+				&& StartupPreloader.healthContributorEnabled(context.getEnvironment())
 				&& !beanFactory.containsBean(HEALTH_INDICATOR_BEAN_NAME)) {
 			Singletons.register(beanFactory, HEALTH_INDICATOR_BEAN_NAME, new GracefulShutdownHealthIndicator(progress));
 		}
@@ -94,14 +90,6 @@ final class HealthAndMetricsRegistrar {
 				beanFactory.getBeanProvider(RequestTracker.class).getIfAvailable(),
 				Singletons.workRegistry(beanFactory.getBeanProvider(WorkTracker.class)),
 				beanFactory.getBeanProvider(ParticipantRunner.class).getIfAvailable());
-	}
-
-	private static boolean healthEnabled(Environment environment) {
-		Boolean enabled = environment.getProperty(HEALTH_ENABLED, Boolean.class);
-		if (enabled != null) {
-			return enabled;
-		}
-		return environment.getProperty(HEALTH_DEFAULTS_ENABLED, Boolean.class, true);
 	}
 
 }

@@ -30,9 +30,15 @@ final class ReactivePartsRegistrar {
 
 	static final String WEB_FILTER = "gracefulShutdownInFlightWebFilter";
 
-	private static final String[] REACTOR_NETTY = { "reactor.netty.http.server.HttpServer",
-			"org.springframework.boot.reactor.netty.NettyServerCustomizer",
-			"org.springframework.boot.webflux.autoconfigure.WebFluxProperties" };
+	/**
+	 * With this class, {@link #NETTY_CUSTOMIZER} and {@link #WEBFLUX_PROPERTIES}: the
+	 * Reactor Netty parts.
+	 */
+	static final String REACTOR_NETTY = "reactor.netty.http.server.HttpServer";
+
+	static final String NETTY_CUSTOMIZER = "org.springframework.boot.reactor.netty.NettyServerCustomizer";
+
+	static final String WEBFLUX_PROPERTIES = "org.springframework.boot.webflux.autoconfigure.WebFluxProperties";
 
 	private static final String SERVER_FACTORY = "org.springframework.boot.web.server.reactive."
 			+ "ReactiveWebServerFactory";
@@ -52,7 +58,8 @@ final class ReactivePartsRegistrar {
 			RequestTracker tracker, DrainMonitor drainMonitor, boolean connectionClose) {
 		ClassLoader classLoader = beanFactory.getBeanClassLoader();
 		Predicate<ServerWebExchange> countedByServer = (exchange) -> false;
-		if (allPresent(REACTOR_NETTY, classLoader) && !otherServer(parts, beanFactory, classLoader)) {
+		if (Singletons.allPresent(classLoader, REACTOR_NETTY, NETTY_CUSTOMIZER, WEBFLUX_PROPERTIES)
+				&& !otherServer(parts, beanFactory, classLoader)) {
 			String basePath = Binder.get(environment).bind(BASE_PATH, String.class).orElse("");
 			countedByServer = NettyParts.register(beanFactory, tracker, drainMonitor, connectionClose, basePath,
 					ClassUtils.isPresent(HANDLER_BUILDER_CUSTOMIZER, classLoader));
@@ -91,15 +98,6 @@ final class ReactivePartsRegistrar {
 			}
 		}
 		return false;
-	}
-
-	private static boolean allPresent(String[] classNames, ClassLoader classLoader) {
-		for (String className : classNames) {
-			if (!ClassUtils.isPresent(className, classLoader)) {
-				return false;
-			}
-		}
-		return true;
 	}
 
 	/**

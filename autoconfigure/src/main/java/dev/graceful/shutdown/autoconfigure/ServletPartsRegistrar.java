@@ -28,8 +28,10 @@ final class ServletPartsRegistrar {
 
 	static final String FILTER_REGISTRATION = "gracefulShutdownInFlightRequestFilter";
 
-	private static final String[] TOMCAT = { "org.apache.catalina.startup.Tomcat",
-			"org.springframework.boot.tomcat.TomcatContextCustomizer" };
+	/** With this class and {@link #TOMCAT_CUSTOMIZER}: the Tomcat parts. */
+	static final String TOMCAT = "org.apache.catalina.startup.Tomcat";
+
+	static final String TOMCAT_CUSTOMIZER = "org.springframework.boot.tomcat.TomcatContextCustomizer";
 
 	private ServletPartsRegistrar() {
 	}
@@ -37,7 +39,7 @@ final class ServletPartsRegistrar {
 	static void register(ConfigurableListableBeanFactory beanFactory, Singletons parts, RequestTracker tracker,
 			boolean connectionClose) {
 		ClassLoader classLoader = beanFactory.getBeanClassLoader();
-		if (ClassUtils.isPresent(TOMCAT[0], classLoader) && ClassUtils.isPresent(TOMCAT[1], classLoader)) {
+		if (ClassUtils.isPresent(TOMCAT, classLoader) && ClassUtils.isPresent(TOMCAT_CUSTOMIZER, classLoader)) {
 			TomcatParts.register(beanFactory, parts);
 		}
 		if (beanFactory.containsBeanDefinition(FILTER_REGISTRATION)) {

@@ -14,6 +14,7 @@ import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.util.ClassUtils;
 
 import dev.graceful.shutdown.WorkTracker;
 import dev.graceful.shutdown.tasks.WorkRegistry;
@@ -146,6 +147,21 @@ final class Singletons {
 	 */
 	static @Nullable WorkRegistry workRegistry(ObjectProvider<WorkTracker> workTracker) {
 		return (workTracker.getIfAvailable() instanceof WorkRegistry registry) ? registry : null;
+	}
+
+	/**
+	 * Whether all the classes are present.
+	 * @param classLoader the class loader to look in
+	 * @param classNames the names of the classes
+	 * @return {@code true} if each of them is
+	 */
+	static boolean allPresent(@Nullable ClassLoader classLoader, String... classNames) {
+		for (String className : classNames) {
+			if (!ClassUtils.isPresent(className, classLoader)) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	/**

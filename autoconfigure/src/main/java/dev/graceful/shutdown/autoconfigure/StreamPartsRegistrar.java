@@ -38,17 +38,17 @@ import dev.graceful.shutdown.streams.servlet.WebSocketSessionTracking;
  */
 final class StreamPartsRegistrar {
 
-	private static final String SSE_EMITTER = "org.springframework.web.servlet.mvc.method.annotation.SseEmitter";
+	static final String SSE_EMITTER = "org.springframework.web.servlet.mvc.method.annotation.SseEmitter";
 
-	private static final String WEB_SOCKET_HANDLER = "org.springframework.web.socket.WebSocketHandler";
+	static final String WEB_SOCKET_HANDLER = "org.springframework.web.socket.WebSocketHandler";
 
-	private static final String BROKER_MESSAGE_HANDLER = "org.springframework.messaging.simp.broker."
+	static final String BROKER_MESSAGE_HANDLER = "org.springframework.messaging.simp.broker."
 			+ "AbstractBrokerMessageHandler";
 
-	private static final String WEB_SOCKET_HANDLER_ADAPTER = "org.springframework.web.reactive.socket.server.support."
+	static final String WEB_SOCKET_HANDLER_ADAPTER = "org.springframework.web.reactive.socket.server.support."
 			+ "WebSocketHandlerAdapter";
 
-	private static final String METER_BINDER = "io.micrometer.core.instrument.binder.MeterBinder";
+	static final String METER_BINDER = "io.micrometer.core.instrument.binder.MeterBinder";
 
 	private StreamPartsRegistrar() {
 	}

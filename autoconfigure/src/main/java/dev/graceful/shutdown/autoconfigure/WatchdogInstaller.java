@@ -10,7 +10,9 @@ import org.springframework.beans.factory.support.DefaultSingletonBeanRegistry;
 import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
 import org.springframework.boot.context.event.ApplicationFailedEvent;
 import org.springframework.boot.context.event.ApplicationPreparedEvent;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.context.event.SpringApplicationEvent;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.ConfigurableEnvironment;
@@ -61,44 +63,69 @@ public final class WatchdogInstaller implements ApplicationListener<SpringApplic
 	@Override
 	public void onApplicationEvent(SpringApplicationEvent event) {
 		if (event instanceof ApplicationEnvironmentPreparedEvent prepared) {
-			install(prepared.getEnvironment(), prepared.getSpringApplication().getClassLoader());
+			boolean enabled = install(prepared.getEnvironment(), prepared.getSpringApplication().getClassLoader());
+			StartupPreloader.environmentPrepared(enabled, prepared.getEnvironment(), prepared.getSpringApplication());
 		}
 		else if (event instanceof ApplicationPreparedEvent prepared) {
 			handOver(prepared.getApplicationContext());
 		}
-		else if (event instanceof ApplicationFailedEvent failed && failed.getApplicationContext() == null) {
-			// Failed before there was a context to destroy the watchdog with it.
-			uninstall();
+		else if (event instanceof ApplicationReadyEvent) {
+			StartupPreloader.startupEnded();
+		}
+		else if (event instanceof ApplicationFailedEvent failed) {
+			StartupPreloader.startupEnded();
+			if (failed.getApplicationContext() == null) {
+				// Failed before there was a context to destroy the watchdog with it.
+				uninstall();
+			}
 		}
 	}
 
-	private void install(ConfigurableEnvironment environment, @Nullable ClassLoader classLoader) {
-		if (this.watchdog != null) {
-			return;
-		}
-		GracefulShutdownProperties properties;
+	/**
+	 * Installs the watchdog, unless graceful shutdown is off. Binds the five keys it needs
+	 * one by one, without the properties' classes (12 of them), which the
+	 * {@link StartupPreloader} loads in the background for the context's binding of the
+	 * whole group.
+	 * @return whether graceful shutdown is on ({@code false} also if a key cannot be bound:
+	 * the startup then fails when the context binds it, with a failure analysis that names
+	 * the property)
+	 */
+	private boolean install(ConfigurableEnvironment environment, @Nullable ClassLoader classLoader) {
+		Binder binder = Binder.get(environment);
+		boolean enabled;
+		Duration timeout;
+		boolean watchdogEnabled;
+		Duration margin;
+		int exitCode;
 		try {
-			properties = GracefulShutdownProperties.bindForWatchdog(environment);
+			enabled = binder.bind(GracefulShutdownProperties.ENABLED, Boolean.class).orElse(true);
+			timeout = binder.bind(GracefulShutdownProperties.TIMEOUT, Duration.class)
+				.orElse(Duration.ofSeconds(GracefulShutdownProperties.DEFAULT_TIMEOUT_SECONDS));
+			watchdogEnabled = binder.bind(GracefulShutdownProperties.WATCHDOG_ENABLED, Boolean.class).orElse(true);
+			margin = binder.bind(GracefulShutdownProperties.WATCHDOG_MARGIN, Duration.class)
+				.orElse(Duration.ofSeconds(GracefulShutdownProperties.DEFAULT_WATCHDOG_MARGIN_SECONDS));
+			exitCode = binder.bind(GracefulShutdownProperties.WATCHDOG_EXIT_CODE, Integer.class)
+				.orElse(GracefulShutdownProperties.DEFAULT_WATCHDOG_EXIT_CODE);
 		}
 		catch (RuntimeException ex) {
 			// Unbindable: the startup fails with a failure analysis that names the property.
-			return;
+			return false;
 		}
 		// Values that cannot work fail the startup when the context checks them; the
 		// context then closes, and with it this watchdog.
-		if (!properties.isEnabled()) {
-			return;
+		if (this.watchdog != null || !enabled) {
+			return enabled;
 		}
 		addDefaults(environment, classLoader);
-		if (properties.getTimeout().isNegative() || properties.getTimeout().isZero()) {
-			return;
+		if (timeout.isNegative() || timeout.isZero()) {
+			return true;
 		}
-		ShutdownBudget budget = new ShutdownBudget(properties.getTimeout());
-		ShutdownWatchdog watchdog = new ShutdownWatchdog(budget, properties.getWatchdog().isEnabled(),
-				properties.getWatchdog().getMargin(), properties.getWatchdog().getExitCode());
+		ShutdownBudget budget = new ShutdownBudget(timeout);
+		ShutdownWatchdog watchdog = new ShutdownWatchdog(budget, watchdogEnabled, margin, exitCode);
 		watchdog.install();
 		this.budget = budget;
 		this.watchdog = watchdog;
+		return true;
 	}
 
 	private static void addDefaults(ConfigurableEnvironment environment, @Nullable ClassLoader classLoader) {

@@ -31,9 +31,9 @@ final class WebPartsRegistrar {
 
 	private static final String DEFAULT_WEB_ENDPOINT_BASE_PATH = "/actuator";
 
-	private static final String SERVLET_FILTER = "jakarta.servlet.Filter";
+	static final String SERVLET_FILTER = "jakarta.servlet.Filter";
 
-	private static final String WEB_FILTER = "org.springframework.web.server.WebFilter";
+	static final String WEB_FILTER = "org.springframework.web.server.WebFilter";
 
 	private WebPartsRegistrar() {
 	}

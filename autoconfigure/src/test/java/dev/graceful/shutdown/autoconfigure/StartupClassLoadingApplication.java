@@ -7,6 +7,8 @@ import org.springframework.boot.Banner;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.event.ApplicationPreparedEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
 
@@ -16,7 +18,10 @@ import org.springframework.context.annotation.Configuration;
  * so the streams' hand-off takes part), or with {@code -Dstartup.web=REACTIVE} a reactive
  * one on Reactor Netty, with the arguments as command-line properties; loads
  * {@link Started} to mark the end of the startup in the log, then closes the
- * application, which runs the whole shutdown.
+ * application, which runs the whole shutdown. With {@code -Dstartup.await-preinit=true}
+ * the main thread waits, once the application is prepared, for Spring Boot's background
+ * preinitialization to end, as it has by then on a machine with a processor to spare:
+ * which classes that thread loaded then does not depend on how busy the machine is.
  */
 public final class StartupClassLoadingApplication {
 
@@ -24,7 +29,11 @@ public final class StartupClassLoadingApplication {
 	}
 
 	public static void main(String[] args) throws Exception {
-		ConfigurableApplicationContext context = new SpringApplicationBuilder(Application.class)
+		SpringApplicationBuilder builder = new SpringApplicationBuilder(Application.class);
+		if (Boolean.getBoolean("startup.await-preinit")) {
+			builder.listeners(new AwaitPreinitialization());
+		}
+		ConfigurableApplicationContext context = builder
 			.web(WebApplicationType.valueOf(System.getProperty("startup.web", "SERVLET")))
 			.bannerMode(Banner.Mode.OFF)
 			.logStartupInfo(false)
@@ -43,6 +52,27 @@ public final class StartupClassLoadingApplication {
 	 * during the startup.
 	 */
 	static final class Started {
+
+	}
+
+	/**
+	 * Waits for Spring Boot's background preinitialization thread to end.
+	 */
+	static final class AwaitPreinitialization implements ApplicationListener<ApplicationPreparedEvent> {
+
+		@Override
+		public void onApplicationEvent(ApplicationPreparedEvent event) {
+			for (Thread thread : Thread.getAllStackTraces().keySet()) {
+				if (thread.getName().equals("background-preinit")) {
+					try {
+						thread.join(Duration.ofSeconds(30).toMillis());
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+				}
+			}
+		}
 
 	}
 

@@ -9,8 +9,10 @@ import java.util.Map;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.event.ApplicationPreparedEvent;
 import org.springframework.boot.context.metrics.buffering.BufferingApplicationStartup;
 import org.springframework.boot.context.metrics.buffering.StartupTimeline;
+import org.springframework.context.ApplicationListener;
 import org.springframework.core.metrics.StartupStep;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -34,6 +36,12 @@ import org.springframework.web.bind.annotation.RestController;
  * With {@code -Dbench.halt-when-started=true} it halts the JVM right after the started
  * line, without a shutdown, so that a tool that reports when the process exits (valgrind,
  * in {@code bench/startup-instructions.sh}) measures the startup and nothing after it.
+ * <p>
+ * With {@code -Dbench.await-preinit=true} the main thread waits, once the application is
+ * prepared, for Spring Boot's background preinitialization thread to end, as it has by
+ * then in a start with a processor to spare: under valgrind, which runs one thread at a
+ * time, the main thread's count then holds what it does in such a start, whichever thread
+ * valgrind happened to run first.
  */
 @SpringBootApplication
 @RestController
@@ -51,6 +59,9 @@ public class StartupBenchApplication {
 		if (Boolean.getBoolean("bench.startup-allocation")) {
 			allocation = new AllocationStartup();
 			application.setApplicationStartup(allocation);
+		}
+		if (Boolean.getBoolean("bench.await-preinit")) {
+			application.addListeners(new AwaitPreinitialization());
 		}
 		application.run(args);
 		if (allocation != null) {
@@ -106,6 +117,27 @@ public class StartupBenchApplication {
 		}
 		lines.forEach(System.out::println);
 		System.out.printf("STEPS %d matching '%s', own time %.1f ms%n", lines.size(), prefix, totalNanos / 1e6);
+	}
+
+	/**
+	 * Waits for Spring Boot's background preinitialization thread to end.
+	 */
+	static final class AwaitPreinitialization implements ApplicationListener<ApplicationPreparedEvent> {
+
+		@Override
+		public void onApplicationEvent(ApplicationPreparedEvent event) {
+			for (Thread thread : Thread.getAllStackTraces().keySet()) {
+				if (thread.getName().equals("background-preinit")) {
+					try {
+						thread.join(Duration.ofMinutes(5).toMillis());
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+				}
+			}
+		}
+
 	}
 
 	@GetMapping("/hello")
