@@ -28,7 +28,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class StartupClassLoadingTests {
 
-	private static final Pattern LOADED = Pattern.compile("\\[(\\d+)\\]\\[class,load\\s*\\] (\\S+) source:");
+	/**
+	 * A class load and the id of the thread that loaded it. The JVM pads each decoration
+	 * to the widest it has written: once a thread id with more digits has appeared, the
+	 * shorter ones end with spaces.
+	 */
+	private static final Pattern LOADED = Pattern.compile("\\[(\\d+)\\s*\\]\\[class,load\\s*\\] (\\S+) source:");
 
 	/**
 	 * Needed by the shutdown only, or by a failure, or (the streams' listener) by a
