@@ -52,16 +52,14 @@ final class StartupPreloader implements BackgroundPreinitializer {
 	private static final long HAND_OVER_TIMEOUT_MILLIS = 1000;
 
 	/**
-	 * The properties, which the core registrar binds first, and the core parts, those of
-	 * every application with graceful shutdown on.
+	 * The properties' class and its nested classes (as suffixes of {@link #PROPERTIES}),
+	 * which the core registrar binds first.
 	 */
-	private static final String[] CORE = { "autoconfigure.GracefulShutdownProperties",
-			"autoconfigure.GracefulShutdownProperties$Web", "autoconfigure.GracefulShutdownProperties$Streams",
-			"autoconfigure.GracefulShutdownProperties$LastEvent", "autoconfigure.GracefulShutdownProperties$Watchdog",
-			"autoconfigure.GracefulShutdownProperties$Report", "autoconfigure.GracefulShutdownProperties$Cleanup",
-			"autoconfigure.GracefulShutdownProperties$Tasks", "autoconfigure.GracefulShutdownProperties$Participants",
-			"autoconfigure.GracefulShutdownProperties$Messaging", "autoconfigure.GracefulShutdownProperties$Metrics",
-			"autoconfigure.GracefulShutdownProperties$Discovery", "autoconfigure.GracefulShutdownAutoConfiguration",
+	private static final String[] PROPERTIES_CLASSES = { "", "$Web", "$Streams", "$LastEvent", "$Watchdog",
+			"$Report", "$Cleanup", "$Tasks", "$Participants", "$Messaging", "$Metrics", "$Discovery" };
+
+	/** The core parts, those of every application with graceful shutdown on. */
+	private static final String[] CORE = { "autoconfigure.GracefulShutdownAutoConfiguration",
 			"autoconfigure.ShutdownCoreRegistrar", "autoconfigure.Singletons", "autoconfigure.ShutdownPlanLogger",
 			"autoconfigure.HealthAndMetricsRegistrar", "OnShutdown", "ShutdownCleanups", "ShutdownCleanups$Action",
 			"ShutdownListener", "ShutdownParticipant", "ShutdownParticipant$Context", "ShutdownParticipant$Start",
@@ -234,36 +232,42 @@ final class StartupPreloader implements BackgroundPreinitializer {
 		ClassLoader classLoader = facts.classLoader();
 		WebApplicationType type = facts.type();
 		List<String> names = new ArrayList<>(96);
+		for (String name : PROPERTIES_CLASSES) {
+			names.add(PROPERTIES + name);
+		}
 		add(names, CORE);
 		if (facts.trackExecutors()) {
 			add(names, EXECUTOR_TRACKING);
 		}
-		boolean servlet = type == WebApplicationType.SERVLET && present(classLoader, WebPartsRegistrar.SERVLET_FILTER);
-		boolean reactive = type == WebApplicationType.REACTIVE && present(classLoader, WebPartsRegistrar.WEB_FILTER);
+		boolean servlet = type == WebApplicationType.SERVLET
+				&& Singletons.allPresent(classLoader, WebPartsRegistrar.SERVLET_FILTER);
+		boolean reactive = type == WebApplicationType.REACTIVE
+				&& Singletons.allPresent(classLoader, WebPartsRegistrar.WEB_FILTER);
 		if (servlet || reactive) {
 			add(names, WEB);
 		}
 		if (servlet) {
 			add(names, SERVLET);
-			if (present(classLoader, ServletPartsRegistrar.TOMCAT, ServletPartsRegistrar.TOMCAT_CUSTOMIZER)) {
+			if (Singletons.allPresent(classLoader, ServletPartsRegistrar.TOMCAT,
+					ServletPartsRegistrar.TOMCAT_CUSTOMIZER)) {
 				add(names, TOMCAT);
 			}
 		}
 		if (reactive) {
 			add(names, REACTIVE);
-			if (present(classLoader, ReactivePartsRegistrar.REACTOR_NETTY, ReactivePartsRegistrar.NETTY_CUSTOMIZER,
-					ReactivePartsRegistrar.WEBFLUX_PROPERTIES)) {
+			if (Singletons.allPresent(classLoader, ReactivePartsRegistrar.REACTOR_NETTY,
+					ReactivePartsRegistrar.NETTY_CUSTOMIZER, ReactivePartsRegistrar.WEBFLUX_PROPERTIES)) {
 				add(names, REACTOR_NETTY);
 			}
 		}
 		if ((servlet || reactive) && facts.streams()) {
 			add(names, STREAMS);
-			if (present(classLoader, StreamPartsRegistrar.METER_BINDER)) {
+			if (Singletons.allPresent(classLoader, StreamPartsRegistrar.METER_BINDER)) {
 				add(names, STREAM_METERS);
 			}
 			if (servlet) {
-				boolean sse = present(classLoader, StreamPartsRegistrar.SSE_EMITTER);
-				boolean webSockets = present(classLoader, StreamPartsRegistrar.WEB_SOCKET_HANDLER);
+				boolean sse = Singletons.allPresent(classLoader, StreamPartsRegistrar.SSE_EMITTER);
+				boolean webSockets = Singletons.allPresent(classLoader, StreamPartsRegistrar.WEB_SOCKET_HANDLER);
 				if (sse || webSockets) {
 					add(names, SERVLET_STREAMS);
 				}
@@ -272,29 +276,25 @@ final class StartupPreloader implements BackgroundPreinitializer {
 				}
 				if (webSockets) {
 					add(names, WEBSOCKETS);
-					if (present(classLoader, StreamPartsRegistrar.BROKER_MESSAGE_HANDLER)) {
+					if (Singletons.allPresent(classLoader, StreamPartsRegistrar.BROKER_MESSAGE_HANDLER)) {
 						add(names, STOMP);
 					}
 				}
 			}
-			if (reactive && present(classLoader, StreamPartsRegistrar.WEB_SOCKET_HANDLER_ADAPTER)) {
+			if (reactive && Singletons.allPresent(classLoader, StreamPartsRegistrar.WEB_SOCKET_HANDLER_ADAPTER)) {
 				add(names, REACTIVE_STREAMS);
 			}
 		}
-		if (present(classLoader, ENDPOINT_ANNOTATION)) {
+		if (Singletons.allPresent(classLoader, ENDPOINT_ANNOTATION)) {
 			add(names, ENDPOINT);
 		}
-		if (facts.health() && present(classLoader, HealthAndMetricsRegistrar.HEALTH_INDICATOR)) {
+		if (facts.health() && Singletons.allPresent(classLoader, HealthAndMetricsRegistrar.HEALTH_INDICATOR)) {
 			add(names, HEALTH);
 		}
-		if (present(classLoader, HealthAndMetricsRegistrar.METER_REGISTRY)) {
+		if (Singletons.allPresent(classLoader, HealthAndMetricsRegistrar.METER_REGISTRY)) {
 			add(names, METRICS);
 		}
 		return Collections.unmodifiableList(names);
-	}
-
-	private static boolean present(@Nullable ClassLoader classLoader, String... classNames) {
-		return Singletons.allPresent(classLoader, classNames);
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package dev.graceful.shutdown.autoconfigure;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,17 @@ class StartupPreloaderTests {
 				assertThatNoException().as(name).isThrownBy(() -> Class.forName(name, false, this.classLoader));
 			}
 		}
+	}
+
+	@Test
+	void propertiesClassesComeFirstEveryNestedOneAmongThem() {
+		List<String> properties = new ArrayList<>();
+		properties.add(GracefulShutdownProperties.class.getName());
+		for (Class<?> nested : GracefulShutdownProperties.class.getDeclaredClasses()) {
+			properties.add(nested.getName());
+		}
+		List<String> names = StartupPreloader.classNames(facts(new MockEnvironment()));
+		assertThat(names.subList(0, properties.size())).containsExactlyInAnyOrderElementsOf(properties);
 	}
 
 	@Test
