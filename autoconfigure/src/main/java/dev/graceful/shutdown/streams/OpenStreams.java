@@ -3,8 +3,10 @@ package dev.graceful.shutdown.streams;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,7 +33,9 @@ public final class OpenStreams {
 
 	private static final int ATTEMPTS = 3;
 
-	private static final long RETRY_PAUSE_MILLIS = 20;
+	private static final Duration RETRY_PAUSE = Duration.ofMillis(20);
+
+	private static final long ONE_MILLISECOND = TimeUnit.MILLISECONDS.toNanos(1);
 
 	/**
 	 * How long a stream that has been ended on purpose is still counted open while its
@@ -194,28 +198,39 @@ public final class OpenStreams {
 		List<Stream> streams = new ArrayList<>(this.open);
 		int count = streams.size();
 		long start = System.nanoTime();
-		long window = spread.toNanos();
-		List<Stream> retry = new ArrayList<>();
-		for (int i = 0; i < count; i++) {
-			if (window > 0) {
-				long wait = start + (window / count) * i - System.nanoTime();
-				if (wait > TimeUnit.MILLISECONDS.toNanos(1)) {
-					TimeUnit.NANOSECONDS.sleep(wait);
+		long step = spread.toNanos() / Math.max(count, 1);
+		// Streams whose own writer was busy (a close frame or last event cannot interleave
+		// with a message being sent) are tried again after a pause, between the others'
+		// turns: not once the window is over, which would end them with the last ones.
+		List<Busy> busy = new ArrayList<>();
+		int gaveUp = 0;
+		int next = 0;
+		while (next < count || !busy.isEmpty()) {
+			long now = System.nanoTime();
+			gaveUp += tryAgain(busy, now);
+			if (next < count && start + step * next - now <= ONE_MILLISECOND) {
+				Stream stream = streams.get(next++);
+				if (!stream.handOff()) {
+					busy.add(new Busy(stream, now + RETRY_PAUSE.toNanos()));
+				}
+				continue;
+			}
+			if (next == count && busy.isEmpty()) {
+				break;
+			}
+			long wake = (next < count) ? start + step * next : busy.get(0).due;
+			for (Busy stream : busy) {
+				if (stream.due - wake < 0) {
+					wake = stream.due;
 				}
 			}
-			Stream stream = streams.get(i);
-			if (!stream.handOff()) {
-				retry.add(stream);
+			long wait = wake - System.nanoTime();
+			if (wait > 0) {
+				TimeUnit.NANOSECONDS.sleep(wait);
 			}
 		}
-		// Streams whose own writer was busy: a close frame or last event cannot interleave
-		// with a message being sent. Tried again, briefly.
-		for (int attempt = 1; attempt < ATTEMPTS && !retry.isEmpty(); attempt++) {
-			Thread.sleep(RETRY_PAUSE_MILLIS);
-			retry.removeIf(Stream::handOff);
-		}
-		if (!retry.isEmpty()) {
-			logger.warn("Graceful shutdown: " + retry.size() + " " + this.kind + " could not be handed off");
+		if (gaveUp > 0) {
+			logger.warn("Graceful shutdown: " + gaveUp + " " + this.kind + " could not be handed off");
 		}
 		long skippedByListeners = skipped();
 		if (skippedByListeners > 0) {
@@ -223,6 +238,49 @@ public final class OpenStreams {
 					+ " left to the application (skipped by a StreamHandOffListener)");
 		}
 		return count;
+	}
+
+	/**
+	 * Try the busy streams whose pause is over again.
+	 * @return how many of them were given up, tried {@link #ATTEMPTS} times
+	 */
+	private static int tryAgain(List<Busy> busy, long now) {
+		int gaveUp = 0;
+		for (Iterator<Busy> iterator = busy.iterator(); iterator.hasNext();) {
+			Busy stream = iterator.next();
+			if (stream.due - now > 0) {
+				continue;
+			}
+			if (stream.stream.handOff()) {
+				iterator.remove();
+			}
+			else if (++stream.attempts == ATTEMPTS) {
+				iterator.remove();
+				gaveUp++;
+			}
+			else {
+				stream.due = now + RETRY_PAUSE.toNanos();
+			}
+		}
+		return gaveUp;
+	}
+
+	/**
+	 * A stream whose writer was busy at its hand-off: when it is to be tried again.
+	 */
+	private static final class Busy {
+
+		private final Stream stream;
+
+		private int attempts = 1;
+
+		private long due;
+
+		private Busy(Stream stream, long due) {
+			this.stream = stream;
+			this.due = due;
+		}
+
 	}
 
 	/**
@@ -329,8 +387,25 @@ public final class OpenStreams {
 				this.ready = true;
 			}
 			if (OpenStreams.this.handingOff) {
-				handOff();
+				handOffTryingAgain(1);
 			}
+		}
+
+		/**
+		 * Hand the stream off now; while its writer is busy, try again after a pause, on
+		 * another thread (the caller's may be the one that writes).
+		 */
+		private void handOffTryingAgain(int attempt) {
+			if (handOff()) {
+				return;
+			}
+			if (attempt == ATTEMPTS) {
+				logger.warn("Graceful shutdown: a stream of " + OpenStreams.this.kind + " at " + this.path
+						+ " could not be handed off");
+				return;
+			}
+			CompletableFuture.delayedExecutor(RETRY_PAUSE.toMillis(), TimeUnit.MILLISECONDS)
+				.execute(() -> handOffTryingAgain(attempt + 1));
 		}
 
 		/**

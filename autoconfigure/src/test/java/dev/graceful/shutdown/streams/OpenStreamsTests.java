@@ -93,6 +93,45 @@ class OpenStreamsTests {
 	}
 
 	@Test
+	void busyStreamIsTriedAgainBeforeTheNextOnesTurnInTheWindow() throws Exception {
+		// Each stream's writer is busy at its first attempt: the first one is tried again
+		// after a short pause, not once the window (here 1 s per stream) is over.
+		List<String> attempts = new CopyOnWriteArrayList<>();
+		for (String name : List.of("a", "b")) {
+			AtomicInteger calls = new AtomicInteger();
+			this.streams.open((messages) -> {
+				boolean free = calls.incrementAndGet() > 1;
+				attempts.add(name + (free ? " handed off" : " busy"));
+				return free;
+			});
+		}
+
+		this.streams.handOffAll(Duration.ofSeconds(2));
+
+		String first = attempts.get(0).substring(0, 1);
+		String second = first.equals("a") ? "b" : "a";
+		assertThat(attempts).containsExactly(first + " busy", first + " handed off", second + " busy",
+				second + " handed off");
+		assertThat(this.streams.handedOff()).isEqualTo(2);
+	}
+
+	@Test
+	void streamThatOpensBusyOnceTheHandOffHasBegunIsTriedAgain() throws Exception {
+		this.streams.beginHandOff();
+		AtomicInteger attempts = new AtomicInteger();
+		OpenStreams.Stream stream = this.streams.opening("/ws", null, (messages) -> attempts.incrementAndGet() >= 2);
+
+		stream.ready();
+
+		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+		while (this.streams.handedOff() == 0 && System.nanoTime() - deadline < 0) {
+			Thread.sleep(5);
+		}
+		assertThat(this.streams.handedOff()).isEqualTo(1);
+		assertThat(attempts).hasValue(2);
+	}
+
+	@Test
 	void streamThatFailsToBeEndedCountsAsHandedOffAndStaysOpenUntilItClosesOrForTheGrace() throws Exception {
 		this.streams.open((messages) -> {
 			throw new IllegalStateException("connection gone");
