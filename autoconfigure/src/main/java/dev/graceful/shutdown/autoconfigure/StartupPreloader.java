@@ -1,6 +1,7 @@
 package dev.graceful.shutdown.autoconfigure;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -26,6 +27,9 @@ import org.springframework.core.env.Environment;
  * {@link WatchdogInstaller} hands over once the environment is prepared (the same
  * conditions as the registrars', for example {@link ServletPartsRegistrar}). The
  * properties' classes come first, with what the binder reads of them by reflection.
+ * With each part come the classes of other libraries that it names as it is created or
+ * does its work at startup (Netty's, the Servlet API's, Micrometer's, ...): the
+ * application loads them anyway, later, and the part would otherwise be the first to.
  * Classes that are not loaded by name (lambdas) and those the installer needs before this
  * thread can run stay on the main thread. Classes are loaded and linked, not initialized:
  * no static initializer runs ahead of its time but that of {@link Singletons}, whose
@@ -88,6 +92,47 @@ final class StartupPreloader implements BackgroundPreinitializer {
 
 	private static final String[] REACTOR_NETTY = { "autoconfigure.ReactivePartsRegistrar$NettyParts",
 			"web.reactive.NettyRequestTracking" };
+
+	/**
+	 * With the Reactor Netty parts: the classes of Netty, Reactor Netty and WebFlux that
+	 * they name as they are created and customize the server (whole names). A Reactor
+	 * Netty server loads them all the same, but later: the parts would otherwise load them
+	 * on the main thread.
+	 */
+	private static final String[] REACTOR_NETTY_LIBRARIES = { "io.netty.util.concurrent.EventExecutorGroup",
+			"io.netty.util.concurrent.EventExecutor", "io.netty.util.concurrent.Future",
+			"io.netty.util.concurrent.GenericFutureListener", "io.netty.util.Constant",
+			"io.netty.util.AbstractConstant", "io.netty.util.ConstantPool", "io.netty.util.AttributeKey",
+			"io.netty.util.AttributeKey$1", "io.netty.util.internal.ObjectUtil", "io.netty.channel.ChannelHandler",
+			"io.netty.channel.Channel", "io.netty.channel.ChannelFuture", "io.netty.channel.ChannelFutureListener",
+			"reactor.netty.Connection", "reactor.netty.ConnectionObserver", "reactor.netty.ChannelPipelineConfigurer",
+			"reactor.netty.DisposableServer", "org.springframework.web.server.adapter.WebHttpHandlerBuilder",
+			"org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer" };
+
+	/** With executor tracking: the executor types it checks each bean against. */
+	private static final String[] EXECUTOR_LIBRARIES = { "org.springframework.core.task.TaskDecorator",
+			"org.springframework.core.task.SimpleAsyncTaskExecutor",
+			"org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor",
+			"org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler" };
+
+	/** With the servlet parts: the Servlet API's and Spring Boot's types they register with. */
+	private static final String[] SERVLET_LIBRARIES = { "jakarta.servlet.DispatcherType",
+			"jakarta.servlet.Registration$Dynamic", "jakarta.servlet.AsyncListener",
+			"org.springframework.boot.web.servlet.FilterRegistrationBean",
+			"org.springframework.boot.web.servlet.ServletRegistrationBean" };
+
+	/** With the SSE tracking: the Spring MVC types it reflects on and post-processes. */
+	private static final String[] SSE_LIBRARIES = {
+			"org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter",
+			"org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter$Handler",
+			"org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitterReturnValueHandler",
+			"org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter" };
+
+	/** With the meters: Micrometer's meter types and builders they register. */
+	private static final String[] METRICS_LIBRARIES = { "io.micrometer.core.instrument.Gauge",
+			"io.micrometer.core.instrument.Gauge$Builder", "io.micrometer.core.instrument.Counter",
+			"io.micrometer.core.instrument.Counter$Builder", "io.micrometer.core.instrument.FunctionCounter",
+			"io.micrometer.core.instrument.FunctionCounter$Builder" };
 
 	/** With {@code graceful.shutdown.web.streams.enabled}. */
 	private static final String[] STREAMS = { "autoconfigure.StreamPartsRegistrar", "StreamHandOffListener$Kind",
@@ -238,6 +283,7 @@ final class StartupPreloader implements BackgroundPreinitializer {
 		add(names, CORE);
 		if (facts.trackExecutors()) {
 			add(names, EXECUTOR_TRACKING);
+			names.addAll(Arrays.asList(EXECUTOR_LIBRARIES));
 		}
 		boolean servlet = type == WebApplicationType.SERVLET
 				&& Singletons.allPresent(classLoader, WebPartsRegistrar.SERVLET_FILTER);
@@ -248,9 +294,11 @@ final class StartupPreloader implements BackgroundPreinitializer {
 		}
 		if (servlet) {
 			add(names, SERVLET);
+			names.addAll(Arrays.asList(SERVLET_LIBRARIES));
 			if (Singletons.allPresent(classLoader, ServletPartsRegistrar.TOMCAT,
 					ServletPartsRegistrar.TOMCAT_CUSTOMIZER)) {
 				add(names, TOMCAT);
+				names.add("org.apache.catalina.core.StandardContext");
 			}
 		}
 		if (reactive) {
@@ -258,6 +306,7 @@ final class StartupPreloader implements BackgroundPreinitializer {
 			if (Singletons.allPresent(classLoader, ReactivePartsRegistrar.REACTOR_NETTY,
 					ReactivePartsRegistrar.NETTY_CUSTOMIZER, ReactivePartsRegistrar.WEBFLUX_PROPERTIES)) {
 				add(names, REACTOR_NETTY);
+				names.addAll(Arrays.asList(REACTOR_NETTY_LIBRARIES));
 			}
 		}
 		if ((servlet || reactive) && facts.streams()) {
@@ -273,6 +322,7 @@ final class StartupPreloader implements BackgroundPreinitializer {
 				}
 				if (sse) {
 					add(names, SSE);
+					names.addAll(Arrays.asList(SSE_LIBRARIES));
 				}
 				if (webSockets) {
 					add(names, WEBSOCKETS);
@@ -293,6 +343,7 @@ final class StartupPreloader implements BackgroundPreinitializer {
 		}
 		if (Singletons.allPresent(classLoader, HealthAndMetricsRegistrar.METER_REGISTRY)) {
 			add(names, METRICS);
+			names.addAll(Arrays.asList(METRICS_LIBRARIES));
 		}
 		return Collections.unmodifiableList(names);
 	}

@@ -3,7 +3,9 @@ package dev.graceful.shutdown.autoconfigure;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.netty.util.AttributeKey;
 import org.junit.jupiter.api.Test;
+import reactor.netty.ConnectionObserver;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
@@ -60,7 +62,8 @@ class StartupPreloaderTests {
 				StreamHandOff.class.getName(), SseEmitterTracking.class.getName(), ExecutorTracking.class.getName(),
 				GracefulShutdownHealthIndicator.class.getName())
 			.doesNotContain(InFlightWebFilter.class.getName(), NettyRequestTracking.class.getName(),
-					EventStreamHandOffFilter.class.getName())
+					EventStreamHandOffFilter.class.getName(), AttributeKey.class.getName(),
+					ConnectionObserver.class.getName())
 			.doesNotHaveDuplicates();
 	}
 
@@ -69,10 +72,13 @@ class StartupPreloaderTests {
 		MockEnvironment environment = new MockEnvironment().withProperty("spring.main.web-application-type",
 				"reactive");
 		List<String> names = StartupPreloader.classNames(facts(environment));
+		// The Netty and Reactor Netty classes the parts name, as well as the parts'.
 		assertThat(names).contains(InFlightWebFilter.class.getName(), NettyRequestTracking.class.getName(),
-				EventStreamHandOffFilter.class.getName())
+				EventStreamHandOffFilter.class.getName(), AttributeKey.class.getName(),
+				ConnectionObserver.class.getName())
 			.doesNotContain(InFlightRequestFilter.class.getName(), TomcatRequestCounting.class.getName(),
-					SseEmitterTracking.class.getName());
+					SseEmitterTracking.class.getName())
+			.doesNotHaveDuplicates();
 	}
 
 	@Test
