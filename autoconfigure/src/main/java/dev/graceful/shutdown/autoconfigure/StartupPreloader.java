@@ -121,6 +121,9 @@ final class StartupPreloader implements BackgroundPreinitializer {
 			"org.springframework.boot.web.servlet.FilterRegistrationBean",
 			"org.springframework.boot.web.servlet.ServletRegistrationBean" };
 
+	/** With the Tomcat parts: Tomcat's type they customize the context with. */
+	private static final String[] TOMCAT_LIBRARIES = { "org.apache.catalina.core.StandardContext" };
+
 	/** With the SSE tracking: the Spring MVC types it reflects on and post-processes. */
 	private static final String[] SSE_LIBRARIES = {
 			"org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter",
@@ -298,7 +301,7 @@ final class StartupPreloader implements BackgroundPreinitializer {
 			if (Singletons.allPresent(classLoader, ServletPartsRegistrar.TOMCAT,
 					ServletPartsRegistrar.TOMCAT_CUSTOMIZER)) {
 				add(names, TOMCAT);
-				names.add("org.apache.catalina.core.StandardContext");
+				names.addAll(Arrays.asList(TOMCAT_LIBRARIES));
 			}
 		}
 		if (reactive) {
