@@ -181,8 +181,21 @@ public final class OpenStreams {
 	 * @return how many streams are open
 	 */
 	public int beginHandOff() {
-		this.handingOff = true;
+		takeTurns();
 		return count();
+	}
+
+	/**
+	 * Give every stream open now a turn in the hand-off's spread, then hand off, as they
+	 * become ready, the streams that open from now on. A stream still opening now (its
+	 * handler not yet told of it) waits for its turn too: handed off as it became ready,
+	 * the streams that opened just before the shutdown would all end together.
+	 */
+	private void takeTurns() {
+		for (Stream stream : this.open) {
+			stream.waitForTurn();
+		}
+		this.handingOff = true;
 	}
 
 	/**
@@ -194,7 +207,7 @@ public final class OpenStreams {
 	 * @throws InterruptedException if interrupted while spreading
 	 */
 	public int handOffAll(Duration spread) throws InterruptedException {
-		this.handingOff = true;
+		takeTurns();
 		List<Stream> streams = new ArrayList<>(this.open);
 		int count = streams.size();
 		long start = System.nanoTime();
@@ -338,6 +351,12 @@ public final class OpenStreams {
 		/** The application has set the stream up: it may be handed off (guarded by this). */
 		private boolean ready;
 
+		/**
+		 * Open when the hand-off began, its turn in the spread not yet come: handed off at
+		 * its turn, not as it becomes ready (guarded by this).
+		 */
+		private boolean waitsForTurn;
+
 		/** Says when a stream that has ended has closed its connection, if it is closing. */
 		private volatile @Nullable BooleanSupplier closing;
 
@@ -380,15 +399,22 @@ public final class OpenStreams {
 
 		/**
 		 * Record that the application has set the stream up: from now on it may be handed
-		 * off, and it is at once if the hand-off is under way.
+		 * off, and it is at once if the hand-off is under way and its turn has come (a
+		 * stream that opened once the hand-off had begun has no turn to wait for).
 		 */
 		public void ready() {
+			boolean turnHasCome;
 			synchronized (this) {
 				this.ready = true;
+				turnHasCome = !this.waitsForTurn;
 			}
-			if (OpenStreams.this.handingOff) {
+			if (OpenStreams.this.handingOff && turnHasCome) {
 				handOffTryingAgain(1);
 			}
+		}
+
+		private synchronized void waitForTurn() {
+			this.waitsForTurn = true;
 		}
 
 		/**
@@ -451,7 +477,8 @@ public final class OpenStreams {
 				return true;
 			}
 			if (!this.ready) {
-				// Handed off when the application has set it up (ready()).
+				// Its turn has come: handed off when the application has set it up (ready()).
+				this.waitsForTurn = false;
 				return true;
 			}
 			if (this.messages == null) {

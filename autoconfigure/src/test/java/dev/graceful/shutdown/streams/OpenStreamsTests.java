@@ -2,7 +2,11 @@ package dev.graceful.shutdown.streams;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -56,6 +60,40 @@ class OpenStreamsTests {
 
 		assertThat(handedOff).hasValue(1);
 		assertThat(this.streams.handedOff()).isEqualTo(1);
+	}
+
+	@Test
+	void streamStillOpeningWhenTheHandOffBeginsIsHandedOffAtItsTurnNotAsItBecomesReady() throws Exception {
+		// Two streams whose handlers are still being told of them as the hand-off begins:
+		// the first one's turn is at once, the second one's 1 s later (2 s over two).
+		Map<String, Long> handedOff = new ConcurrentHashMap<>();
+		OpenStreams.Stream a = this.streams.opening("/a", null,
+				(messages) -> handedOff.put("a", System.nanoTime()) == null);
+		OpenStreams.Stream b = this.streams.opening("/b", null,
+				(messages) -> handedOff.put("b", System.nanoTime()) == null);
+		assertThat(this.streams.beginHandOff()).isEqualTo(2);
+		long start = System.nanoTime();
+		CompletableFuture<Integer> handOff = CompletableFuture.supplyAsync(() -> {
+			try {
+				return this.streams.handOffAll(Duration.ofSeconds(2));
+			}
+			catch (InterruptedException ex) {
+				throw new IllegalStateException(ex);
+			}
+		});
+		Thread.sleep(100);
+
+		a.ready();
+		b.ready();
+
+		assertThat(handOff.get(10, TimeUnit.SECONDS)).isEqualTo(2);
+		assertThat(handedOff).containsOnlyKeys("a", "b");
+		// Whichever went first was handed off as it became ready; the other at its turn.
+		long earlier = Math.min(handedOff.get("a"), handedOff.get("b")) - start;
+		long later = Math.max(handedOff.get("a"), handedOff.get("b")) - start;
+		assertThat(TimeUnit.NANOSECONDS.toMillis(earlier)).isGreaterThanOrEqualTo(99);
+		assertThat(TimeUnit.NANOSECONDS.toMillis(later)).isGreaterThanOrEqualTo(999);
+		assertThat(this.streams.handedOff()).isEqualTo(2);
 	}
 
 	@Test
