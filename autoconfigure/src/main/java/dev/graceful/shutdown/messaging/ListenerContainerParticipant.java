@@ -39,10 +39,17 @@ public abstract class ListenerContainerParticipant implements ShutdownParticipan
 	 * Stop the container without waiting, once: the container waits for its consumers on
 	 * a thread of its own and calls back when they have stopped.
 	 */
-	final void requestStop() {
+	protected final void requestStop() {
 		if (this.stopRequested.compareAndSet(false, true)) {
-			beforeStop();
-			this.container.stop(() -> this.stopped.complete(null));
+			try {
+				beforeStop();
+				this.container.stop(() -> this.stopped.complete(null));
+			}
+			catch (RuntimeException | Error ex) {
+				// Asked again by stopAndAwait, which then reports the failure.
+				this.stopRequested.set(false);
+				throw ex;
+			}
 		}
 	}
 

@@ -85,10 +85,23 @@ final class ParticipantDrain {
 		this.state = State.STOPPING;
 		long start = System.nanoTime();
 		this.deadlineNanos = start + timeout.toNanos();
+		if (this.participant instanceof ImmediateStop immediate) {
+			stopWithoutWaiting(immediate);
+		}
 		Thread supervisor = new Thread(() -> run(start, atStart, timeout, cancelGrace),
 				"graceful-shutdown-participant-" + this.name);
 		supervisor.setDaemon(true);
 		supervisor.start();
+	}
+
+	private void stopWithoutWaiting(ImmediateStop participant) {
+		try {
+			participant.stopWithoutWaiting();
+		}
+		catch (Throwable ex) {
+			// Its stopAccepting asks again, on its own thread, and reports the failure.
+			logger.debug("Graceful shutdown: participant '" + this.name + "' could not be asked to stop at once", ex);
+		}
 	}
 
 	/**

@@ -5,6 +5,7 @@ import java.util.concurrent.TimeoutException;
 import org.springframework.kafka.listener.MessageListenerContainer;
 
 import dev.graceful.shutdown.messaging.ListenerContainerParticipant;
+import dev.graceful.shutdown.participant.ImmediateStop;
 
 /**
  * One Kafka listener container as a shutdown participant: stopped when the shutdown
@@ -13,13 +14,23 @@ import dev.graceful.shutdown.messaging.ListenerContainerParticipant;
  * Records in the listener or in such a result are its work in flight; the rest of the
  * last poll is reported handed back.
  */
-final class KafkaListenerParticipant extends ListenerContainerParticipant {
+final class KafkaListenerParticipant extends ListenerContainerParticipant implements ImmediateStop {
 
 	private final RecordCounting<?, ?> counting;
 
 	KafkaListenerParticipant(MessageListenerContainer container, RecordCounting<?, ?> counting) {
 		super(container);
 		this.counting = counting;
+	}
+
+	/**
+	 * Stop the container as the shutdown starts, on the thread that starts it: the
+	 * consumers stop after the record in the listener, instead of taking the next ones
+	 * until the participant's own thread has started.
+	 */
+	@Override
+	public void stopWithoutWaiting() {
+		requestStop();
 	}
 
 	@Override
