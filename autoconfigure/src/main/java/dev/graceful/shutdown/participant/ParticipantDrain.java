@@ -86,22 +86,19 @@ final class ParticipantDrain {
 		long start = System.nanoTime();
 		this.deadlineNanos = start + timeout.toNanos();
 		if (this.participant instanceof ImmediateStop immediate) {
-			stopWithoutWaiting(immediate);
+			try {
+				immediate.stopWithoutWaiting();
+			}
+			catch (Throwable ex) {
+				// Its stopAccepting asks again, on its own thread, and reports the failure.
+				logger.debug("Graceful shutdown: participant '" + this.name + "' could not be asked to stop at once",
+						ex);
+			}
 		}
 		Thread supervisor = new Thread(() -> run(start, atStart, timeout, cancelGrace),
 				"graceful-shutdown-participant-" + this.name);
 		supervisor.setDaemon(true);
 		supervisor.start();
-	}
-
-	private void stopWithoutWaiting(ImmediateStop participant) {
-		try {
-			participant.stopWithoutWaiting();
-		}
-		catch (Throwable ex) {
-			// Its stopAccepting asks again, on its own thread, and reports the failure.
-			logger.debug("Graceful shutdown: participant '" + this.name + "' could not be asked to stop at once", ex);
-		}
 	}
 
 	/**

@@ -70,11 +70,13 @@ class StartupClassLoadingTests {
 	/**
 	 * The integrations (messaging, service discovery) on this test's class path: their
 	 * auto-configurations' conditions decide their parts, and the preloading leaves them
-	 * to the main thread.
+	 * to the main thread. With them the participant type that only the Kafka integration's
+	 * participant implements, loaded as that class is.
 	 */
 	private static final Pattern INTEGRATION = Pattern.compile("dev\\.graceful\\.shutdown\\.(messaging|discovery)\\..*"
 			+ "|dev\\.graceful\\.shutdown\\.autoconfigure\\."
-			+ "GracefulShutdown(Kafka|Rabbit|Jms|Discovery)AutoConfiguration");
+			+ "GracefulShutdown(Kafka|Rabbit|Jms|Discovery)AutoConfiguration"
+			+ "|dev\\.graceful\\.shutdown\\.participant\\.ImmediateStop");
 
 	/** Some of the parts' classes that the background preinitialization loads. */
 	private static final List<String> PRELOADED_PARTS = List.of(
