@@ -201,13 +201,17 @@ public final class OpenStreams {
 	/**
 	 * Hand every open stream off, spread evenly over a window: with thousands of clients
 	 * reconnecting at the same millisecond, the instances that remain would take the
-	 * storm. Streams that open from now on are handed off as they open.
+	 * storm. Streams that open from now on are handed off as they open, as are those that
+	 * opened since {@link #beginHandOff()}, if it was called: only the streams open when
+	 * the hand-off began wait for a turn.
 	 * @param spread the window, zero for all at once
 	 * @return how many streams were open when the hand-off started
 	 * @throws InterruptedException if interrupted while spreading
 	 */
 	public int handOffAll(Duration spread) throws InterruptedException {
-		takeTurns();
+		if (!this.handingOff) {
+			takeTurns();
+		}
 		List<Stream> streams = new ArrayList<>(this.open);
 		int count = streams.size();
 		long start = System.nanoTime();

@@ -97,6 +97,42 @@ class OpenStreamsTests {
 	}
 
 	@Test
+	void streamOpenedOnceTheHandOffHasBegunIsHandedOffAsItBecomesReadyNotAtATurn() throws Exception {
+		// One stream open as the hand-off begins, one that opens after it and is still
+		// opening when the spread starts: 2 s over two, the turns at 0 and 1 s. Which stream
+		// gets which turn depends on the set's order; the case is the one where the stream
+		// open from the start goes first, so that the late one's turn would be 1 s in.
+		for (int attempt = 1; attempt <= 20; attempt++) {
+			OpenStreams streams = new OpenStreams(StreamHandOffListener.Kind.SSE, "test stream(s)");
+			Map<String, Long> handedOff = new ConcurrentHashMap<>();
+			streams.open("/early", null, (messages) -> handedOff.put("early", System.nanoTime()) == null);
+			assertThat(streams.beginHandOff()).isEqualTo(1);
+			OpenStreams.Stream late = streams.opening("/late", null,
+					(messages) -> handedOff.put("late", System.nanoTime()) == null);
+			long start = System.nanoTime();
+			CompletableFuture<Integer> handOff = CompletableFuture.supplyAsync(() -> {
+				try {
+					return streams.handOffAll(Duration.ofSeconds(2));
+				}
+				catch (InterruptedException ex) {
+					throw new IllegalStateException(ex);
+				}
+			});
+			Thread.sleep(100);
+
+			late.ready();
+
+			assertThat(handOff.get(10, TimeUnit.SECONDS)).isEqualTo(2);
+			assertThat(handedOff).containsOnlyKeys("early", "late");
+			if (TimeUnit.NANOSECONDS.toMillis(handedOff.get("early") - start) < 500) {
+				assertThat(TimeUnit.NANOSECONDS.toMillis(handedOff.get("late") - start)).isBetween(99L, 500L);
+				return;
+			}
+		}
+		throw new AssertionError("the stream open from the start never had the first turn in 20 attempts");
+	}
+
+	@Test
 	void streamWhoseConnectionIsClosingCountsAsOpenUntilItHasClosed() {
 		AtomicBoolean connectionClosed = new AtomicBoolean();
 		OpenStreams.Stream stream = this.streams.open((messages) -> true);
