@@ -184,10 +184,16 @@ final class StartupPreloader implements BackgroundPreinitializer {
 	 * @param application the application
 	 */
 	static void environmentPrepared(boolean enabled, Environment environment, SpringApplication application) {
-		if (enabled) {
-			facts = facts(environment, application);
+		try {
+			if (enabled) {
+				facts = facts(environment, application);
+			}
 		}
-		environmentPrepared.countDown();
+		finally {
+			// Also when a value cannot be read (the startup then fails): Spring Boot awaits
+			// the preinitialization before it reports the failure.
+			environmentPrepared.countDown();
+		}
 	}
 
 	/**

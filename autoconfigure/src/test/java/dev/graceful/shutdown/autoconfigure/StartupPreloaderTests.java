@@ -1,7 +1,9 @@
 package dev.graceful.shutdown.autoconfigure;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import io.netty.util.AttributeKey;
 import org.junit.jupiter.api.Test;
@@ -17,6 +19,7 @@ import dev.graceful.shutdown.streams.StreamHandOff;
 import dev.graceful.shutdown.streams.reactive.EventStreamHandOffFilter;
 import dev.graceful.shutdown.streams.servlet.SseEmitterTracking;
 import dev.graceful.shutdown.tasks.ExecutorTracking;
+import dev.graceful.shutdown.testsupport.ChildJvm;
 import dev.graceful.shutdown.web.DrainMonitor;
 import dev.graceful.shutdown.web.reactive.InFlightWebFilter;
 import dev.graceful.shutdown.web.reactive.NettyRequestTracking;
@@ -24,6 +27,7 @@ import dev.graceful.shutdown.web.servlet.InFlightRequestFilter;
 import dev.graceful.shutdown.web.servlet.TomcatRequestCounting;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatNoException;
 
 /**
@@ -110,10 +114,45 @@ class StartupPreloaderTests {
 			.contains(GracefulShutdownHealthIndicator.class.getName());
 	}
 
+	/**
+	 * A value that cannot be read as the environment is prepared fails the startup, and
+	 * Spring Boot awaits the preinitialization before it reports the failure: the
+	 * preloader must not then wait out its hand-over timeout. In a child JVM, whose
+	 * preloader has not been handed an environment yet.
+	 */
+	@Test
+	void environmentWithAValueThatCannotBeReadStillEndsThePreloadersWait() throws Exception {
+		String output = ChildJvm.run(UnreadableValue.class, Duration.ofSeconds(60));
+		assertThat(output).contains("FAILED");
+		long waited = Long.parseLong(output.replaceAll("(?s).*WAITED (\\d+).*", "$1"));
+		assertThat(waited).as("ms the preloader waited (its hand-over timeout: 1000 ms)").isLessThan(500);
+	}
+
 	private Facts facts(MockEnvironment environment) {
 		SpringApplication application = new SpringApplication();
 		application.setWebApplicationType(WebApplicationType.SERVLET);
 		return StartupPreloader.facts(environment, application);
+	}
+
+	/**
+	 * Hands the preloader an environment whose executor tracking setting is not a boolean,
+	 * then runs the preloading and prints how long it waited.
+	 */
+	static final class UnreadableValue {
+
+		public static void main(String[] args) throws Exception {
+			MockEnvironment environment = new MockEnvironment()
+				.withProperty("graceful.shutdown.tasks.track-executors", "maybe");
+			SpringApplication application = new SpringApplication();
+			application.setWebApplicationType(WebApplicationType.SERVLET);
+			assertThatExceptionOfType(RuntimeException.class)
+				.isThrownBy(() -> StartupPreloader.environmentPrepared(true, environment, application));
+			System.out.println("FAILED");
+			long start = System.nanoTime();
+			new StartupPreloader().preinitialize();
+			System.out.println("WAITED " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+		}
+
 	}
 
 }
