@@ -73,14 +73,7 @@ class OpenStreamsTests {
 				(messages) -> handedOff.put("b", System.nanoTime()) == null);
 		assertThat(this.streams.beginHandOff()).isEqualTo(2);
 		long start = System.nanoTime();
-		CompletableFuture<Integer> handOff = CompletableFuture.supplyAsync(() -> {
-			try {
-				return this.streams.handOffAll(Duration.ofSeconds(2));
-			}
-			catch (InterruptedException ex) {
-				throw new IllegalStateException(ex);
-			}
-		});
+		CompletableFuture<Integer> handOff = handOffAllAsync(this.streams, Duration.ofSeconds(2));
 		Thread.sleep(100);
 
 		a.ready();
@@ -110,14 +103,7 @@ class OpenStreamsTests {
 			OpenStreams.Stream late = streams.opening("/late", null,
 					(messages) -> handedOff.put("late", System.nanoTime()) == null);
 			long start = System.nanoTime();
-			CompletableFuture<Integer> handOff = CompletableFuture.supplyAsync(() -> {
-				try {
-					return streams.handOffAll(Duration.ofSeconds(2));
-				}
-				catch (InterruptedException ex) {
-					throw new IllegalStateException(ex);
-				}
-			});
+			CompletableFuture<Integer> handOff = handOffAllAsync(streams, Duration.ofSeconds(2));
 			Thread.sleep(100);
 
 			late.ready();
@@ -322,6 +308,18 @@ class OpenStreamsTests {
 		assertThat(ended).hasValue(1);
 		assertThat(streams.handedOff()).isEqualTo(1);
 		assertThat(streams.skipped()).isZero();
+	}
+
+	/** Run {@link OpenStreams#handOffAll(Duration)} on another thread. */
+	private static CompletableFuture<Integer> handOffAllAsync(OpenStreams streams, Duration spread) {
+		return CompletableFuture.supplyAsync(() -> {
+			try {
+				return streams.handOffAll(spread);
+			}
+			catch (InterruptedException ex) {
+				throw new IllegalStateException(ex);
+			}
+		});
 	}
 
 	@Test
